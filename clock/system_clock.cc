@@ -1,0 +1,194 @@
+// SystemClock: the Linux implementation of the Clock seam.
+#include "clock/system_clock.h"
+
+#include <cerrno>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "clock/posix_error.h"
+
+namespace clocks {
+namespace {
+
+class LinuxKernelClockCalls final : public KernelClockCalls {
+ public:
+  int GetTime(timespec* ts) override { return clock_gettime(CLOCK_REALTIME, ts); }
+  int GetResolution(timespec* ts) override {
+    return clock_getres(CLOCK_REALTIME, ts);
+  }
+  int AdjustTime(timex* tx) override { return clock_adjtime(CLOCK_REALTIME, tx); }
+};
+
+absl::Duration FromTimespec(const timespec& ts) {
+  return absl::Seconds(ts.tv_sec) + absl::Nanoseconds(ts.tv_nsec);
+}
+
+// Rounds to whole microseconds, the kernel's unit for offsets and errors.
+long ToMicroseconds(absl::Duration d) {
+  return static_cast<long>(absl::ToInt64Microseconds(d + (d < absl::ZeroDuration()
+                                                              ? -absl::Nanoseconds(500)
+                                                              : absl::Nanoseconds(500))));
+}
+
+KernelTimeState StateFromReturn(int state) {
+  switch (state) {
+    case TIME_OK: return KernelTimeState::kOk;
+    case TIME_INS: return KernelTimeState::kInsert;
+    case TIME_DEL: return KernelTimeState::kDelete;
+    case TIME_OOP: return KernelTimeState::kLeapInProgress;
+    case TIME_WAIT: return KernelTimeState::kLeapOccurred;
+    default: return KernelTimeState::kError;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<KernelClockCalls> KernelClockCalls::Linux() {
+  return std::make_unique<LinuxKernelClockCalls>();
+}
+
+std::unique_ptr<SystemClock> SystemClock::Create(Mode mode) {
+  return std::make_unique<SystemClock>(mode, KernelClockCalls::Linux());
+}
+
+SystemClock::SystemClock(Mode mode, std::unique_ptr<KernelClockCalls> calls)
+    : mode_(mode), calls_(std::move(calls)) {
+  // Precision as ntpd measures it: the smallest non-zero step seen between
+  // back-to-back readings, but never finer than the declared resolution.
+  timespec res{};
+  absl::Duration resolution = absl::Nanoseconds(1);
+  if (calls_->GetResolution(&res) == 0 && FromTimespec(res) > resolution) {
+    resolution = FromTimespec(res);
+  }
+  absl::Duration smallest_step = absl::InfiniteDuration();
+  timespec previous{};
+  calls_->GetTime(&previous);
+  for (int i = 0; i < 64; ++i) {
+    timespec current{};
+    calls_->GetTime(&current);
+    const absl::Duration step = FromTimespec(current) - FromTimespec(previous);
+    if (step > absl::ZeroDuration() && step < smallest_step) smallest_step = step;
+    previous = current;
+  }
+  precision_ = smallest_step == absl::InfiniteDuration()
+                   ? resolution
+                   : std::max(resolution, smallest_step);
+}
+
+absl::Time SystemClock::Now() {
+  timespec ts{};
+  calls_->GetTime(&ts);  // CLOCK_REALTIME reads cannot fail
+  return absl::TimeFromTimespec(ts);
+}
+
+absl::Status SystemClock::RefuseIfReadOnly(absl::string_view operation) const {
+  if (mode_ == Mode::kReadWrite) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "clock is read-only (no-adjust mode, like chronyd -x): refused to ",
+      operation));
+}
+
+absl::Status SystemClock::Adjust(timex* tx, absl::string_view operation) {
+  if (calls_->AdjustTime(tx) < 0) {
+    return PosixError(absl::StrCat("clock_adjtime (", operation, ")"), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SystemClock::StepBy(absl::Duration offset) {
+  const std::string what = absl::StrCat("step by ", absl::FormatDuration(offset));
+  if (absl::Status s = RefuseIfReadOnly(what); !s.ok()) return s;
+  if (offset == absl::InfiniteDuration() || offset == -absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError("cannot step by an infinite offset");
+  }
+  // ADJ_SETOFFSET with ADJ_NANO: time.tv_sec may be negative, tv_usec holds
+  // nanoseconds in [0, 1e9).
+  absl::Duration rem;
+  int64_t seconds = absl::IDivDuration(offset, absl::Seconds(1), &rem);
+  if (rem < absl::ZeroDuration()) {
+    seconds -= 1;
+    rem += absl::Seconds(1);
+  }
+  timex tx{};
+  tx.modes = ADJ_SETOFFSET | ADJ_NANO;
+  tx.time.tv_sec = seconds;
+  tx.time.tv_usec = absl::ToInt64Nanoseconds(rem);
+  return Adjust(&tx, what);
+}
+
+absl::Status SystemClock::SlewBy(absl::Duration offset) {
+  const std::string what = absl::StrCat("slew by ", absl::FormatDuration(offset));
+  if (absl::Status s = RefuseIfReadOnly(what); !s.ok()) return s;
+  // adjtime() semantics: the kernel applies the offset at 500 ppm.
+  constexpr absl::Duration kMaxSlew = absl::Seconds(2000);
+  if (absl::AbsDuration(offset) > kMaxSlew) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("slew of ", absl::FormatDuration(offset),
+                     " exceeds the limit of ", absl::FormatDuration(kMaxSlew)));
+  }
+  timex tx{};
+  tx.modes = ADJ_OFFSET_SINGLESHOT;
+  tx.offset = ToMicroseconds(offset);
+  return Adjust(&tx, what);
+}
+
+absl::Status SystemClock::SetFrequencyPpm(double ppm) {
+  const std::string what = absl::StrFormat("set frequency to %.3f ppm", ppm);
+  if (absl::Status s = RefuseIfReadOnly(what); !s.ok()) return s;
+  if (!(std::fabs(ppm) <= kMaxFrequencyPpm)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "frequency %.3f ppm outside +/-%.0f ppm", ppm, kMaxFrequencyPpm));
+  }
+  timex tx{};
+  tx.modes = ADJ_FREQUENCY;
+  tx.freq = std::lround(ppm * 65536.0);  // scaled ppm (16-bit fraction)
+  return Adjust(&tx, what);
+}
+
+absl::Status SystemClock::SetSyncStatus(const ClockSyncStatus& status) {
+  if (absl::Status s = RefuseIfReadOnly("set the synchronisation status"); !s.ok()) {
+    return s;
+  }
+  if (status.max_error < absl::ZeroDuration() ||
+      status.est_error < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("error estimates must not be negative");
+  }
+  timex read{};
+  if (absl::Status s = Adjust(&read, "read status"); !s.ok()) return s;
+  timex tx{};
+  tx.modes = ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
+  tx.status = read.status & ~(STA_UNSYNC | STA_INS | STA_DEL);
+  if (!status.synchronized) tx.status |= STA_UNSYNC;
+  if (status.leap == LeapStatus::kInsert) tx.status |= STA_INS;
+  if (status.leap == LeapStatus::kDelete) tx.status |= STA_DEL;
+  tx.maxerror = ToMicroseconds(status.max_error);
+  tx.esterror = ToMicroseconds(status.est_error);
+  return Adjust(&tx, "set the synchronisation status");
+}
+
+absl::StatusOr<ClockStatus> SystemClock::ReadStatus() {
+  timex tx{};  // modes = 0: read only
+  const int state = calls_->AdjustTime(&tx);
+  if (state < 0) return PosixError("clock_adjtime (read status)", errno);
+  timex slew{};
+  slew.modes = ADJ_OFFSET_SS_READ;  // read-only: remaining adjtime() offset
+  if (calls_->AdjustTime(&slew) < 0) {
+    return PosixError("clock_adjtime (read slew)", errno);
+  }
+  ClockStatus out;
+  out.frequency_ppm = static_cast<double>(tx.freq) / 65536.0;
+  out.slew_remaining = absl::Microseconds(slew.offset);
+  out.sync.synchronized = (tx.status & STA_UNSYNC) == 0;
+  out.sync.leap = (tx.status & STA_INS)   ? LeapStatus::kInsert
+                  : (tx.status & STA_DEL) ? LeapStatus::kDelete
+                                          : LeapStatus::kNone;
+  out.sync.max_error = absl::Microseconds(tx.maxerror);
+  out.sync.est_error = absl::Microseconds(tx.esterror);
+  out.state = StateFromReturn(state);
+  out.tick = absl::Microseconds(tx.tick);
+  out.status_bits = static_cast<uint32_t>(tx.status);
+  return out;
+}
+
+}  // namespace clocks

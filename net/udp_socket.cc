@@ -1,0 +1,215 @@
+// UdpSocket and UdpNetwork: the Linux implementation of the Network seam.
+#include "net/udp_socket.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "clock/posix_error.h"
+
+namespace net {
+namespace {
+
+socklen_t ToSockaddr(const SocketAddress& address, sockaddr_storage* out) {
+  std::memset(out, 0, sizeof(*out));
+  if (address.ip().is_v4()) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(out);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(address.port());
+    sin->sin_addr.s_addr = htonl(address.ip().v4());
+    return sizeof(sockaddr_in);
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(out);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(address.port());
+  std::memcpy(&sin6->sin6_addr, address.ip().bytes().data(), 16);
+  return sizeof(sockaddr_in6);
+}
+
+SocketAddress FromSockaddr(const sockaddr_storage& in) {
+  if (in.ss_family == AF_INET) {
+    const auto& sin = reinterpret_cast<const sockaddr_in&>(in);
+    return SocketAddress(IpAddress::V4(ntohl(sin.sin_addr.s_addr)), ntohs(sin.sin_port));
+  }
+  const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(in);
+  std::array<uint8_t, 16> bytes;
+  std::memcpy(bytes.data(), &sin6.sin6_addr, 16);
+  return SocketAddress(IpAddress::V6(bytes), ntohs(sin6.sin6_port));
+}
+
+// Turns on the best receive timestamping the kernel offers.
+RxTimestampSource EnableRxTimestamps(int fd) {
+  const int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags)) == 0) {
+    return RxTimestampSource::kKernelTimestamping;
+  }
+  const int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == 0) {
+    return RxTimestampSource::kKernelTimestampNs;
+  }
+  return RxTimestampSource::kUserSpace;
+}
+
+absl::Time RealtimeNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return absl::TimeFromTimespec(ts);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<UdpSocket>> UdpSocket::Open(const SocketAddress& local,
+                                                          PollLoop* loop) {
+  const bool v4 = local.ip().is_v4();
+  const std::string where = absl::StrCat("bind ", local.ToString());
+  const int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+  if (fd < 0) return clocks::PosixError(absl::StrCat("socket for ", where), errno);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+  const int on = 1;
+  if (v4) {
+    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+  } else {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+  }
+  sockaddr_storage addr;
+  const socklen_t len = ToSockaddr(local, &addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    const int error = errno;
+    close(fd);
+    return clocks::PosixError(where, error);
+  }
+  sockaddr_storage bound;
+  socklen_t bound_len = sizeof(bound);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len) != 0) {
+    const int error = errno;
+    close(fd);
+    return clocks::PosixError(absl::StrCat("getsockname after ", where), error);
+  }
+  const RxTimestampSource source = EnableRxTimestamps(fd);
+  auto socket = std::unique_ptr<UdpSocket>(
+      new UdpSocket(fd, FromSockaddr(bound), loop, source));
+  if (loop != nullptr) {
+    UdpSocket* raw = socket.get();
+    loop->WatchReadable(fd, [raw] { raw->DrainToHandler(); });
+  }
+  return socket;
+}
+
+UdpSocket::UdpSocket(int fd, SocketAddress local, PollLoop* loop,
+                     RxTimestampSource timestamp_source)
+    : fd_(fd), local_(local), loop_(loop), timestamp_source_(timestamp_source) {}
+
+UdpSocket::~UdpSocket() {
+  if (loop_ != nullptr) loop_->Unwatch(fd_);
+  close(fd_);
+}
+
+absl::Status UdpSocket::SendTo(absl::Span<const uint8_t> payload,
+                               const SocketAddress& to) {
+  if (to.ip().family() != local_.ip().family()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot send to ", to.ToString(), " from ", local_.ToString()));
+  }
+  sockaddr_storage addr;
+  const socklen_t len = ToSockaddr(to, &addr);
+  iovec iov{const_cast<uint8_t*>(payload.data()), payload.size()};
+  msghdr msg{};
+  msg.msg_name = &addr;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (sendmsg(fd_, &msg, 0) < 0) {
+    return clocks::PosixError(absl::StrCat("send to ", to.ToString()), errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReceivedDatagram> UdpSocket::TryReceive() {
+  while (true) {
+    sockaddr_storage from;
+    alignas(cmsghdr) char control[512];
+    iovec iov{buffer_.data(), buffer_.size()};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof(from);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    const ssize_t n = recvmsg(fd_, &msg, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return clocks::PosixError(absl::StrCat("receive on ", local_.ToString()), errno);
+    }
+    if (static_cast<size_t>(n) > kMaxDatagramBytes || (msg.msg_flags & MSG_TRUNC)) {
+      ++truncated_drops_;
+      continue;
+    }
+    ReceivedDatagram d;
+    d.payload = absl::MakeConstSpan(buffer_.data(), static_cast<size_t>(n));
+    d.source = FromSockaddr(from);
+    d.destination = local_;
+    bool stamped = false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
+        scm_timestamping ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+        if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) {
+          d.rx_time = absl::TimeFromTimespec(ts.ts[0]);
+          d.rx_source = RxTimestampSource::kKernelTimestamping;
+          stamped = true;
+        }
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+        timespec ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+        d.rx_time = absl::TimeFromTimespec(ts);
+        d.rx_source = RxTimestampSource::kKernelTimestampNs;
+        stamped = true;
+      } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+        d.destination = SocketAddress(IpAddress::V4(ntohl(info.ipi_addr.s_addr)),
+                                      local_.port());
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+        std::array<uint8_t, 16> bytes;
+        std::memcpy(bytes.data(), &info.ipi6_addr, 16);
+        d.destination = SocketAddress(IpAddress::V6(bytes), local_.port());
+      }
+    }
+    if (!stamped) {
+      d.rx_time = RealtimeNow();
+      d.rx_source = RxTimestampSource::kUserSpace;
+    }
+    return d;
+  }
+}
+
+void UdpSocket::DrainToHandler() {
+  for (int i = 0; i < 64; ++i) {
+    absl::StatusOr<ReceivedDatagram> d = TryReceive();
+    if (!d.ok()) return;  // nothing more waiting (or a transient error)
+    if (handler_) handler_(*d);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<DatagramSocket>> UdpNetwork::Bind(
+    const SocketAddress& local) {
+  absl::StatusOr<std::unique_ptr<UdpSocket>> socket = UdpSocket::Open(local, loop_);
+  if (!socket.ok()) return socket.status();
+  return std::unique_ptr<DatagramSocket>(std::move(*socket));
+}
+
+}  // namespace net
