@@ -17,6 +17,9 @@ PACKAGES=(
   python3              # coverage merger stand-in and helper scripts
   iproute2             # `ip link set lo up` inside `unshare -n` for the offline proof
   util-linux           # setpriv, unshare
+  clang-14             # tools/fuzz.sh: libFuzzer builds (--config=fuzz)
+  libclang-rt-14-dev   # libFuzzer and sanitizer runtimes for clang
+  lld                  # ld.lld, the fuzz configuration's linker
 )
 
 missing=()

@@ -1,0 +1,75 @@
+// Checks the hot-path promise: parsing (and serializing) an NTP packet or a
+// control message performs no heap allocation. Replaces the global
+// operator new of this test binary with a counting one.
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ntp/wire/control_message.h"
+#include "ntp/wire/packet.h"
+#include "ntp/wire/test_corpus.h"
+
+namespace {
+// Test-only global: the replaced operator new must reach it.
+size_t allocation_count = 0;
+}  // namespace
+
+void* operator new(size_t size) {
+  ++allocation_count;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  std::abort();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
+namespace ntp {
+namespace {
+
+TEST(NoAllocationTest, PacketParseAndSerialize) {
+  std::vector<uint8_t> out(2048);
+  for (const testing::Seed& seed : testing::PacketSeeds()) {
+    const size_t before = allocation_count;
+    WireResult<NtpPacket, PacketError> r = ParsePacket(seed.bytes);
+    size_t written = 0;
+    if (r.ok()) {
+      absl::StatusOr<size_t> n = SerializePacket(*r, absl::MakeSpan(out));
+      written = n.ok() ? *n : 0;
+    }
+    const size_t allocations = allocation_count - before;
+    EXPECT_EQ(allocations, 0u) << seed.name;
+    if (r.ok()) {
+      EXPECT_EQ(written, seed.bytes.size()) << seed.name;
+    }
+  }
+}
+
+TEST(NoAllocationTest, ControlParseAndSerialize) {
+  std::vector<uint8_t> out(2048);
+  for (const testing::Seed& seed : testing::ControlMessageSeeds()) {
+    const size_t before = allocation_count;
+    WireResult<ControlMessage, ControlError> r =
+        ParseControlMessage(seed.bytes);
+    size_t written = 0;
+    if (r.ok()) {
+      absl::StatusOr<size_t> n =
+          SerializeControlMessage(*r, absl::MakeSpan(out));
+      written = n.ok() ? *n : 0;
+    }
+    const size_t allocations = allocation_count - before;
+    EXPECT_EQ(allocations, 0u) << seed.name;
+    EXPECT_TRUE(r.ok()) << seed.name;
+    EXPECT_EQ(written, seed.bytes.size()) << seed.name;
+  }
+}
+
+TEST(NoAllocationTest, CounterWorks) {
+  const size_t before = allocation_count;
+  auto* p = new std::vector<int>(10);
+  delete p;
+  EXPECT_GE(allocation_count - before, 2u);
+}
+
+}  // namespace
+}  // namespace ntp
