@@ -64,8 +64,8 @@ inline constexpr int kMaxPollLimit = 17;
 inline constexpr int kDefaultMinPoll = 6;
 inline constexpr int kDefaultMaxPoll = 10;
 // NTP versions an association may send (RFC 5905 §7.3 VN; ntpd accepts 1..4).
-inline constexpr int kMinNtpVersion = 1;
-inline constexpr int kMaxNtpVersion = 4;
+inline constexpr int kMinConfigVersion = 1;
+inline constexpr int kMaxConfigVersion = 4;
 inline constexpr int kDefaultNtpVersion = 4;
 
 // A reference-clock pseudo address 127.127.TYPE.UNIT (ref 4.1).
@@ -131,7 +131,7 @@ struct ServerConfig {
 
   // `key N`: symmetric key for outgoing packets and required on replies.
   std::optional<uint32_t> key_id;  // kMinKeyId..kMaxKeyId
-  int version = kDefaultNtpVersion;  // kMinNtpVersion..kMaxNtpVersion
+  int version = kDefaultNtpVersion;  // kMinConfigVersion..kMaxConfigVersion
   // `mode N`: driver mode, reference clocks only (0..255).
   std::optional<int> refclock_mode;
   // `ttl N`: time to live for broadcast/manycast (0..254, network only).

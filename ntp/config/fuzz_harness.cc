@@ -37,7 +37,7 @@ std::string CheckModel(const NtpConfig& c) {
       return absl::StrCat("server ", s.host, ": bad polls ", s.minpoll, "/",
                           s.maxpoll);
     }
-    if (s.version < kMinNtpVersion || s.version > kMaxNtpVersion) {
+    if (s.version < kMinConfigVersion || s.version > kMaxConfigVersion) {
       return absl::StrCat("server ", s.host, ": bad version");
     }
     if (s.key_id && (*s.key_id < kMinKeyId || *s.key_id > kMaxKeyId)) {

@@ -188,7 +188,7 @@ void HandleAssociation(ParseContext& ctx) {
       const Token* value = ctx.ValueAfter(i, "version");
       if (value == nullptr) return;
       std::optional<int64_t> version =
-          ctx.Integer(*value, kMinNtpVersion, kMaxNtpVersion, "version");
+          ctx.Integer(*value, kMinConfigVersion, kMaxConfigVersion, "version");
       if (version.has_value()) server.version = static_cast<int>(*version);
       ++i;
     } else if (word == "mode") {
