@@ -24,6 +24,11 @@ namespace clocks {
 inline constexpr double kMaxFrequencyPpm = 500.0;
 // Rate at which a SlewBy offset is applied by the kernel (adjtime semantics).
 inline constexpr double kSlewRatePpm = 500.0;
+// Largest total frequency correction a clock that can also lengthen or
+// shorten the kernel tick accepts (chrony's default maxslewrate, 1/12 of the
+// kernel's +-10% tick range). Corrections beyond kMaxFrequencyPpm are for
+// temporary fast slewing only; the base frequency stays within +-500 ppm.
+inline constexpr double kMaxSlewFrequencyPpm = 83333.0;
 
 // A leap second announced for the end of the current UTC day.
 enum class LeapStatus { kNone, kInsert, kDelete };
@@ -74,7 +79,12 @@ class Clock {
   // adding to) any slew still in progress. Zero cancels a slew. Errors as StepBy.
   virtual absl::Status SlewBy(absl::Duration offset) = 0;
 
-  // Sets the frequency correction. REQUIRES |ppm| <= kMaxFrequencyPpm, else
+  // The largest |ppm| SetFrequencyPpm accepts: kMaxFrequencyPpm for a clock
+  // with only the kernel frequency, up to kMaxSlewFrequencyPpm for one that
+  // also adjusts the tick.
+  virtual double MaxFrequencyPpm() const { return kMaxFrequencyPpm; }
+
+  // Sets the frequency correction. REQUIRES |ppm| <= MaxFrequencyPpm(), else
   // InvalidArgument (nothing changed). FailedPrecondition if read-only.
   virtual absl::Status SetFrequencyPpm(double ppm) = 0;
 

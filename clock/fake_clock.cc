@@ -63,9 +63,9 @@ absl::Status FakeClock::SlewBy(absl::Duration offset) {
 
 absl::Status FakeClock::SetFrequencyPpm(double ppm) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
-  if (!(std::fabs(ppm) <= kMaxFrequencyPpm)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("frequency %.3f ppm outside +/-500 ppm", ppm));
+  if (!(std::fabs(ppm) <= max_frequency_ppm_)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "frequency %.3f ppm outside +/-%.0f ppm", ppm, max_frequency_ppm_));
   }
   frequency_ppm_ = ppm;
   operations_.push_back(absl::StrFormat("freq %.3fppm", ppm));

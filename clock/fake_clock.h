@@ -24,6 +24,9 @@ class FakeClock final : public Clock {
   void Advance(absl::Duration true_elapsed);
   // Makes every write fail with FailedPrecondition, as a read-only SystemClock.
   void set_read_only(bool read_only) { read_only_ = read_only; }
+  // What MaxFrequencyPpm() reports and SetFrequencyPpm accepts (default
+  // kMaxFrequencyPpm; kMaxSlewFrequencyPpm to act like SystemClock).
+  void set_max_frequency_ppm(double ppm) { max_frequency_ppm_ = ppm; }
 
   double frequency_ppm() const { return frequency_ppm_; }
   absl::Duration slew_remaining() const { return slew_remaining_; }
@@ -37,6 +40,7 @@ class FakeClock final : public Clock {
   absl::Duration Precision() const override { return precision_; }
   absl::Status StepBy(absl::Duration offset) override;
   absl::Status SlewBy(absl::Duration offset) override;
+  double MaxFrequencyPpm() const override { return max_frequency_ppm_; }
   absl::Status SetFrequencyPpm(double ppm) override;
   absl::Status SetSyncStatus(const ClockSyncStatus& status) override;
   absl::StatusOr<ClockStatus> ReadStatus() override;
@@ -47,6 +51,7 @@ class FakeClock final : public Clock {
   absl::Time now_;
   absl::Duration precision_;
   bool read_only_ = false;
+  double max_frequency_ppm_ = kMaxFrequencyPpm;
   double frequency_ppm_ = 0;
   absl::Duration slew_remaining_;
   ClockSyncStatus sync_;

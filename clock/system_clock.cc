@@ -2,6 +2,8 @@
 #include "clock/system_clock.h"
 
 #include <cerrno>
+#include <unistd.h>
+
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -54,6 +56,8 @@ std::unique_ptr<SystemClock> SystemClock::Create(Mode mode) {
 
 SystemClock::SystemClock(Mode mode, std::unique_ptr<KernelClockCalls> calls)
     : mode_(mode), calls_(std::move(calls)) {
+  const long user_hz = sysconf(_SC_CLK_TCK);
+  nominal_tick_us_ = 1'000'000 / (user_hz > 0 ? user_hz : 100);
   // Precision as ntpd measures it: the smallest non-zero step seen between
   // back-to-back readings, but never finer than the declared resolution.
   timespec res{};
@@ -136,13 +140,20 @@ absl::Status SystemClock::SlewBy(absl::Duration offset) {
 absl::Status SystemClock::SetFrequencyPpm(double ppm) {
   const std::string what = absl::StrFormat("set frequency to %.3f ppm", ppm);
   if (absl::Status s = RefuseIfReadOnly(what); !s.ok()) return s;
-  if (!(std::fabs(ppm) <= kMaxFrequencyPpm)) {
+  if (!(std::fabs(ppm) <= kMaxSlewFrequencyPpm)) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "frequency %.3f ppm outside +/-%.0f ppm", ppm, kMaxFrequencyPpm));
+        "frequency %.3f ppm outside +/-%.0f ppm", ppm, kMaxSlewFrequencyPpm));
   }
+  // The tick carries whole steps of 1e6 / nominal_tick ppm (100 ppm at
+  // USER_HZ 100); the kernel frequency (scaled ppm, 16-bit fraction) the
+  // remainder, which stays well inside its +-500 ppm.
+  const double ppm_per_tick_us = 1e6 / static_cast<double>(nominal_tick_us_);
+  const long tick_delta_us =
+      std::fabs(ppm) <= kMaxFrequencyPpm ? 0 : std::lround(ppm / ppm_per_tick_us);
   timex tx{};
-  tx.modes = ADJ_FREQUENCY;
-  tx.freq = std::lround(ppm * 65536.0);  // scaled ppm (16-bit fraction)
+  tx.modes = ADJ_FREQUENCY | ADJ_TICK;
+  tx.tick = nominal_tick_us_ + tick_delta_us;
+  tx.freq = std::lround((ppm - tick_delta_us * ppm_per_tick_us) * 65536.0);
   return Adjust(&tx, what);
 }
 
@@ -177,7 +188,9 @@ absl::StatusOr<ClockStatus> SystemClock::ReadStatus() {
     return PosixError("clock_adjtime (read slew)", errno);
   }
   ClockStatus out;
-  out.frequency_ppm = static_cast<double>(tx.freq) / 65536.0;
+  out.frequency_ppm = static_cast<double>(tx.freq) / 65536.0 +
+                      static_cast<double>(tx.tick - nominal_tick_us_) * 1e6 /
+                          static_cast<double>(nominal_tick_us_);
   out.slew_remaining = absl::Microseconds(slew.offset);
   out.sync.synchronized = (tx.status & STA_UNSYNC) == 0;
   out.sync.leap = (tx.status & STA_INS)   ? LeapStatus::kInsert

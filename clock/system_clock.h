@@ -47,6 +47,9 @@ class SystemClock final : public Clock {
   absl::Duration Precision() const override { return precision_; }
   absl::Status StepBy(absl::Duration offset) override;
   absl::Status SlewBy(absl::Duration offset) override;
+  // Beyond +-500 ppm the kernel tick is changed too (1 us of tick = 100 ppm
+  // at USER_HZ 100), as chrony does.
+  double MaxFrequencyPpm() const override { return kMaxSlewFrequencyPpm; }
   absl::Status SetFrequencyPpm(double ppm) override;
   absl::Status SetSyncStatus(const ClockSyncStatus& status) override;
   absl::StatusOr<ClockStatus> ReadStatus() override;
@@ -58,6 +61,7 @@ class SystemClock final : public Clock {
   const Mode mode_;
   const std::unique_ptr<KernelClockCalls> calls_;
   absl::Duration precision_;
+  long nominal_tick_us_;  // 1e6 / USER_HZ
 };
 
 }  // namespace clocks

@@ -132,15 +132,30 @@ TEST(SystemClockTest, FrequencyIsScaledPpmAndClamped) {
   std::vector<timex> log;
   SystemClock clock(SystemClock::Mode::kReadWrite,
                     std::make_unique<RecordingKernelCalls>(&log));
+  EXPECT_DOUBLE_EQ(clock.MaxFrequencyPpm(), kMaxSlewFrequencyPpm);
   ASSERT_THAT(clock.SetFrequencyPpm(-12.5), IsOk());
   ASSERT_EQ(log.size(), 1u);
-  EXPECT_EQ(log[0].modes, unsigned{ADJ_FREQUENCY});
+  EXPECT_EQ(log[0].modes, unsigned{ADJ_FREQUENCY | ADJ_TICK});
   EXPECT_EQ(log[0].freq, -12.5 * 65536);
-  EXPECT_THAT(clock.SetFrequencyPpm(500.001),
+  EXPECT_EQ(log[0].tick, 10000);  // nominal at USER_HZ 100
+  EXPECT_THAT(clock.SetFrequencyPpm(83333.5),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(clock.SetFrequencyPpm(std::nan("")),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(log.size(), 1u);  // rejected values make no call
+}
+
+TEST(SystemClockTest, FastSlewFrequencyGoesThroughTheTick) {
+  std::vector<timex> log;
+  SystemClock clock(SystemClock::Mode::kReadWrite,
+                    std::make_unique<RecordingKernelCalls>(&log));
+  ASSERT_THAT(clock.SetFrequencyPpm(1234.5), IsOk());
+  ASSERT_THAT(clock.SetFrequencyPpm(-83333), IsOk());
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].tick, 10012);                  // +1200 ppm
+  EXPECT_EQ(log[0].freq, std::lround(34.5 * 65536));  // the rest
+  EXPECT_EQ(log[1].tick, 10000 - 833);            // -83300 ppm
+  EXPECT_EQ(log[1].freq, std::lround(-33.0 * 65536));
 }
 
 TEST(SystemClockTest, SyncStatusKeepsOtherBitsAndSetsLeap) {

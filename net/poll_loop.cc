@@ -76,8 +76,9 @@ absl::StatusOr<int> PollLoop::RunOnce(absl::Duration max_wait) {
           ? -1
           : absl::ToInt64Milliseconds(wait + absl::Microseconds(999));
 
-  std::vector<pollfd> fds;
-  fds.reserve(watchers_.size() + 1);
+  // Reused across rounds: no allocation per round once the set is stable.
+  std::vector<pollfd>& fds = poll_fds_;
+  fds.clear();
   fds.push_back({wake_read_fd_, POLLIN, 0});
   for (const auto& [fd, unused] : watchers_) fds.push_back({fd, POLLIN, 0});
   const int ready = poll(fds.data(), fds.size(),

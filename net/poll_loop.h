@@ -4,8 +4,11 @@
 #ifndef NET_POLL_LOOP_H_
 #define NET_POLL_LOOP_H_
 
+#include <poll.h>
+
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -51,6 +54,7 @@ class PollLoop final : public clocks::Scheduler {
   // Ordered by fd (deterministic dispatch order); shared so a callback can
   // unwatch its own fd while it runs.
   std::map<int, std::shared_ptr<absl::AnyInvocable<void()>>> watchers_;
+  std::vector<struct pollfd> poll_fds_;  // scratch for RunOnce
   const int wake_read_fd_;
   const int wake_write_fd_;
   volatile int stop_requested_ = 0;

@@ -145,5 +145,38 @@ TEST(UdpNetworkTest, PollLoopDispatchesToTheHandler) {
   EXPECT_THAT(log, ::testing::ElementsAre("server got 48", "client got 3"));
 }
 
+TEST(UdpNetworkTest, BatchedDispatchAnswersEveryDatagramInOrder) {
+  // 200 requests queued before the loop runs: the server reads them in
+  // recvmmsg batches and its replies leave in sendmmsg batches.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PollLoop> loop, PollLoop::Create());
+  ASSERT_OK_AND_ASSIGN(auto server, UdpSocket::Open(Loopback(2), loop.get()));
+  ASSERT_OK_AND_ASSIGN(auto client, UdpSocket::Open(Loopback(3), loop.get()));
+  int served = 0;
+  server->SetReceiveHandler([&](const ReceivedDatagram& d) {
+    ++served;
+    EXPECT_EQ(d.rx_source, RxTimestampSource::kKernelTimestamping);
+    EXPECT_EQ(d.destination.ip().ToString(), "127.0.0.2");
+    std::vector<uint8_t> reply(d.payload.begin(), d.payload.end());
+    reply.push_back(0xAA);
+    EXPECT_THAT(server->SendTo(reply, d.source), IsOk());
+  });
+  std::vector<int> got;
+  client->SetReceiveHandler([&](const ReceivedDatagram& d) {
+    ASSERT_EQ(d.payload.size(), 3u);
+    EXPECT_EQ(d.payload[2], 0xAA);
+    got.push_back(d.payload[0] | (d.payload[1] << 8));
+    if (got.size() == 200) loop->Stop();
+  });
+  for (int i = 0; i < 200; ++i) {
+    const std::vector<uint8_t> request = {static_cast<uint8_t>(i), static_cast<uint8_t>(i >> 8)};
+    ASSERT_THAT(client->SendTo(request, server->local_address()), IsOk());
+  }
+  ASSERT_THAT(loop->Run(loop->Now() + absl::Seconds(5)), IsOk());
+  EXPECT_EQ(served, 200);
+  ASSERT_EQ(got.size(), 200u);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(got[i], i);
+  EXPECT_EQ(server->deferred_send_failures(), 0u);
+}
+
 }  // namespace
 }  // namespace net

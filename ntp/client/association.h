@@ -1,0 +1,223 @@
+// One client association (RFC 5905 §9 peer process and §13 poll process for
+// a configured `server`, mode 3): the poll timer with poll adaptation,
+// reachability register, iburst/burst, unreachable back-off and Kiss-o'-
+// Death handling; data-minimised requests (random transmit-timestamp nonce,
+// every other field zero, the real send time kept locally) sent from a fresh
+// ephemeral socket per request (RFC 9109); the reply tests of
+// reply_check.h; and per-server statistics: the RFC 5905 §10 clock filter
+// and the OffsetTracker that feeds the discipline.
+//
+// Everything goes through the seams; callbacks run from the scheduler or the
+// socket's receive handler. Not thread-safe.
+#ifndef NTP_CLIENT_ASSOCIATION_H_
+#define NTP_CLIENT_ASSOCIATION_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "clock/clock.h"
+#include "clock/scheduler.h"
+#include "net/address.h"
+#include "net/network.h"
+#include "ntp/client/clock_filter.h"
+#include "ntp/client/clock_steering.h"
+#include "ntp/client/offset_tracker.h"
+#include "ntp/client/packet_auth.h"
+#include "ntp/client/random.h"
+#include "ntp/client/exchange_types.h"
+#include "ntp/events.h"
+#include "ntp/ntp_time.h"
+#include "ntp/system_state.h"
+
+namespace ntp {
+
+// What `server ADDRESS [options]` asks for (ntp/config ServerConfig, resolved).
+struct AssociationConfig {
+  net::SocketAddress server;  // address and port (123)
+  std::string name;           // as written, for logs
+  bool prefer = false;
+  bool iburst = false;
+  bool burst = false;
+  bool noselect = false;
+  bool truechimer = false;  // `true`
+  int minpoll = 6;
+  int maxpoll = 10;
+  std::optional<uint32_t> key_id;
+  int version = 4;
+};
+
+// Shared by all associations of one engine. Pointers must outlive them.
+struct AssociationEnvironment {
+  clocks::Clock* clock = nullptr;
+  net::Network* network = nullptr;
+  clocks::Scheduler* scheduler = nullptr;
+  ClockSteering* steering = nullptr;      // CorrectionAt for raw offsets
+  ClientAuthenticator* auth = nullptr;    // null: no keys
+  EventSink* events = nullptr;            // may be null
+  absl::Time origin;                      // engine timeline origin (scheduler)
+  // Local address to bind per family (unset: the wildcard address).
+  std::optional<net::IpAddress> bind_v4;
+  std::optional<net::IpAddress> bind_v6;
+  double local_precision_seconds = 1e-6;
+  int stratum_floor = 0;
+  int stratum_ceiling = 15;
+  double max_distance_seconds = kDefaultMaxDistance;
+  OffsetTrackerOptions tracker;
+};
+
+// Counters of what happened to replies (and requests), for tests and ntpq.
+struct AssociationCounters {
+  uint64_t sent = 0;
+  uint64_t send_errors = 0;
+  uint64_t received = 0;        // datagrams from the server's address
+  uint64_t malformed = 0;       // did not parse
+  uint64_t wrong_source = 0;    // from another address/port
+  uint64_t auth_failed = 0;     // TEST5
+  std::array<uint64_t, static_cast<size_t>(ReplyVerdict::kCount)> verdicts{};
+  uint64_t outliers = 0;        // tracker outliers
+};
+
+// An accepted sample, as handed to the engine.
+struct AcceptedSample {
+  double time_seconds = 0;  // engine timeline, midpoint of the exchange
+  ExchangeSample exchange;
+  FilterResult filter;
+  TrackerVerdict tracker = TrackerVerdict::kAccepted;
+};
+
+class Association {
+ public:
+  using SampleCallback = std::function<void(Association&, const AcceptedSample&)>;
+  // Called on reachability changes, a DENY kiss, and after every poll.
+  using StateCallback = std::function<void(Association&)>;
+
+  // REQUIRES: env pointers (except auth/events) are non-null and outlive
+  // the association. `seed` feeds its nonces and poll dither.
+  Association(int id, const AssociationConfig& config,
+              const AssociationEnvironment& env, uint64_t seed,
+              SampleCallback on_sample, StateCallback on_state_change);
+  ~Association();
+  Association(const Association&) = delete;
+  Association& operator=(const Association&) = delete;
+
+  // Schedules the first poll `first_poll_delay` from now.
+  void Start(absl::Duration first_poll_delay);
+  // Cancels timers and closes the socket.
+  void Stop();
+  // After a clock step (RFC 5905 §11.2.3: all associations are reset):
+  // forgets the request in flight and the filter; the offset tracker is
+  // kept (it works in raw offsets, which a step does not disturb). With
+  // iburst, the next reply starts a new burst.
+  void ResetAfterStep();
+  // The poll exponent the engine would like (clamped to [minpoll, maxpoll]).
+  void SetDesiredPoll(int poll_log2);
+  // Whether a burst is in progress (more replies expected within seconds).
+  bool in_burst() const { return burst_ > 0; }
+  // Engine-timeline seconds of the next poll (meaningful while started).
+  double next_poll_seconds() const { return next_poll_; }
+
+  int id() const { return id_; }
+  const AssociationConfig& config() const { return config_; }
+  bool enabled() const { return !disabled_; }  // false after DENY/RSTR
+  uint8_t reach() const { return reach_; }
+  int unreach() const { return unreach_; }
+  int hpoll() const { return hpoll_; }
+  int ppoll() const { return ppoll_; }
+  int minpoll() const { return minpoll_; }
+  int maxpoll() const { return maxpoll_; }
+  // Requests sent since the last accepted reply (for "seems dead").
+  int unanswered() const { return unanswered_; }
+  bool has_reply() const { return header_.has_value(); }
+  // Server header variables of the last accepted reply (RFC 5905 Figure 21).
+  struct Header {
+    Leap leap = Leap::kUnsynchronized;
+    int stratum = 16;
+    int8_t precision_log2 = 0;
+    double root_delay_seconds = 0;
+    double root_dispersion_seconds = 0;
+    uint32_t reference_id = 0;
+    NtpTimestamp reference_time;
+  };
+  const std::optional<Header>& header() const { return header_; }
+  const ClockFilter& filter() const { return filter_; }
+  const OffsetTracker& tracker() const { return tracker_; }
+  OffsetTracker& mutable_tracker() { return tracker_; }
+  const AssociationCounters& counters() const { return counters_; }
+  // Engine-timeline seconds of the last accepted reply (nullopt: none).
+  std::optional<double> last_reply_seconds() const { return last_reply_; }
+  // The refid the server would see for us is one of ours (TEST12).
+  bool loop_detected() const { return loop_; }
+  void set_own_refids(std::vector<uint32_t> refids) { own_refids_ = std::move(refids); }
+
+  // The tracker's estimate of the clock offset now (positive: behind),
+  // nullopt without samples.
+  std::optional<double> EstimatedOffset(double now_seconds) const;
+
+ private:
+  void Poll();
+  void SendRequest();
+  void ScheduleNextPoll();
+  void ScheduleAt(double when_seconds);
+  void OnDatagram(const net::ReceivedDatagram& datagram);
+  void HandleDatagram(const net::ReceivedDatagram& datagram);
+  void HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t refid);
+  void Report(EventKind kind, std::string text);
+  void CloseSocket();
+  double Now() const;
+  std::string Name() const;
+
+  const int id_;
+  const AssociationConfig config_;
+  const AssociationEnvironment env_;
+  SplitMix64 rng_;
+  SampleCallback on_sample_;
+  StateCallback on_state_change_;
+
+  ClockFilter filter_;
+  OffsetTracker tracker_;
+  AssociationCounters counters_;
+
+  std::unique_ptr<net::DatagramSocket> socket_;
+  clocks::TimerId poll_timer_ = 0;
+  // A socket cannot be destroyed from inside its own receive handler (the
+  // engine may stop everything while handling a reply): closing is then
+  // deferred to a zero-delay timer.
+  bool in_receive_ = false;
+  clocks::TimerId close_timer_ = 0;
+  double next_poll_ = 0;
+  double last_send_ = -1e9;
+  bool started_ = false;
+  bool disabled_ = false;
+
+  // Poll process (RFC 5905 §13; ntpd 4.2.8 names).
+  int minpoll_;
+  int maxpoll_;
+  int hpoll_;
+  int ppoll_;
+  int desired_poll_;
+  uint8_t reach_ = 0;
+  int unreach_ = 0;
+  int unanswered_ = 0;
+  int burst_ = 0;
+  int retry_ = 0;
+
+  // The request in flight.
+  std::optional<NtpTimestamp> outstanding_nonce_;
+  NtpTimestamp outstanding_t1_;
+  double outstanding_send_seconds_ = 0;
+
+  NtpTimestamp last_accepted_transmit_;
+  std::optional<Header> header_;
+  std::optional<double> last_reply_;
+  std::vector<uint32_t> own_refids_;
+  bool loop_ = false;
+};
+
+}  // namespace ntp
+
+#endif  // NTP_CLIENT_ASSOCIATION_H_

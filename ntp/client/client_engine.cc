@@ -1,0 +1,601 @@
+#include "ntp/client/client_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ntp/client/cluster.h"
+#include "ntp/client/combine.h"
+#include "ntp/client/peer_fitness.h"
+#include "ntp/client/random.h"
+#include "ntp/client/selection.h"
+#include "ntp/wire/refid.h"
+
+namespace ntp {
+namespace {
+
+// Poll adaptation: samples at a poll before it may grow, and how much worse
+// than polling at minpoll the expected tracking error may get.
+constexpr int kSamplesBeforePollIncrease = 4;
+constexpr int kSamplesBeforeAdaptation = 8;
+constexpr double kPollErrorAllowance = 1.5;  // mean-square ratio
+constexpr double kPollErrorFloor = 2.5e-13;  // (0.5 us)^2: good enough
+// Before a first clock step an association in a burst must have this many
+// samples (a few quick samples guard the first step).
+constexpr int kFirstUpdateBurstSamples = 3;
+// Rate uncertainty (s/s) above which corrections are stretched to the next
+// sample, and the longest stretch.
+constexpr double kUncertainRate = 1e-6;
+constexpr double kMaxStretchSeconds = 1024;
+// An association that sent this many requests without any reply is not
+// waited for by the first-update quorum.
+constexpr int kDeadAfterUnanswered = 3;
+
+double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+int PrecisionLog2(absl::Duration precision) {
+  const double p = std::max(1e-9, Seconds(precision));
+  return static_cast<int>(std::ceil(std::log2(p)));
+}
+
+}  // namespace
+
+char PeerSelectTally(PeerSelect select) {
+  switch (select) {
+    case PeerSelect::kReject: return ' ';
+    case PeerSelect::kFalseticker: return 'x';
+    case PeerSelect::kExcess: return '.';
+    case PeerSelect::kOutlier: return '-';
+    case PeerSelect::kCandidate: return '+';
+    case PeerSelect::kBackup: return '#';
+    case PeerSelect::kSystemPeer: return '*';
+  }
+  return ' ';
+}
+
+ClientEngine::ClientEngine(const ClientEngineOptions& options,
+                           const ClientEngineEnvironment& env)
+    : options_(options), env_(env) {}
+
+ClientEngine::~ClientEngine() {
+  // Destroying without Stop() must still not leave timers behind.
+  if (drift_timer_ != 0) env_.scheduler->Cancel(drift_timer_);
+  for (auto& a : associations_) a->Stop();
+}
+
+absl::StatusOr<std::unique_ptr<ClientEngine>> ClientEngine::Create(
+    const ClientEngineOptions& options, const ClientEngineEnvironment& env) {
+  if (env.clock == nullptr || env.network == nullptr || env.scheduler == nullptr ||
+      env.system == nullptr) {
+    return absl::InvalidArgumentError(
+        "ClientEngine::Create: clock, network, scheduler and system are required");
+  }
+  for (const AssociationConfig& s : options.servers) {
+    if (s.server.port() == 0 || s.server.ip().IsUnspecified()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unusable server address ", s.server.ToString()));
+    }
+  }
+  auto engine = std::unique_ptr<ClientEngine>(new ClientEngine(options, env));
+  absl::StatusOr<std::unique_ptr<ClientAuthenticator>> auth =
+      ClientAuthenticator::Create(env.keys);
+  if (!auth.ok()) return auth.status();
+  engine->auth_ = std::move(*auth);
+  return engine;
+}
+
+double ClientEngine::Now() const { return Seconds(env_.scheduler->Now() - origin_); }
+
+void ClientEngine::Report(EventKind kind, std::string text) {
+  if (env_.events != nullptr) env_.events->OnEvent(Event{kind, std::move(text)});
+}
+
+PeerSelect ClientEngine::select_status(int association_id) const {
+  if (association_id < 0 || association_id >= static_cast<int>(select_.size())) {
+    return PeerSelect::kReject;
+  }
+  return select_[association_id];
+}
+
+absl::Status ClientEngine::Start() {
+  if (started_) return absl::FailedPreconditionError("client already started");
+  started_ = true;
+  origin_ = env_.scheduler->Now();
+  drift_threshold_ppm_ = options_.drift_write_threshold_ppm;
+
+  SteeringOptions steering = options_.steering;
+  if (options_.set_once_and_exit) steering.kernel_slew_only = true;
+  steering.max_base_frequency_ppm =
+      std::min(steering.max_base_frequency_ppm, options_.discipline.max_frequency_ppm);
+  steering_ = std::make_unique<ClockSteering>(env_.clock, env_.scheduler, origin_, steering);
+  discipline_ = std::make_unique<Discipline>(steering_.get(), env_.events, options_.discipline);
+
+  // Initial frequency: `tinker freq`, else the drift store (ntpd 4.2.8:
+  // present -> FSET, absent or unreadable -> NSET, never a crash).
+  std::optional<double> initial = options_.initial_frequency_ppm;
+  if (!initial.has_value() && env_.drift_store != nullptr) {
+    absl::StatusOr<std::optional<double>> drift = env_.drift_store->Read();
+    const std::string where = env_.drift_store->Describe();
+    if (!drift.ok()) {
+      Report(EventKind::kWarning,
+             absl::StrCat(drift.status().message(), " (", where,
+                          "); starting without a known frequency"));
+    } else if (!drift->has_value()) {
+      Report(EventKind::kDriftFile,
+             absl::StrCat("frequency file ", where,
+                          " not found; starting without a known frequency"));
+    } else {
+      initial = **drift;
+      drift_written_ppm_ = **drift;
+      Report(EventKind::kDriftFile,
+             absl::StrFormat("frequency initialized %.3f PPM from %s", **drift, where));
+    }
+  }
+  if (initial.has_value()) {
+    initial = std::clamp(*initial, -options_.discipline.max_frequency_ppm,
+                         options_.discipline.max_frequency_ppm);
+  }
+  if (absl::Status s = discipline_->Start(initial); !s.ok()) {
+    Report(EventKind::kWarning, absl::StrCat("cannot set the clock frequency: ", s.message()));
+  }
+  if (initial.has_value()) {
+    Report(EventKind::kFrequencySet, absl::StrFormat("frequency set to %.3f PPM", *initial));
+  }
+
+  SystemVariables& sys = *env_.system;
+  sys.precision_log2 = static_cast<int8_t>(PrecisionLog2(env_.clock->Precision()));
+  const double precision = std::ldexp(1.0, sys.precision_log2);
+
+  AssociationEnvironment aenv;
+  aenv.clock = env_.clock;
+  aenv.network = env_.network;
+  aenv.scheduler = env_.scheduler;
+  aenv.steering = steering_.get();
+  aenv.auth = auth_.get();
+  aenv.events = env_.events;
+  aenv.origin = origin_;
+  for (const net::IpAddress& ip : options_.own_addresses) {
+    if (ip.is_v4() && !aenv.bind_v4.has_value()) aenv.bind_v4 = ip;
+    if (ip.is_v6() && !aenv.bind_v6.has_value()) aenv.bind_v6 = ip;
+  }
+  aenv.local_precision_seconds = precision;
+  aenv.stratum_floor = options_.stratum_floor;
+  aenv.stratum_ceiling = options_.stratum_ceiling;
+  aenv.max_distance_seconds = options_.maxdist_seconds;
+  aenv.tracker = options_.tracker;
+  if (initial.has_value()) {
+    // A known frequency: the trackers start from it with a few ppm doubt.
+    aenv.tracker.initial_rate = *initial * 1e-6;
+    aenv.tracker.initial_rate_sigma = std::min(aenv.tracker.initial_rate_sigma, 2e-6);
+  }
+  std::vector<uint32_t> own_refids;
+  for (const net::IpAddress& ip : options_.own_addresses) {
+    absl::StatusOr<uint32_t> refid = RefIdFromAddress(ip);
+    if (refid.ok()) own_refids.push_back(*refid);
+  }
+
+  SplitMix64 seeds(options_.random_seed ^ 0x636C69656E74ull);  // "client"
+  for (size_t i = 0; i < options_.servers.size(); ++i) {
+    AssociationConfig config = options_.servers[i];
+    if (options_.set_once_and_exit) config.iburst = true;  // ntpd -q
+    auto association = std::make_unique<Association>(
+        static_cast<int>(i), config, aenv, seeds.Fork(),
+        [this](Association& a, const AcceptedSample& s) { OnSample(a, s); },
+        [this](Association& a) { OnAssociationState(a); });
+    association->set_own_refids(own_refids);
+    associations_.push_back(std::move(association));
+  }
+  select_.assign(associations_.size(), PeerSelect::kReject);
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    // ntpd staggers the first polls one second apart at startup.
+    const double delay = 1.0 + static_cast<double>(i) + seeds.Uniform() * 0.5;
+    associations_[i]->Start(absl::Seconds(delay));
+  }
+  if (env_.drift_store != nullptr && !options_.set_once_and_exit) {
+    drift_timer_ = env_.scheduler->RunAfter(
+        absl::Seconds(options_.drift_write_interval_seconds), [this] { DriftTimer(); });
+  }
+  return absl::OkStatus();
+}
+
+void ClientEngine::Stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  if (drift_timer_ != 0) {
+    env_.scheduler->Cancel(drift_timer_);
+    drift_timer_ = 0;
+  }
+  for (auto& a : associations_) a->Stop();
+  if (steering_ != nullptr) (void)steering_->Finish();
+  if (exit_ != ClientExit::kPanic && !options_.set_once_and_exit) WriteDrift(true);
+}
+
+void ClientEngine::Exit(ClientExit how) {
+  if (exit_ != ClientExit::kRunning) return;
+  exit_ = how;
+  for (auto& a : associations_) a->Stop();
+  if (drift_timer_ != 0) {
+    env_.scheduler->Cancel(drift_timer_);
+    drift_timer_ = 0;
+  }
+  if (env_.on_exit) env_.on_exit();
+}
+
+void ClientEngine::DriftTimer() {
+  drift_timer_ = 0;
+  WriteDrift(false);
+  if (!stopped_ && exit_ == ClientExit::kRunning) {
+    drift_timer_ = env_.scheduler->RunAfter(
+        absl::Seconds(options_.drift_write_interval_seconds), [this] { DriftTimer(); });
+  }
+}
+
+void ClientEngine::WriteDrift(bool at_shutdown) {
+  if (env_.drift_store == nullptr || updates_ == 0) return;
+  const double ppm = steering_->base_frequency_ppm();
+  // ntpd 4.2.8 (ref 3.10): hourly, only when the value moved by the
+  // threshold; after a write the threshold is reset, otherwise it halves.
+  // At shutdown any change visible in the file's 3 decimals is written.
+  const double threshold = at_shutdown ? 0.0005 : drift_threshold_ppm_;
+  if (drift_written_ppm_.has_value() && std::fabs(ppm - *drift_written_ppm_) < threshold) {
+    if (!at_shutdown) drift_threshold_ppm_ /= 2;
+    return;
+  }
+  absl::Status status = env_.drift_store->Write(ppm);
+  if (!status.ok()) {
+    Report(EventKind::kWarning, absl::StrCat("cannot write frequency file ",
+                                             env_.drift_store->Describe(), ": ",
+                                             status.message()));
+    return;
+  }
+  drift_written_ppm_ = ppm;
+  drift_threshold_ppm_ = options_.drift_write_threshold_ppm;
+  Report(EventKind::kDriftFile, absl::StrFormat("frequency %.3f PPM written to %s", ppm,
+                                                env_.drift_store->Describe()));
+}
+
+void ClientEngine::OnSample(Association& association, const AcceptedSample& sample) {
+  if (exit_ != ClientExit::kRunning) return;
+  AdaptPolls(association);
+  // A sample the tracker rejected adds nothing to act upon.
+  SelectAndUpdate(/*update=*/sample.tracker != TrackerVerdict::kOutlier);
+}
+
+void ClientEngine::OnAssociationState(Association& association) {
+  if (exit_ != ClientExit::kRunning) return;
+  SelectAndUpdate(/*update=*/false);
+  if (options_.set_once_and_exit) CheckNoServers();
+}
+
+void ClientEngine::CheckNoServers() {
+  for (const auto& a : associations_) {
+    if (a->enabled() && (a->has_reply() || a->unanswered() < kIburstCount)) return;
+  }
+  Report(EventKind::kExit, "ntpd: no servers found");
+  Exit(ClientExit::kDone);
+}
+
+void ClientEngine::AdaptPolls(Association& a) {
+  const OffsetTracker& t = a.tracker();
+  int target = a.minpoll();
+  const int current = a.hpoll();
+  // The target is used only up to current + 1 (growth is one step at a
+  // time), so the polls beyond need not be evaluated.
+  const int highest = std::min(a.maxpoll(), current + 1);
+  if (t.samples() >= kSamplesBeforeAdaptation && highest > a.minpoll()) {
+    const double r = t.TypicalMeasurementVariance();
+    const double best = t.SteadyStateMeanSquareError(std::ldexp(1.0, a.minpoll()), r);
+    const double allowed = std::max(kPollErrorAllowance * best, kPollErrorFloor);
+    for (int p = a.minpoll() + 1; p <= highest; ++p) {
+      if (t.SteadyStateMeanSquareError(std::ldexp(1.0, p), r) > allowed) break;
+      target = p;
+    }
+  }
+  // Hysteresis: grow one step at a time after a few samples at a poll;
+  // shrink at once.
+  if (target > current) {
+    if (t.samples() % kSamplesBeforePollIncrease != 0) return;
+    target = current + 1;
+  }
+  a.SetDesiredPoll(target);
+}
+
+void ClientEngine::LoseSystemPeer() {
+  if (!system_peer_.has_value()) return;
+  system_peer_.reset();
+  Report(EventKind::kLostSync, "no_sys_peer: no selectable source; holding over on the "
+                               "last frequency");
+  if (env_.on_upstream_change) env_.on_upstream_change(false);
+}
+
+void ClientEngine::ApplyLeapVote(const std::vector<int>& survivors) {
+  // Leap warning by majority of the survivors (ntpd 4.2.8 leap vote).
+  int insert = 0, remove = 0;
+  for (int id : survivors) {
+    const auto& h = associations_[id]->header();
+    if (!h.has_value()) continue;
+    if (h->leap == Leap::kInsertSecond) ++insert;
+    if (h->leap == Leap::kDeleteSecond) ++remove;
+  }
+  const int n = static_cast<int>(survivors.size());
+  Leap vote = Leap::kNoWarning;
+  if (2 * insert > n) vote = Leap::kInsertSecond;
+  if (2 * remove > n) vote = Leap::kDeleteSecond;
+  if (vote != leap_vote_ && vote != Leap::kNoWarning) {
+    Report(EventKind::kLeapArmed, vote == Leap::kInsertSecond
+                                      ? "leap_armed: leap second insertion announced"
+                                      : "leap_armed: leap second deletion announced");
+  }
+  leap_vote_ = vote;
+}
+
+void ClientEngine::UpdateSystemVariables(const Association& peer, double offset,
+                                         double system_jitter, double now) {
+  // RFC 5905 §11.2.3 Figure 25 / ntpd clock_update.
+  SystemVariables& sys = *env_.system;
+  const Association::Header& h = *peer.header();
+  const ClockFilter& f = peer.filter();
+  sys.leap = leap_vote_;
+  sys.stratum = std::min(h.stratum + 1, kMaxStratum);
+  absl::StatusOr<uint32_t> refid = RefIdFromAddress(peer.config().server.ip());
+  sys.reference_id = refid.ok() ? *refid : 0;
+  sys.root_delay = NtpShort::FromSeconds(h.root_delay_seconds + f.delay_seconds());
+  // The dispersion increment is floored at MINDISP (RFC 5905 §11.2.3). It
+  // uses the RFC filter dispersion (empty stages at MAXDISP), so that what
+  // we announce to our own clients is as conservative as ntpd's.
+  const double increment = f.dispersion_seconds() + system_jitter +
+                           kPhi * std::max(0.0, now - f.update_seconds()) + std::fabs(offset);
+  sys.root_dispersion = NtpShort::FromSeconds(
+      h.root_dispersion_seconds + std::max(options_.mindist_seconds, increment));
+  sys.reference_time = NtpTimestamp::FromTime(env_.clock->Now());
+  // The canonical address text (what ntpq prints and the simulator's
+  // never_selects check compares with).
+  const net::IpAddress& peer_ip = peer.config().server.ip();
+  if (!system_peer_ip_.has_value() || !(*system_peer_ip_ == peer_ip)) {
+    system_peer_ip_ = peer_ip;
+    system_peer_text_ = peer_ip.ToString();
+  }
+  sys.system_peer = system_peer_text_;
+  sys.offset_seconds = offset;
+  sys.frequency_ppm = steering_->base_frequency_ppm();
+  sys.jitter_seconds = system_jitter;
+  sys.poll_log2 = peer.hpoll();
+
+  if (!options_.set_once_and_exit && !options_.discipline.never_step) {
+    // ntpd clears the kernel's STA_UNSYNC once disciplined (ref 3.11); not
+    // in -q / -x, where the kernel loop is off.
+    clocks::ClockSyncStatus status;
+    status.synchronized = true;
+    status.leap = sys.leap == Leap::kInsertSecond   ? clocks::LeapStatus::kInsert
+                  : sys.leap == Leap::kDeleteSecond ? clocks::LeapStatus::kDelete
+                                                    : clocks::LeapStatus::kNone;
+    status.max_error = absl::Seconds(sys.root_delay.ToSeconds() / 2 +
+                                     sys.root_dispersion.ToSeconds());
+    status.est_error = absl::Seconds(system_jitter);
+    (void)env_.clock->SetSyncStatus(status);
+  }
+}
+
+void ClientEngine::SelectAndUpdate(bool update) {
+  const double now = Now();
+  const int n = static_cast<int>(associations_.size());
+  std::fill(select_.begin(), select_.end(), PeerSelect::kReject);
+
+  // Fitness (ntpd peer_unfit) and correctness intervals. The distance uses
+  // the dispersion of the samples actually held (see README.md: the RFC's
+  // dummy stages only encode "not enough data", which the quorum and the
+  // trackers handle).
+  std::vector<SelectionCandidate> candidates;
+  std::vector<double> lambda(n, 0.0), theta(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    const Association& a = *associations_[i];
+    if (!a.enabled() || !a.has_reply()) continue;
+    const std::optional<double> offset = a.EstimatedOffset(now);
+    if (!offset.has_value()) continue;
+    const Association::Header& h = *a.header();
+    const ClockFilter& f = a.filter();
+    DistanceInput d;
+    d.delay_seconds = f.delay_seconds();
+    d.root_delay_seconds = h.root_delay_seconds;
+    d.dispersion_seconds = f.sample_dispersion_seconds();
+    d.root_dispersion_seconds = h.root_dispersion_seconds;
+    d.jitter_seconds = f.jitter_seconds();
+    d.age_seconds = now - f.update_seconds();
+    lambda[i] = RootDistance(d, options_.mindist_seconds);
+    theta[i] = *offset;
+    FitnessInput fit;
+    fit.leap_unsynchronized = h.leap == Leap::kUnsynchronized;
+    fit.stratum = h.stratum;
+    fit.stratum_floor = options_.stratum_floor;
+    fit.stratum_ceiling = options_.stratum_ceiling;
+    fit.root_distance_seconds = lambda[i];
+    fit.max_distance_seconds = options_.maxdist_seconds;
+    fit.poll_seconds = std::ldexp(1.0, a.hpoll());
+    fit.refid_is_ours = a.loop_detected();
+    fit.reach = a.reach();
+    fit.noselect = a.config().noselect;
+    if (PeerFitness(fit) != 0 || !f.has_sample()) continue;
+    candidates.push_back({i, theta[i], lambda[i], a.config().truechimer});
+  }
+  // maxclock: keep the closest ones, the rest are backups ('#').
+  if (static_cast<int>(candidates.size()) > options_.maxclock) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const SelectionCandidate& x, const SelectionCandidate& y) {
+                       return x.root_distance_seconds < y.root_distance_seconds;
+                     });
+    for (size_t k = options_.maxclock; k < candidates.size(); ++k) {
+      select_[candidates[k].id] = PeerSelect::kBackup;
+    }
+    candidates.resize(options_.maxclock);
+  }
+
+  // First update: wait for a majority of the servers that may still answer,
+  // and for a few samples from any server in a burst, so that a single
+  // early reply (possibly a falseticker's) cannot set the clock.
+  const bool first = !ever_synced_;
+  if (first) {
+    int potential = 0;
+    for (const auto& a : associations_) {
+      if (!a->enabled() || a->config().noselect) continue;
+      if (!a->has_reply() && a->unanswered() >= kDeadAfterUnanswered) continue;
+      ++potential;
+    }
+    const int required = std::max(options_.minsane, potential / 2 + 1);
+    if (static_cast<int>(candidates.size()) < required) return;
+  }
+
+  if (candidates.empty()) {
+    LoseSystemPeer();
+    return;
+  }
+  const IntersectionResult intersection = FindIntersection(candidates);
+  for (int id : intersection.falsetickers) select_[id] = PeerSelect::kFalseticker;
+  if (intersection.truechimers.empty() ||
+      static_cast<int>(intersection.truechimers.size()) < options_.minsane) {
+    if (!reported_no_majority_) {
+      reported_no_majority_ = true;
+      Report(EventKind::kWarning,
+             absl::StrCat("no majority among ", candidates.size(),
+                          " candidates: the clock is not updated"));
+    }
+    LoseSystemPeer();
+    return;
+  }
+  reported_no_majority_ = false;
+
+  std::vector<ClusterCandidate> cluster_in;
+  for (int id : intersection.truechimers) {
+    const Association& a = *associations_[id];
+    ClusterCandidate c;
+    c.id = id;
+    c.offset_seconds = theta[id];
+    c.jitter_seconds = a.filter().jitter_seconds();
+    c.root_distance_seconds = lambda[id];
+    c.stratum = a.header()->stratum;
+    c.prefer = a.config().prefer;
+    c.always_true = a.config().truechimer;
+    cluster_in.push_back(c);
+  }
+  ClusterOptions cluster_options;
+  cluster_options.min_survivors = options_.minclock;
+  cluster_options.precision_seconds = std::ldexp(1.0, env_.system->precision_log2);
+  cluster_options.max_distance_seconds = options_.maxdist_seconds;
+  const ClusterResult cluster = Cluster(cluster_in, cluster_options);
+  for (int id : cluster.outliers) select_[id] = PeerSelect::kOutlier;
+  for (int id : cluster.survivors) select_[id] = PeerSelect::kCandidate;
+  if (static_cast<int>(cluster.survivors.size()) < options_.minsane) {
+    LoseSystemPeer();
+    return;
+  }
+
+  // System peer: the first survivor, but stay with the current one while
+  // it survives and agrees within mindist (ntpd's anti-clockhop).
+  int peer = cluster.survivors[0];
+  if (system_peer_.has_value() && !associations_[peer]->config().prefer &&
+      std::find(cluster.survivors.begin(), cluster.survivors.end(), *system_peer_) !=
+          cluster.survivors.end() &&
+      std::fabs(theta[*system_peer_] - theta[peer]) < options_.mindist_seconds) {
+    peer = *system_peer_;
+  }
+  select_[peer] = PeerSelect::kSystemPeer;
+
+  std::vector<CombineInput> combine_in;
+  combine_in.push_back({theta[peer], lambda[peer],
+                        associations_[peer]->filter().jitter_seconds(),
+                        associations_[peer]->config().prefer});
+  for (int id : cluster.survivors) {
+    if (id == peer) continue;
+    combine_in.push_back({theta[id], lambda[id], associations_[id]->filter().jitter_seconds(),
+                          false});
+  }
+  const CombineResult combined = Combine(combine_in, cluster.selection_jitter_seconds);
+
+  // Frequency: the survivors' rate estimates weighted by their precision.
+  double weight_sum = 0, rate_sum = 0;
+  for (int id : cluster.survivors) {
+    const OffsetTracker& t = associations_[id]->tracker();
+    const double sigma = std::max(t.rate_sigma(), 1e-12);
+    const double w = 1.0 / (sigma * sigma);
+    weight_sum += w;
+    rate_sum += w * t.rate();
+  }
+  const double frequency_ppm = rate_sum / weight_sum * 1e6;
+
+  // A first step waits for a few samples from a server in a burst (they
+  // are seconds away); a slew may start at once, later samples refine it.
+  if (first && update &&
+      std::fabs(combined.offset_seconds) > discipline_->step_threshold_seconds()) {
+    for (int id : cluster.survivors) {
+      const Association& a = *associations_[id];
+      if (a.in_burst() && a.tracker().samples() < kFirstUpdateBurstSamples) return;
+    }
+  }
+
+  const bool new_peer = !system_peer_.has_value() || *system_peer_ != peer;
+  const bool had_peer = system_peer_.has_value();
+  system_peer_ = peer;
+  if (!had_peer && env_.on_upstream_change) env_.on_upstream_change(true);
+  if (!update) return;
+
+  // With a single sample and no known frequency, a fast correction would
+  // only be undone by the drift it cannot see: stretch it to the system
+  // peer's next sample, which gives the first frequency estimate.
+  double min_slew_seconds = 0;
+  const double rate_sigma = std::sqrt(1.0 / weight_sum);
+  if (rate_sigma > kUncertainRate && associations_[peer]->tracker().samples() < 2) {
+    min_slew_seconds = std::clamp(associations_[peer]->next_poll_seconds() - now, 0.0,
+                                  kMaxStretchSeconds);
+  }
+
+  ApplyLeapVote(cluster.survivors);
+  const UpdateResult result =
+      discipline_->Update(now, combined.offset_seconds, frequency_ppm, min_slew_seconds);
+  switch (result.outcome) {
+    case UpdateOutcome::kPanic:
+      Exit(ClientExit::kPanic);
+      return;
+    case UpdateOutcome::kIgnored:
+      return;
+    case UpdateOutcome::kStepped: {
+      ++updates_;
+      ever_synced_ = true;
+      // RFC 5905 §11.2.3: after a step all associations are reset and the
+      // server side announces "unsynchronised, STEP" until the next update.
+      for (auto& a : associations_) a->ResetAfterStep();
+      SystemVariables& sys = *env_.system;
+      sys.leap = Leap::kUnsynchronized;
+      sys.stratum = kMaxStratum;
+      sys.reference_id = AsciiRefId("STEP");
+      sys.root_delay = NtpShort();
+      sys.root_dispersion = NtpShort();
+      sys.reference_time = NtpTimestamp();
+      sys.offset_seconds = result.offset_seconds;
+      sys.frequency_ppm = steering_->base_frequency_ppm();
+      if (options_.set_once_and_exit) {
+        Report(EventKind::kExit,
+               absl::StrFormat("ntpd: time set %+.6fs", result.offset_seconds));
+        Exit(ClientExit::kDone);
+      }
+      return;
+    }
+    case UpdateOutcome::kSlewed:
+      break;
+  }
+  ++updates_;
+  UpdateSystemVariables(*associations_[peer], result.offset_seconds,
+                        combined.system_jitter_seconds, now);
+  if (!ever_synced_ || new_peer) {
+    Report(EventKind::kSync,
+           absl::StrFormat("synchronized to %s, stratum %d", env_.system->system_peer,
+                           env_.system->stratum));
+  }
+  ever_synced_ = true;
+  if (options_.set_once_and_exit) {
+    Report(EventKind::kExit, absl::StrFormat("ntpd: time slew %+.6fs", result.offset_seconds));
+    Exit(ClientExit::kDone);
+  }
+}
+
+}  // namespace ntp

@@ -1,0 +1,174 @@
+// ClientEngine: the client side of one NTP instance (RFC 5905 §9-§13). It
+// owns one Association per configured server, runs the system process on
+// every accepted sample (fitness -> selection -> cluster -> combine, with
+// `minsane`/`minclock`/`maxclock`/`prefer`/`true`), drives the clock
+// discipline (step/slew/panic, -g/-x/-q), keeps the drift store, votes on
+// leap seconds, and writes the host's SystemVariables for the server side.
+//
+// The discipline is a hybrid: ntpd's outward behaviour (thresholds, state
+// machine, messages, drift file) around per-server Kalman trackers of the
+// oscillator (offset_tracker.h) whose estimates are applied at once through
+// ClockSteering; see discipline.h and README.md in this folder.
+//
+// I/O-free: Clock, Network, Scheduler, EventSink and DriftStore only. No
+// threads; every decision is a function of the inputs and the seed.
+#ifndef NTP_CLIENT_CLIENT_ENGINE_H_
+#define NTP_CLIENT_CLIENT_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "clock/clock.h"
+#include "clock/scheduler.h"
+#include "net/address.h"
+#include "net/network.h"
+#include "ntp/client/association.h"
+#include "ntp/client/clock_steering.h"
+#include "ntp/client/discipline.h"
+#include "ntp/client/drift_store.h"
+#include "ntp/client/packet_auth.h"
+#include "ntp/events.h"
+#include "ntp/system_state.h"
+
+namespace ntp {
+
+class KeyStore;
+
+struct ClientEngineOptions {
+  std::vector<AssociationConfig> servers;
+  DisciplineOptions discipline;  // tinker step/stepout/panic, -g, -x
+  bool set_once_and_exit = false;  // ntpd -q (forces iburst)
+  // `tos` (RFC 5905 §11.2: CMIN, NMIN; ntpd maxclock, mindist, maxdist).
+  int minsane = 1;
+  int minclock = 3;
+  int maxclock = 10;
+  double mindist_seconds = kDefaultMinDistance;
+  double maxdist_seconds = kDefaultMaxDistance;
+  int stratum_floor = 0;
+  int stratum_ceiling = 15;
+  // `tinker freq`: initial frequency instead of the drift file.
+  std::optional<double> initial_frequency_ppm;
+  // Drift-file write threshold (ntpd `nonvolatile`, 1e-7 s/s = 0.1 ppm).
+  double drift_write_threshold_ppm = 0.1;
+  double drift_write_interval_seconds = 3600;
+  SteeringOptions steering;
+  OffsetTrackerOptions tracker;
+  uint64_t random_seed = 0;
+  // The host's own addresses: bound for requests (first of each family,
+  // else the wildcard) and used for the loop test (TEST12).
+  std::vector<net::IpAddress> own_addresses;
+};
+
+struct ClientEngineEnvironment {
+  clocks::Clock* clock = nullptr;
+  net::Network* network = nullptr;
+  clocks::Scheduler* scheduler = nullptr;
+  EventSink* events = nullptr;             // may be null
+  DriftStore* drift_store = nullptr;       // may be null: no drift file
+  const KeyStore* keys = nullptr;          // may be null: no keys
+  SystemVariables* system = nullptr;       // written while we have a peer
+  // Told when the engine gains (true) or loses (false) a system peer (the
+  // host's LOCAL clock / orphan fallback listens). May be empty.
+  std::function<void(bool)> on_upstream_change;
+  // Told once when the engine wants the process to end (panic, -q done).
+  std::function<void()> on_exit;
+};
+
+enum class ClientExit { kRunning, kPanic, kDone };
+
+// ntpq's select codes (ntp-behaviour.md §6.1) of an association.
+enum class PeerSelect : uint8_t {
+  kReject = 0,       // ' ' unfit / no data
+  kFalseticker = 1,  // 'x'
+  kExcess = 2,       // '.'
+  kOutlier = 3,      // '-'
+  kCandidate = 4,    // '+'
+  kBackup = 5,       // '#'
+  kSystemPeer = 6,   // '*'
+};
+char PeerSelectTally(PeerSelect select);
+
+class ClientEngine {
+ public:
+  // InvalidArgument for missing seams or an unusable server list entry;
+  // Internal if keys exist but the MAC library is unusable.
+  static absl::StatusOr<std::unique_ptr<ClientEngine>> Create(
+      const ClientEngineOptions& options, const ClientEngineEnvironment& env);
+  ~ClientEngine();
+  ClientEngine(const ClientEngine&) = delete;
+  ClientEngine& operator=(const ClientEngine&) = delete;
+
+  // Reads the drift store, sets the initial frequency, starts the
+  // associations and the drift-file timer. FailedPrecondition if started.
+  absl::Status Start();
+  // Clean shutdown: associations stopped, correction in progress ended, the
+  // frequency written to the drift store if it changed. Idempotent.
+  void Stop();
+
+  ClientExit exit_state() const { return exit_; }
+  const std::vector<std::unique_ptr<Association>>& associations() const {
+    return associations_;
+  }
+  PeerSelect select_status(int association_id) const;
+  // Index of the system peer in associations(), if any.
+  std::optional<int> system_peer() const { return system_peer_; }
+  const Discipline& discipline() const { return *discipline_; }
+  const ClockSteering& steering() const { return *steering_; }
+  // Seconds since Start() on the scheduler's timeline.
+  double Now() const;
+  // Number of clock updates (slews and steps) so far.
+  int updates() const { return updates_; }
+
+ private:
+  ClientEngine(const ClientEngineOptions& options, const ClientEngineEnvironment& env);
+  void OnSample(Association& association, const AcceptedSample& sample);
+  void OnAssociationState(Association& association);
+  // The system process; `update` false: only re-evaluate (lost peers).
+  void SelectAndUpdate(bool update);
+  void LoseSystemPeer();
+  void UpdateSystemVariables(const Association& peer, double offset,
+                             double system_jitter, double now);
+  void ApplyLeapVote(const std::vector<int>& survivors);
+  void AdaptPolls(Association& association);
+  void Exit(ClientExit how);
+  void DriftTimer();
+  void WriteDrift(bool at_shutdown);
+  void Report(EventKind kind, std::string text);
+  void CheckNoServers();
+
+  const ClientEngineOptions options_;
+  const ClientEngineEnvironment env_;
+  absl::Time origin_;
+  bool started_ = false;
+  bool stopped_ = false;
+  ClientExit exit_ = ClientExit::kRunning;
+
+  std::unique_ptr<ClientAuthenticator> auth_;
+  std::unique_ptr<ClockSteering> steering_;
+  std::unique_ptr<Discipline> discipline_;
+  std::vector<std::unique_ptr<Association>> associations_;
+  std::vector<PeerSelect> select_;
+  std::optional<int> system_peer_;
+  bool ever_synced_ = false;
+  bool reported_no_majority_ = false;
+  int updates_ = 0;
+  Leap leap_vote_ = Leap::kNoWarning;
+  // The system peer's address and its text, kept so that each clock
+  // update need not format it again.
+  std::optional<net::IpAddress> system_peer_ip_;
+  std::string system_peer_text_;
+
+  clocks::TimerId drift_timer_ = 0;
+  std::optional<double> drift_written_ppm_;
+  double drift_threshold_ppm_ = 0.1;
+};
+
+}  // namespace ntp
+
+#endif  // NTP_CLIENT_CLIENT_ENGINE_H_

@@ -1,0 +1,44 @@
+// The drift (frequency) store seam: where the clock discipline keeps its
+// frequency correction across restarts (ntpd's `driftfile`). The client reads
+// it once at start (a known frequency skips frequency training) and writes it
+// about hourly and at clean shutdown. Implementations: clocks::DriftFile
+// (clock/drift_file.h, the real atomic file) and MemoryDriftStore
+// (memory_drift_store.h, tests and the simulator).
+#ifndef NTP_CLIENT_DRIFT_STORE_H_
+#define NTP_CLIENT_DRIFT_STORE_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace ntp {
+
+class DriftStore {
+ public:
+  DriftStore() = default;
+  DriftStore(const DriftStore&) = delete;
+  DriftStore& operator=(const DriftStore&) = delete;
+  virtual ~DriftStore() = default;
+
+  // The stored frequency correction in ppm (same sign convention as
+  // clocks::Clock::SetFrequencyPpm), or nullopt if nothing is stored yet
+  // (ntpd: file absent). DataLoss if something is stored but unreadable as
+  // one finite number (corrupt file); other codes for I/O errors (e.g.
+  // PermissionDenied). The value is returned as stored: clamping to the
+  // clock's range is the caller's business.
+  virtual absl::StatusOr<std::optional<double>> Read() = 0;
+
+  // Replaces the stored value atomically: after a crash either the old or the
+  // new value is read back, never a mix. InvalidArgument for a non-finite
+  // value; I/O errors as the implementation reports them.
+  virtual absl::Status Write(double frequency_ppm) = 0;
+
+  // Where the value lives, for log lines ("/var/lib/ntp/drift", "memory").
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace ntp
+
+#endif  // NTP_CLIENT_DRIFT_STORE_H_

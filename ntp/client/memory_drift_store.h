@@ -1,0 +1,42 @@
+// MemoryDriftStore: a DriftStore kept in memory, for unit tests and for the
+// simulator (one per simulated host, surviving a simulated restart). Can be
+// told to look corrupt or to fail, to exercise the client's error paths.
+#ifndef NTP_CLIENT_MEMORY_DRIFT_STORE_H_
+#define NTP_CLIENT_MEMORY_DRIFT_STORE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ntp/client/drift_store.h"
+
+namespace ntp {
+
+class MemoryDriftStore final : public DriftStore {
+ public:
+  MemoryDriftStore() = default;
+  explicit MemoryDriftStore(double frequency_ppm) : value_(frequency_ppm) {}
+
+  // While set, Read() returns DataLoss (a corrupt file).
+  void set_corrupt(bool corrupt) { corrupt_ = corrupt; }
+  // While set, Write() returns this error and stores nothing.
+  void set_write_error(absl::Status error) { write_error_ = std::move(error); }
+
+  std::optional<double> value() const { return value_; }
+  // Every value successfully written, in order.
+  const std::vector<double>& writes() const { return writes_; }
+
+  absl::StatusOr<std::optional<double>> Read() override;
+  absl::Status Write(double frequency_ppm) override;
+  std::string Describe() const override { return "memory"; }
+
+ private:
+  std::optional<double> value_;
+  bool corrupt_ = false;
+  absl::Status write_error_;
+  std::vector<double> writes_;
+};
+
+}  // namespace ntp
+
+#endif  // NTP_CLIENT_MEMORY_DRIFT_STORE_H_

@@ -1,0 +1,36 @@
+#include "ntp/client/memory_drift_store.h"
+
+#include <cmath>
+
+#include "gtest/gtest.h"
+#include "ntp/testing/status_matchers.h"
+
+namespace ntp {
+namespace {
+
+using ::ntp::testing::IsOk;
+using ::ntp::testing::StatusIs;
+
+TEST(MemoryDriftStoreTest, EmptyThenWritten) {
+  MemoryDriftStore store;
+  absl::StatusOr<std::optional<double>> v = store.Read();
+  ASSERT_THAT(v, IsOk());
+  EXPECT_FALSE(v->has_value());
+  ASSERT_THAT(store.Write(-3.5), IsOk());
+  v = store.Read();
+  ASSERT_THAT(v, IsOk());
+  EXPECT_EQ(**v, -3.5);
+  EXPECT_EQ(store.writes().size(), 1u);
+}
+
+TEST(MemoryDriftStoreTest, CorruptAndFailing) {
+  MemoryDriftStore store(1.0);
+  store.set_corrupt(true);
+  EXPECT_THAT(store.Read(), StatusIs(absl::StatusCode::kDataLoss));
+  store.set_write_error(absl::PermissionDeniedError("read-only"));
+  EXPECT_THAT(store.Write(2.0), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(store.Write(std::nan("")), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace ntp

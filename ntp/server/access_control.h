@@ -1,0 +1,118 @@
+// Access control for the NTP server: ntpd's `restrict` table (docs428
+// accopt.md; ref 4.5). Entries are address/prefix pairs with a set of flags;
+// for a source address the MOST SPECIFIC matching entry decides (longest
+// prefix, an `ntpport` entry before the same address/mask without it),
+// whatever the order of the lines; repeating an address/mask ORs the flags.
+// Two lists, IPv4 and IPv6, each starting with a default entry (0.0.0.0/0,
+// ::/0) that has no flags, as in ntpd 4.2.8.
+//
+// Lookup is a linear scan over a short, pre-sorted array of plain integers:
+// no allocation, no strings. Building the table allocates.
+#ifndef NTP_SERVER_ACCESS_CONTROL_H_
+#define NTP_SERVER_ACCESS_CONTROL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "net/address.h"
+
+namespace ntp {
+
+// Restriction flags (docs428 accopt.md), one bit each.
+using RestrictMask = uint32_t;
+inline constexpr RestrictMask kRestrictIgnore = 1u << 0;    // drop everything
+inline constexpr RestrictMask kRestrictNoQuery = 1u << 1;   // drop mode 6/7
+inline constexpr RestrictMask kRestrictNoModify = 1u << 2;  // mode 6 read-only
+inline constexpr RestrictMask kRestrictNoTrap = 1u << 3;    // no mode 6 traps
+inline constexpr RestrictMask kRestrictLowPrioTrap = 1u << 4;
+inline constexpr RestrictMask kRestrictNoPeer = 1u << 5;   // never mobilise
+inline constexpr RestrictMask kRestrictNoEPeer = 1u << 6;  // no ephemeral peers
+inline constexpr RestrictMask kRestrictNoServe = 1u << 7;  // only mode 6/7
+inline constexpr RestrictMask kRestrictNoTrust = 1u << 8;  // MAC required
+inline constexpr RestrictMask kRestrictLimited = 1u << 9;  // rate limiting
+inline constexpr RestrictMask kRestrictKod = 1u << 10;     // RATE KoD if limited
+inline constexpr RestrictMask kRestrictVersion = 1u << 11;  // VN must be 4
+inline constexpr RestrictMask kRestrictFlake = 1u << 12;
+inline constexpr RestrictMask kRestrictMssntp = 1u << 13;
+inline constexpr RestrictMask kRestrictNoMruList = 1u << 14;
+inline constexpr RestrictMask kRestrictServerResponseFuzz = 1u << 15;
+
+// "kod limited nomodify ..." in a fixed order; "" for 0.
+std::string RestrictMaskToString(RestrictMask mask);
+
+class AccessControl {
+ public:
+  // One entry of a list, as the table holds it.
+  struct Entry {
+    net::IpAddress network;  // already masked
+    int prefix_length = 0;   // 0..32 / 0..128
+    bool ntpport_only = false;  // matches source port 123 only
+    bool is_interface = false;  // built-in entry for one of our addresses
+    RestrictMask flags = 0;
+  };
+
+  // The two default entries, with no flags.
+  AccessControl();
+
+  // Adds an entry, or ORs `flags` into the existing entry with the same
+  // network, prefix and ntpport_only. `address` is masked here.
+  // REQUIRES: 0 <= prefix_length <= 32 (IPv4) / 128 (IPv6).
+  void Add(const net::IpAddress& address, int prefix_length, RestrictMask flags,
+           bool ntpport_only = false);
+  // ORs `flags` into the default entry of `family` (`restrict -4 default`).
+  void AddDefault(net::IpAddress::Family family, RestrictMask flags);
+  // ntpd's built-in entry for a local address the daemon listens on:
+  // `ignore` for packets from that address with source port 123 (so the
+  // server never answers itself), not shadowing ephemeral-port tools.
+  void AddInterfaceAddress(const net::IpAddress& address);
+  // Stores the `restrict source` template; ApplySourceTemplate then adds a
+  // host entry with those flags for an association's address.
+  void SetSourceTemplate(RestrictMask flags) { source_template_ = flags; }
+  void ApplySourceTemplate(const net::IpAddress& address);
+  std::optional<RestrictMask> source_template() const { return source_template_; }
+
+  // The flags of the most specific entry matching `source` (and, for
+  // ntpport entries, `source_port` == 123). Never allocates.
+  RestrictMask Lookup(const net::IpAddress& source, uint16_t source_port) const;
+
+  // The entries of one family in match order (most specific first).
+  std::vector<Entry> Entries(net::IpAddress::Family family) const;
+
+ private:
+  struct V4Entry {
+    uint32_t network;
+    uint32_t mask;
+    int prefix_length;
+    bool ntpport_only;
+    bool is_interface;
+    RestrictMask flags;
+    uint32_t SortKey() const { return network; }
+  };
+  struct V6Entry {
+    uint64_t network_hi, network_lo;
+    uint64_t mask_hi, mask_lo;
+    int prefix_length;
+    bool ntpport_only;
+    bool is_interface;
+    RestrictMask flags;
+    std::pair<uint64_t, uint64_t> SortKey() const {
+      return {network_hi, network_lo};
+    }
+  };
+  void AddEntry(const net::IpAddress& address, int prefix_length,
+                RestrictMask flags, bool ntpport_only, bool is_interface);
+
+  // Sorted: prefix length descending, ntpport first, then address
+  // descending (ntpd's order; for contiguous masks the first match is the
+  // longest prefix).
+  std::vector<V4Entry> v4_;
+  std::vector<V6Entry> v6_;
+  std::optional<RestrictMask> source_template_;
+};
+
+}  // namespace ntp
+
+#endif  // NTP_SERVER_ACCESS_CONTROL_H_

@@ -1,0 +1,95 @@
+#include "sim/ntp_host_adapter.h"
+
+#include "absl/strings/str_cat.h"
+#include "ntp/auth/keys_file.h"
+#include "ntp/client/host_client.h"
+#include "ntp/config/file_reader.h"
+#include "ntp/config/parser.h"
+
+namespace sim {
+namespace {
+
+constexpr char kConfigPath[] = "/etc/ntp.conf";
+
+void Warn(const SimHostEnvironment& env, std::string text) {
+  if (env.events != nullptr) {
+    env.events->OnEvent(ntp::Event{ntp::EventKind::kWarning, std::move(text)});
+  }
+}
+
+}  // namespace
+
+HostExit NtpHostAdapter::exit_state() const {
+  switch (host_->exit_state()) {
+    case ntp::HostExit::kRunning: return HostExit::kRunning;
+    case ntp::HostExit::kPanic: return HostExit::kPanic;
+    case ntp::HostExit::kDone: return HostExit::kDone;
+    case ntp::HostExit::kError: return HostExit::kError;
+  }
+  return HostExit::kError;
+}
+
+absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::Host& spec,
+                                                                const SimHostEnvironment& env) {
+  ntp::InMemoryFileReader reader;
+  // Sorted by path: the map field's order is unspecified.
+  std::map<std::string, std::string> files(spec.files().begin(), spec.files().end());
+  for (const auto& [path, contents] : files) reader.AddFile(path, contents);
+  const ntp::ParsedConfig parsed = ntp::ParseNtpConfText(spec.ntp_conf(), kConfigPath, &reader);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ntp.conf has errors:\n", parsed.FormatAll()));
+  }
+  for (const ntp::Diagnostic& d : parsed.diagnostics) {
+    Warn(env, ntp::FormatDiagnostic(d));
+  }
+  ntp::HostOptions options;
+  for (const std::string& flag : spec.flags()) {
+    if (flag == "-g") {
+      options.allow_big_first_step = true;
+    } else if (flag == "-x") {
+      options.never_step = true;
+    } else if (flag == "-q") {
+      options.set_once_and_exit = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown daemon flag ", flag));
+    }
+  }
+  auto adapter = std::unique_ptr<NtpHostAdapter>(new NtpHostAdapter());
+  const ntp::NtpConfig& config = parsed.config;
+  if (config.keys.has_value() && !config.keys->path.empty()) {
+    absl::StatusOr<std::string> contents = reader.Read(config.keys->path, size_t{1} << 20);
+    if (!contents.ok()) {
+      Warn(env, absl::StrCat("authreadkeys: file '", config.keys->path,
+                             "': No such file or directory"));
+    } else {
+      ntp::ParsedKeysFile keys = ntp::ParseKeysFile(config.keys->path, *contents);
+      for (const ntp::KeysFileDiagnostic& d : keys.diagnostics) Warn(env, d.ToString());
+      adapter->keys_ = std::make_unique<ntp::KeyStore>(std::move(keys.keys));
+    }
+  }
+  ntp::HostEnvironment host_env;
+  host_env.clock = env.clock;
+  host_env.network = env.network;
+  host_env.scheduler = env.scheduler;
+  host_env.events = env.events;
+  host_env.random_seed = env.random_seed;
+  host_env.keys = adapter->keys_.get();
+  // As the daemon: a drift file only when the configuration names one.
+  if (config.driftfile.has_value() && !config.driftfile->path.empty()) {
+    host_env.drift_store = env.drift_store;
+  }
+  absl::StatusOr<std::unique_ptr<ntp::Host>> host =
+      ntp::CreateHost(config, options, host_env, env.addresses);
+  if (!host.ok()) return host.status();
+  adapter->host_ = *std::move(host);
+  return std::unique_ptr<SimHost>(std::move(adapter));
+}
+
+SimHostFactory NtpdHostFactory() {
+  return [](const scenario::Host& host, const SimHostEnvironment& env) {
+    return NtpHostAdapter::Create(host, env);
+  };
+}
+
+}  // namespace sim

@@ -1,0 +1,48 @@
+// The NTPD role: the project's daemon core (ntp::Host with its client
+// engine, ntp/client/host_client.h) running on a simulated host's seams,
+// configured by the scenario's ntp.conf text through the real parser
+// (ntp/config/parser.h) with an in-memory file reader holding the host's
+// `files` (keys, includes). Exactly the code the daemon runs, minus the
+// Linux adapters.
+#ifndef SIM_NTP_HOST_ADAPTER_H_
+#define SIM_NTP_HOST_ADAPTER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "ntp/auth/key_store.h"
+#include "ntp/host.h"
+#include "sim/sim_host.h"
+
+namespace sim {
+
+class NtpHostAdapter final : public SimHost {
+ public:
+  // Parses host.ntp_conf (file name "/etc/ntp.conf"; includes and the keys
+  // file are looked up in host.files) and builds the instance. Errors:
+  // InvalidArgument with the parser's diagnostics if the configuration has
+  // errors (ntpd refuses to start); what ntp::CreateHost returns otherwise.
+  // Configuration warnings go to env.events as kWarning events.
+  static absl::StatusOr<std::unique_ptr<SimHost>> Create(const scenario::Host& host,
+                                                         const SimHostEnvironment& env);
+
+  absl::Status Start() override { return host_->Start(); }
+  void Stop() override { host_->Stop(); }
+  ntp::SystemVariables system() const override { return host_->system(); }
+  HostExit exit_state() const override;
+
+  const ntp::Host& host() const { return *host_; }
+
+ private:
+  NtpHostAdapter() = default;
+
+  std::unique_ptr<ntp::KeyStore> keys_;
+  std::unique_ptr<ntp::Host> host_;
+};
+
+// The factory for scenario::NTPD.
+SimHostFactory NtpdHostFactory();
+
+}  // namespace sim
+
+#endif  // SIM_NTP_HOST_ADAPTER_H_

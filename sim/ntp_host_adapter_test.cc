@@ -1,0 +1,127 @@
+#include "sim/ntp_host_adapter.h"
+
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ntp/testing/status_matchers.h"
+#include "sim/default_hosts.h"
+#include "sim/domain_scheduler.h"
+#include "sim/oscillator.h"
+#include "sim/sim_clock.h"
+#include "sim/sim_network.h"
+#include "sim/simulation.h"
+
+namespace sim {
+namespace {
+
+using ::ntp::testing::IsOk;
+using ::ntp::testing::StatusIs;
+using ::testing::HasSubstr;
+
+struct Events : ntp::EventSink {
+  void OnEvent(const ntp::Event& e) override { events.push_back(e); }
+  std::vector<ntp::Event> events;
+};
+
+class AdapterTest : public ::testing::Test {
+ protected:
+  SimHostEnvironment Env() {
+    SimHostEnvironment env;
+    env.name = "h";
+    env.clock = clock_.get();
+    env.network = network_.network(0);
+    env.scheduler = &scheduler_;
+    env.events = &events_;
+    env.random_seed = 1;
+    env.addresses = {*net::IpAddress::Parse("192.0.2.5")};
+    return env;
+  }
+  void SetUp() override {
+    ASSERT_THAT(network_.AddHost("h", domain_, {*net::IpAddress::Parse("192.0.2.5")},
+                                 clock_.get())
+                    .status(),
+                IsOk());
+  }
+
+  EventLoop loop_;
+  DomainId domain_ = loop_.AddDomain("h");
+  Oscillator oscillator_{OscillatorParams{}, 1};
+  std::unique_ptr<SimClock> clock_ =
+      std::make_unique<SimClock>(&loop_, &oscillator_, SimClockParams{}, 2);
+  DomainScheduler scheduler_{&loop_, domain_, absl::UnixEpoch()};
+  SimNetwork network_{&loop_, 3};
+  Events events_;
+};
+
+TEST_F(AdapterTest, ConfigurationErrorsRefuseTheHost) {
+  scenario::Host spec;
+  spec.set_ntp_conf("server\n");
+  EXPECT_THAT(NtpHostAdapter::Create(spec, Env()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/etc/ntp.conf:1")));
+}
+
+TEST_F(AdapterTest, WarningsBecomeEventsAndTheServerAnswers) {
+  scenario::Host spec;
+  spec.set_ntp_conf(
+      "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\nfrobnicate 3\nkeys /etc/ntp/keys\n");
+  (*spec.mutable_files())["/etc/ntp/keys"] = "1 M secret\n";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SimHost> host, NtpHostAdapter::Create(spec, Env()));
+  bool warned = false;
+  for (const ntp::Event& e : events_.events) {
+    warned |= e.kind == ntp::EventKind::kWarning && e.text.find("frobnicate") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+  ASSERT_THAT(host->Start(), IsOk());
+  EXPECT_EQ(host->exit_state(), HostExit::kRunning);
+  // The LOCAL clock makes the server synchronised after a few minutes.
+  loop_.RunUntil(int64_t{900} * 1'000'000'000);
+  EXPECT_TRUE(host->system().synchronized());
+  EXPECT_EQ(host->system().stratum, 11);
+  host->Stop();
+}
+
+TEST_F(AdapterTest, UnknownFlagsAreRefused) {
+  scenario::Host spec;
+  spec.add_flags("-n");
+  EXPECT_THAT(NtpHostAdapter::Create(spec, Env()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("-n")));
+}
+
+TEST(NtpdRoleTest, DefaultFactoriesRunTheDaemonAndKeepTheDriftFile) {
+  absl::StatusOr<LoadedScenario> s = ParseScenario(R"pb(
+    duration_s: 2400
+    hosts {
+      name: "server"
+      role: NTPD
+      ntp_conf: "server 127.127.1.0\nfudge 127.127.1.0 stratum 1\n"
+    }
+    hosts {
+      name: "client"
+      role: NTPD
+      drift_file_ppm: -20
+      ntp_conf: "server ${host:server} iburst\ndriftfile /var/lib/ntp/drift\n"
+      clock { freq_ppm: 20 offset_s: 0.01 }
+    }
+    faults { at_s: 1200 host_down: "client" }
+    faults { at_s: 1300 host_up: "client" }
+    checks { host: "client" max_offset { after_s: 2000 max_s: 0.001 } }
+    checks { host: "client" max_steps: 0 }
+  )pb",
+                                                   "adapter.textproto");
+  ASSERT_THAT(s.status(), IsOk());
+  RunOptions options;
+  options.record_series = true;
+  ASSERT_OK_AND_ASSIGN(RunResult run, RunScenario(*s, DefaultHostFactories(), options));
+  for (const CheckResult& c : run.checks) EXPECT_TRUE(c.passed) << c.name << ": " << c.detail;
+  bool read_drift = false, restarted = false;
+  for (const HostEvent& e : run.series[1].events) {
+    read_drift |= e.kind == "driftfile" && e.text.find("-20") != std::string::npos;
+    restarted |= e.kind == "fault:host_up";
+  }
+  EXPECT_TRUE(read_drift);
+  EXPECT_TRUE(restarted);
+}
+
+}  // namespace
+}  // namespace sim

@@ -1,0 +1,77 @@
+// What the simulator runs on each simulated host, seen through a small
+// adapter interface so the event core, models and runner build and test
+// without the real daemon: built-in test hosts (builtin_hosts.h) and the
+// adapter around ntp::Host (ntp_host_adapter.h) both implement SimHost.
+// A host reaches the outside only through the seams in its environment.
+#ifndef SIM_SIM_HOST_H_
+#define SIM_SIM_HOST_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "clock/clock.h"
+#include "clock/scheduler.h"
+#include "net/address.h"
+#include "net/network.h"
+#include "ntp/client/drift_store.h"
+#include "ntp/events.h"
+#include "ntp/system_state.h"
+#include "sim/scenario.pb.h"
+
+namespace sim {
+
+// Mirrors ntp::HostExit.
+enum class HostExit { kRunning, kPanic, kDone, kError };
+// "running", "panic", "done", "error".
+const char* HostExitName(HostExit exit);
+
+struct SimHostEnvironment {
+  std::string name;
+  clocks::Clock* clock = nullptr;
+  net::Network* network = nullptr;
+  clocks::Scheduler* scheduler = nullptr;
+  ntp::EventSink* events = nullptr;
+  uint64_t random_seed = 0;  // all of the host's randomness derives from it
+  std::vector<net::IpAddress> addresses;  // the host's own addresses
+  // The host's drift file (survives restarts); used by hosts whose
+  // configuration asks for one.
+  ntp::DriftStore* drift_store = nullptr;
+};
+
+class SimHost {
+ public:
+  SimHost() = default;
+  SimHost(const SimHost&) = delete;
+  SimHost& operator=(const SimHost&) = delete;
+  virtual ~SimHost() = default;
+
+  // Binds sockets and arms timers. Errors are the host's (e.g.
+  // AlreadyExists for a port in use); the runner reports them as exit
+  // "error".
+  virtual absl::Status Start() = 0;
+  // Clean shutdown: sockets closed, timers cancelled. Idempotent.
+  virtual void Stop() = 0;
+  // The host's system variables now (a copy).
+  virtual ntp::SystemVariables system() const = 0;
+  virtual HostExit exit_state() const = 0;
+};
+
+// Builds the host for one (expanded) scenario entry. `host.ntp_conf` holds
+// the configuration text with ${host:...} already expanded and any
+// ntp_conf_file already read; prober servers are literal addresses.
+using SimHostFactory = std::function<absl::StatusOr<std::unique_ptr<SimHost>>(
+    const scenario::Host& host, const SimHostEnvironment& env)>;
+
+// Factories by role. Roles without a factory are refused at setup with
+// Unimplemented.
+using SimHostFactories = std::map<scenario::Role, SimHostFactory>;
+
+}  // namespace sim
+
+#endif  // SIM_SIM_HOST_H_

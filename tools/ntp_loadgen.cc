@@ -1,0 +1,390 @@
+// ntp_loadgen: a bounded NTP load generator and one-shot query tool, for
+// loopback benchmarks of NTP servers (tools/bench_server.sh) and for asking
+// our daemon what it serves. Linux only; never touches the clock.
+//
+//   ntp_loadgen --query ADDR:PORT
+//       one mode 3 request; prints the reply like ntpdig plus its fields.
+//   ntp_loadgen --target ADDR:PORT --closed --inflight N [--sources K]
+//               [--duration S]
+//       closed loop: N requests always outstanding, spread over K source
+//       addresses 127.0.1.1, 127.0.1.2, ... (ephemeral ports).
+//   ntp_loadgen --target ADDR:PORT --open --rate R [--sources K]
+//               [--duration S]
+//       open loop: R requests/s regardless of replies.
+// Load runs print one line: req_per_s, sent, received, p50_us, p99_us,
+// rx_err_us (mean T2 - T1 over the first request of each send batch: the
+// server's receive stamp minus our clock read just before sending, same
+// clock; an upper bound on how late the server stamps arrivals). Every run
+// is bounded: at most 60 s and 100 M requests.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr uint64_t kNtpUnixOffset = 2208988800ull;
+constexpr int kBatch = 64;
+constexpr double kMaxDurationSeconds = 60;
+constexpr uint64_t kMaxRequests = 100'000'000;
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+uint64_t NsToNtp(int64_t ns) {
+  const uint64_t s = static_cast<uint64_t>(ns / 1'000'000'000) + kNtpUnixOffset;
+  const uint64_t frac = (static_cast<uint64_t>(ns % 1'000'000'000) << 32) / 1'000'000'000;
+  return (s << 32) | frac;
+}
+
+// Signed difference a - b of two NTP timestamps, in nanoseconds.
+double NtpDiffNs(uint64_t a, uint64_t b) {
+  return static_cast<double>(static_cast<int64_t>(a - b)) * 1e9 / 4294967296.0;
+}
+
+uint64_t Get64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+void Put64(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+}
+
+bool ParseAddress(const std::string& text, sockaddr_in* out) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::memset(out, 0, sizeof(*out));
+  out->sin_family = AF_INET;
+  out->sin_port = htons(static_cast<uint16_t>(std::atoi(text.c_str() + colon + 1)));
+  return inet_pton(AF_INET, text.substr(0, colon).c_str(), &out->sin_addr) == 1 &&
+         out->sin_port != 0;
+}
+
+// Latency histogram: 100 ns buckets up to 100 ms, one overflow bucket.
+class Histogram {
+ public:
+  Histogram() : buckets_(1'000'001, 0) {}
+  void Add(double ns) {
+    const double b = std::max(0.0, ns / 100.0);
+    ++buckets_[std::min<size_t>(static_cast<size_t>(b), buckets_.size() - 1)];
+    ++count_;
+  }
+  double PercentileUs(double p) const {
+    if (count_ == 0) return 0;
+    const uint64_t want = static_cast<uint64_t>(std::ceil(p * count_));
+    uint64_t seen = 0;
+    for (size_t i = 0; i < buckets_.size(); ++i) {
+      seen += buckets_[i];
+      if (seen >= want) return (i + 0.5) / 10.0;
+    }
+    return buckets_.size() / 10.0;
+  }
+
+ private:
+  std::vector<uint32_t> buckets_;
+  uint64_t count_ = 0;
+};
+
+struct Source {
+  int fd = -1;
+  int outstanding = 0;
+  int share = 0;          // closed loop: requests this socket keeps in flight
+  int64_t last_event_ns = 0;
+};
+
+struct Stats {
+  uint64_t sent = 0, received = 0, bad = 0, timeouts = 0, rx_err_samples = 0;
+  double rx_err_sum_ns = 0;
+  Histogram latency;
+};
+
+class LoadGen {
+ public:
+  LoadGen(const sockaddr_in& target, int sources) : target_(target) {
+    epoll_ = epoll_create1(0);
+    for (int i = 0; i < sources; ++i) {
+      Source s;
+      s.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      // 127.0.1.1, 127.0.1.2, ... 127.0.1.254, 127.0.2.1, ...
+      const uint32_t host = 0x7F000100u + (i / 254) * 256 + (i % 254) + 1;
+      local.sin_addr.s_addr = htonl(host);
+      if (bind(s.fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+        std::perror("ntp_loadgen: bind source");
+        std::exit(1);
+      }
+      const int size = 4 << 20;
+      setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+      setsockopt(s.fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u32 = static_cast<uint32_t>(sources_.size());
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, s.fd, &ev);
+      sources_.push_back(s);
+    }
+    for (auto& r : requests_) {
+      std::memset(r, 0, sizeof(r));
+      r[0] = 0xE3;  // LI 3, VN 4, mode 3
+    }
+  }
+
+  // Sends `n` requests from source `i`; returns how many went out.
+  int Send(size_t i, int n) {
+    n = std::min(n, kBatch);
+    mmsghdr msgs[kBatch];
+    iovec iov[kBatch];
+    const int64_t now = NowNs();
+    // The low 6 bits of the transmit timestamp number the request within
+    // the batch (k); only k == 0 is sent right after the clock read, so only
+    // those measure the server's receive stamp (T2 - T1).
+    const uint64_t t1 = NsToNtp(now) & ~uint64_t{kBatch - 1};
+    for (int k = 0; k < n; ++k) {
+      Put64(requests_[k] + 40, t1 + k);
+      iov[k] = {requests_[k], 48};
+      msgs[k] = {};
+      msgs[k].msg_hdr.msg_name = const_cast<sockaddr_in*>(&target_);
+      msgs[k].msg_hdr.msg_namelen = sizeof(target_);
+      msgs[k].msg_hdr.msg_iov = &iov[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    const int sent = sendmmsg(sources_[i].fd, msgs, n, 0);
+    if (sent <= 0) return 0;
+    sources_[i].outstanding += sent;
+    sources_[i].last_event_ns = now;
+    stats_.sent += sent;
+    return sent;
+  }
+
+  // Reads what source `i` has; returns the number of replies.
+  int Receive(size_t i) {
+    mmsghdr msgs[kBatch];
+    iovec iov[kBatch];
+    for (int k = 0; k < kBatch; ++k) {
+      iov[k] = {replies_[k], sizeof(replies_[k])};
+      msgs[k] = {};
+      msgs[k].msg_hdr.msg_iov = &iov[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = recvmmsg(sources_[i].fd, msgs, kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return 0;
+    const int64_t now = NowNs();
+    const uint64_t t4 = NsToNtp(now);
+    for (int k = 0; k < n; ++k) {
+      const uint8_t* r = replies_[k];
+      if (msgs[k].msg_len < 48 || (r[0] & 7) != 4) {
+        ++stats_.bad;
+        continue;
+      }
+      const uint64_t t1 = Get64(r + 24), t2 = Get64(r + 32);
+      stats_.latency.Add(NtpDiffNs(t4, t1));
+      const bool kod = r[1] == 0 && std::memcmp(r + 12, "RATE", 4) == 0;
+      if (!kod && (t1 & (kBatch - 1)) == 0) {
+        stats_.rx_err_sum_ns += NtpDiffNs(t2, t1);
+        ++stats_.rx_err_samples;
+      }
+      ++stats_.received;
+    }
+    sources_[i].outstanding = std::max(0, sources_[i].outstanding - n);
+    sources_[i].last_event_ns = now;
+    return n;
+  }
+
+  void RunClosed(int inflight, double seconds) {
+    const int per = std::max(1, inflight / static_cast<int>(sources_.size()));
+    for (size_t i = 0; i < sources_.size(); ++i) {
+      sources_[i].share = per;
+      Send(i, per);
+    }
+    const int64_t start = NowNs();
+    const int64_t end = start + static_cast<int64_t>(seconds * 1e9);
+    epoll_event events[256];
+    while (stats_.sent < kMaxRequests) {
+      const int n = epoll_wait(epoll_, events, 256, 1);
+      const int64_t now = NowNs();
+      if (now >= end) break;
+      for (int e = 0; e < n; ++e) {
+        const size_t i = events[e].data.u32;
+        const int got = Receive(i);
+        if (got > 0) Send(i, got);
+      }
+      // Lost packets: refill a source that has been silent for 20 ms.
+      for (size_t i = 0; i < sources_.size(); ++i) {
+        Source& s = sources_[i];
+        if (s.outstanding < s.share && now - s.last_event_ns > 20'000'000) {
+          stats_.timeouts += s.share - s.outstanding;
+          s.outstanding = 0;
+          Send(i, s.share);
+        }
+      }
+    }
+    elapsed_ = (NowNs() - start) / 1e9;
+  }
+
+  void RunOpen(double rate, double seconds) {
+    const int64_t start = NowNs();
+    const int64_t end = start + static_cast<int64_t>(seconds * 1e9);
+    size_t next_source = 0;
+    epoll_event events[256];
+    while (stats_.sent < kMaxRequests) {
+      const int64_t now = NowNs();
+      if (now >= end) break;
+      const double due = (now - start) * 1e-9 * rate - static_cast<double>(stats_.sent);
+      for (int burst = static_cast<int>(due); burst > 0;) {
+        const int n = std::min(burst, 32);
+        Send(next_source, n);
+        next_source = (next_source + 1) % sources_.size();
+        burst -= n;
+      }
+      const int n = epoll_wait(epoll_, events, 256, 0);
+      for (int e = 0; e < n; ++e) Receive(events[e].data.u32);
+    }
+    elapsed_ = (NowNs() - start) / 1e9;
+    // Collect stragglers for 100 ms (not counted in the rate's time base).
+    const int64_t drain_end = NowNs() + 100'000'000;
+    while (NowNs() < drain_end) {
+      const int n = epoll_wait(epoll_, events, 256, 10);
+      for (int e = 0; e < n; ++e) Receive(events[e].data.u32);
+    }
+  }
+
+  void Print(const char* mode) const {
+    const double samples = std::max<uint64_t>(1, stats_.rx_err_samples);
+    std::printf(
+        "mode=%s req_per_s=%.0f sent=%llu received=%llu loss=%.4f p50_us=%.1f "
+        "p99_us=%.1f rx_err_us=%.2f timeouts=%llu bad=%llu\n",
+        mode, stats_.received / elapsed_, static_cast<unsigned long long>(stats_.sent),
+        static_cast<unsigned long long>(stats_.received),
+        stats_.sent == 0 ? 0.0 : 1.0 - static_cast<double>(stats_.received) / stats_.sent,
+        stats_.latency.PercentileUs(0.5), stats_.latency.PercentileUs(0.99),
+        stats_.rx_err_sum_ns / samples / 1000.0,
+        static_cast<unsigned long long>(stats_.timeouts),
+        static_cast<unsigned long long>(stats_.bad));
+  }
+
+ private:
+  sockaddr_in target_;
+  int epoll_ = -1;
+  std::vector<Source> sources_;
+  uint8_t requests_[kBatch][48];
+  uint8_t replies_[kBatch][512];
+  Stats stats_;
+  double elapsed_ = 1;
+};
+
+int Query(const sockaddr_in& target) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  uint8_t request[48] = {};
+  request[0] = 0xE3;
+  const int64_t t1_ns = NowNs();
+  const uint64_t t1 = NsToNtp(t1_ns);
+  Put64(request + 40, t1);
+  sendto(fd, request, sizeof(request), 0, reinterpret_cast<const sockaddr*>(&target),
+         sizeof(target));
+  uint8_t r[512];
+  const ssize_t n = recv(fd, r, sizeof(r), 0);
+  const uint64_t t4 = NsToNtp(NowNs());
+  close(fd);
+  char addr[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &target.sin_addr, addr, sizeof(addr));
+  if (n < 48) {
+    std::fprintf(stderr, "ntp_loadgen: no reply from %s:%d\n", addr, ntohs(target.sin_port));
+    return 1;
+  }
+  const int leap = r[0] >> 6, version = (r[0] >> 3) & 7, mode = r[0] & 7;
+  const int stratum = r[1];
+  const uint64_t t2 = Get64(r + 32), t3 = Get64(r + 40);
+  const double offset = (NtpDiffNs(t2, t1) + NtpDiffNs(t3, t4)) / 2e9;
+  const double delay = (NtpDiffNs(t4, t1) - NtpDiffNs(t3, t2)) / 1e9;
+  char refid[32];
+  if (stratum <= 1) {
+    std::snprintf(refid, sizeof(refid), ".%c%c%c%c.", r[12] ? r[12] : ' ',
+                  r[13] ? r[13] : ' ', r[14] ? r[14] : ' ', r[15] ? r[15] : ' ');
+  } else {
+    std::snprintf(refid, sizeof(refid), "%d.%d.%d.%d", r[12], r[13], r[14], r[15]);
+  }
+  const char* leaps[] = {"no-leap", "add-leap", "del-leap", "unsync"};
+  std::printf("%s:%d s%d %s offset %+.6f delay %.6f refid %s\n", addr,
+              ntohs(target.sin_port), stratum, leaps[leap], offset, delay, refid);
+  std::printf("  version %d mode %d poll %d precision %d rootdelay %.6f rootdisp %.6f\n",
+              version, mode, static_cast<int8_t>(r[2]), static_cast<int8_t>(r[3]),
+              ((r[4] << 24 | r[5] << 16 | r[6] << 8 | r[7]) & 0xFFFFFFFFu) / 65536.0,
+              ((uint32_t{r[8]} << 24 | r[9] << 16 | r[10] << 8 | r[11])) / 65536.0);
+  if (stratum == 0) {
+    std::printf("  unsynchronised (kiss code %c%c%c%c)\n", r[12], r[13], r[14], r[15]);
+  }
+  return 0;
+}
+
+void Usage() {
+  std::fprintf(stderr,
+               "usage: ntp_loadgen --query ADDR:PORT\n"
+               "       ntp_loadgen --target ADDR:PORT (--closed --inflight N | --open "
+               "--rate R) [--sources K] [--duration S]\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string query, target;
+  bool closed = false, open = false;
+  int inflight = 64, sources = 64;
+  double rate = 100000, duration = 3;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--query") query = next();
+    else if (a == "--target") target = next();
+    else if (a == "--closed") closed = true;
+    else if (a == "--open") open = true;
+    else if (a == "--inflight") inflight = std::atoi(next().c_str());
+    else if (a == "--sources") sources = std::atoi(next().c_str());
+    else if (a == "--rate") rate = std::atof(next().c_str());
+    else if (a == "--duration") duration = std::atof(next().c_str());
+    else {
+      Usage();
+      return 2;
+    }
+  }
+  sockaddr_in address;
+  if (!query.empty()) {
+    if (!ParseAddress(query, &address)) {
+      Usage();
+      return 2;
+    }
+    return Query(address);
+  }
+  if (target.empty() || !ParseAddress(target, &address) || closed == open ||
+      inflight < 1 || sources < 1 || sources > 4096 || rate <= 0 || duration <= 0) {
+    Usage();
+    return 2;
+  }
+  duration = std::min(duration, kMaxDurationSeconds);
+  LoadGen gen(address, sources);
+  if (closed) {
+    gen.RunClosed(inflight, duration);
+    gen.Print("closed");
+  } else {
+    gen.RunOpen(rate, duration);
+    gen.Print("open");
+  }
+  return 0;
+}

@@ -1,0 +1,354 @@
+// End-to-end tests of the real daemon binary: started as a child process on
+// 127.0.0.2 with a free high port, queried over real UDP, stopped by PID
+// with SIGTERM/SIGINT. The daemon only reads the clock (server only).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace {
+
+constexpr char kDaemon[] = "tools/ntpd";
+const char kAddress[] = "127.0.0.2";
+
+std::string TempDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir != nullptr ? dir : "/tmp";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+// A UDP port the kernel reports free on kAddress right now.
+uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, kAddress, &a.sin_addr);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Daemon {
+  pid_t pid = -1;
+  std::string out_path, err_path;
+};
+
+Daemon Start(const std::vector<std::string>& args, const std::string& name) {
+  Daemon d;
+  d.out_path = TempDir() + "/" + name + ".out";
+  d.err_path = TempDir() + "/" + name + ".err";
+  d.pid = fork();
+  if (d.pid == 0) {
+    const int out = open(d.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(d.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(kDaemon));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(kDaemon, argv.data());
+    _exit(127);
+  }
+  return d;
+}
+
+// Waits until `path` contains `text` or the child exits; at most 10 s.
+bool WaitForOutput(const Daemon& d, const std::string& path, const std::string& text) {
+  for (int i = 0; i < 1000; ++i) {
+    if (ReadFile(path).find(text) != std::string::npos) return true;
+    int status;
+    if (waitpid(d.pid, &status, WNOHANG) == d.pid) return false;
+    usleep(10000);
+  }
+  return false;
+}
+
+// Waits for the child to exit (at most 10 s, then SIGKILL); returns the
+// wait status.
+int Reap(pid_t pid) {
+  for (int i = 0; i < 1000; ++i) {
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) return status;
+    usleep(10000);
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+int Stop(const Daemon& d, int signal_number) {
+  kill(d.pid, signal_number);
+  return Reap(d.pid);
+}
+
+uint32_t Be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+uint64_t Be64(const uint8_t* p) { return (uint64_t{Be32(p)} << 32) | Be32(p + 4); }
+
+uint64_t NtpNow() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const uint64_t seconds = static_cast<uint64_t>(ts.tv_sec) + 2208988800ull;
+  const uint64_t fraction = (static_cast<uint64_t>(ts.tv_nsec) << 32) / 1000000000ull;
+  return (seconds << 32) | fraction;
+}
+
+struct Exchange {
+  std::vector<uint8_t> reply;
+  uint64_t t1 = 0, t4 = 0;  // our send and receive times
+  uint64_t sent_transmit = 0;
+};
+
+// One query from an ephemeral port; nullopt after `timeout_ms` silence.
+std::optional<Exchange> Query(uint16_t port, uint8_t first_octet = 0xE3,
+                              int timeout_ms = 2000) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  inet_pton(AF_INET, kAddress, &to.sin_addr);
+  uint8_t request[48] = {};
+  request[0] = first_octet;
+  Exchange e;
+  e.sent_transmit = 0x0123456789ABCDEFull;  // a nonce, as ntpsec sends
+  for (int i = 0; i < 8; ++i) request[40 + i] = static_cast<uint8_t>(e.sent_transmit >> (56 - 8 * i));
+  e.t1 = NtpNow();
+  sendto(fd, request, sizeof(request), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  pollfd p{fd, POLLIN, 0};
+  std::optional<Exchange> result;
+  if (poll(&p, 1, timeout_ms) == 1) {
+    uint8_t buf[512];
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    e.t4 = NtpNow();
+    if (n > 0) {
+      e.reply.assign(buf, buf + n);
+      result = e;
+    }
+  }
+  close(fd);
+  return result;
+}
+
+class NtpdTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (daemon_.pid > 0) {
+      kill(daemon_.pid, SIGKILL);
+      Reap(daemon_.pid);
+    }
+  }
+  Daemon daemon_;
+};
+
+TEST_F(NtpdTest, SeedServerConfigServesRealClientsAndStopsOnSigterm) {
+  // The tutorial's server-ntp.conf, byte for byte (its includefile and keys
+  // paths do not exist here: ntpd's warnings, not errors).
+  const uint16_t port = FreePort();
+  daemon_ = Start({"-n", "-c", "testdata/configs/seed/server-ntp.conf", "--listen",
+                   kAddress, "--port", std::to_string(port)},
+                  "seed");
+  ASSERT_TRUE(WaitForOutput(daemon_, daemon_.out_path, "serving on"))
+      << ReadFile(daemon_.err_path);
+  EXPECT_NE(ReadFile(daemon_.out_path).find(std::string(kAddress) + ":" + std::to_string(port)),
+            std::string::npos);
+
+  std::optional<Exchange> e = Query(port);
+  ASSERT_TRUE(e.has_value());
+  const std::vector<uint8_t>& r = e->reply;
+  ASSERT_EQ(r.size(), 48u);
+  // Freshly started: unsynchronised until LOCAL(0) is chosen after the
+  // 300 s orphan wait (ntpd 4.2.8): LI 3, VN 4 echoed, mode 4, stratum 0,
+  // refid INIT.
+  EXPECT_EQ(r[0] >> 6, 3);
+  EXPECT_EQ((r[0] >> 3) & 7, 4);
+  EXPECT_EQ(r[0] & 7, 4);
+  EXPECT_EQ(r[1], 0);
+  EXPECT_EQ(std::string(r.begin() + 12, r.begin() + 16), "INIT");
+  EXPECT_EQ(static_cast<int8_t>(r[2]), 3);  // max(poll 0, discard average 3)
+  EXPECT_LT(static_cast<int8_t>(r[3]), -10);  // a sub-millisecond precision
+  EXPECT_EQ(Be64(&r[24]), e->sent_transmit);   // origin = our transmit
+  const uint64_t t2 = Be64(&r[32]), t3 = Be64(&r[40]);
+  EXPECT_LT(t2, t3);  // T3 strictly after T2
+  // Same machine, same clock: T1 <= T2 <= T3 <= T4 (to 1 ms).
+  const uint64_t ms = (1ull << 32) / 1000;
+  EXPECT_LE(e->t1, t2 + ms);
+  EXPECT_LE(t3, e->t4 + ms);
+
+  // Version 3 is echoed.
+  e = Query(port, 0x1B);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ((e->reply[0] >> 3) & 7, 3);
+  // ntpq from a non-local address would be dropped (noquery); mode 7 always.
+  EXPECT_FALSE(Query(port, 0x17, 300).has_value());
+
+  const int status = Stop(daemon_, SIGTERM);
+  daemon_.pid = -1;
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::string err = ReadFile(daemon_.err_path);
+  EXPECT_NE(err.find("ntpd exiting on signal 15"), std::string::npos) << err;
+  EXPECT_NE(err.find("getconfig: Couldn't open"), std::string::npos) << err;
+}
+
+TEST_F(NtpdTest, LocalClockWithShortOrphanWaitServesStratum11AndStopsOnSigint) {
+  const std::string conf = TempDir() + "/local.conf";
+  WriteFile(conf,
+            "server 127.127.1.0\n"
+            "fudge 127.127.1.0 stratum 10\n"
+            "tos orphanwait 0\n");
+  const uint16_t port = FreePort();
+  daemon_ = Start({"-c", conf, "--listen", std::string(kAddress) + ":" + std::to_string(port)},
+                  "local");
+  ASSERT_TRUE(WaitForOutput(daemon_, daemon_.out_path, "serving on"))
+      << ReadFile(daemon_.err_path);
+  // The first LOCAL poll comes 1 s after start.
+  std::optional<Exchange> e;
+  for (int i = 0; i < 40; ++i) {
+    e = Query(port);
+    ASSERT_TRUE(e.has_value());
+    if (e->reply[1] != 0) break;
+    usleep(100000);
+  }
+  const std::vector<uint8_t>& r = e->reply;
+  EXPECT_EQ(r[0], 0x24);  // LI 0, VN 4, mode 4
+  EXPECT_EQ(r[1], 11);    // fudge stratum 10 + 1
+  EXPECT_EQ(Be32(&r[12]), 0x7F7F0100u);  // 127.127.1.0 -> LOCAL(0) on clients
+  const uint64_t reftime = Be64(&r[16]), t3 = Be64(&r[40]);
+  EXPECT_NE(reftime, 0u);
+  EXPECT_LT(reftime, t3);
+  EXPECT_LT(t3 - reftime, 10ull << 32);  // fresh
+  EXPECT_GT(Be32(&r[8]), 0u);            // root dispersion
+  EXPECT_EQ(Be32(&r[4]), 0u);            // root delay
+  EXPECT_NE(ReadFile(daemon_.err_path).find("synchronized to LOCAL(0), stratum 11"),
+            std::string::npos);
+  const int status = Stop(daemon_, SIGINT);
+  daemon_.pid = -1;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_NE(ReadFile(daemon_.err_path).find("exiting on signal 2"), std::string::npos);
+}
+
+TEST_F(NtpdTest, ServesIpv6AndSeveralAddresses) {
+  const int probe = socket(AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_in6 a6{};
+  a6.sin6_family = AF_INET6;
+  a6.sin6_addr = in6addr_loopback;
+  const bool have_v6 = probe >= 0 && bind(probe, reinterpret_cast<sockaddr*>(&a6), sizeof(a6)) == 0;
+  socklen_t len6 = sizeof(a6);
+  if (have_v6) getsockname(probe, reinterpret_cast<sockaddr*>(&a6), &len6);
+  if (probe >= 0) close(probe);
+  if (!have_v6) GTEST_SKIP() << "no IPv6 loopback here";
+  const uint16_t port = ntohs(a6.sin6_port);  // free on ::1 a moment ago
+  const std::string conf = TempDir() + "/v6.conf";
+  WriteFile(conf, "tos orphan 9 orphanwait 0\ninterface listen ::1\ninterface listen 127.0.0.2\n");
+  daemon_ = Start({"-c", conf, "--port", std::to_string(port)}, "v6");
+  ASSERT_TRUE(WaitForOutput(daemon_, daemon_.out_path, "serving on"))
+      << ReadFile(daemon_.err_path);
+  const std::string out = ReadFile(daemon_.out_path);
+  EXPECT_NE(out.find("[::1]:" + std::to_string(port)), std::string::npos) << out;
+  EXPECT_NE(out.find("127.0.0.2:" + std::to_string(port)), std::string::npos) << out;
+  usleep(1200000);  // orphan mode after the (zero) wait: stratum 9
+
+  const int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_in6 to = a6;
+  uint8_t request[48] = {};
+  request[0] = 0xE3;
+  request[47] = 0x5A;
+  ASSERT_EQ(sendto(fd, request, sizeof(request), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+            48);
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 2000), 1);
+  uint8_t reply[128];
+  ASSERT_EQ(recv(fd, reply, sizeof(reply), 0), 48);
+  close(fd);
+  EXPECT_EQ(reply[0], 0x24);
+  EXPECT_EQ(reply[1], 9);
+  EXPECT_EQ(Be32(&reply[12]), 0x7F000001u);  // orphan refid 127.0.0.1
+  EXPECT_EQ(reply[31], 0x5A);
+  std::optional<Exchange> e = Query(port);  // and IPv4 on 127.0.0.2
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->reply[1], 9);
+}
+
+TEST_F(NtpdTest, PortInUsePrintsNtpdsLineAndExits1) {
+  // Hold the port the way another daemon would (no SO_REUSEADDR).
+  const int holder = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, kAddress, &a.sin_addr);
+  ASSERT_EQ(bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t port = ntohs(a.sin_port);
+  const std::string conf = TempDir() + "/plain.conf";
+  WriteFile(conf, "server 127.127.1.0\n");
+  daemon_ = Start({"-c", conf, "--listen", kAddress, "--port", std::to_string(port)}, "inuse");
+  const int status = Reap(daemon_.pid);
+  daemon_.pid = -1;
+  close(holder);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = ReadFile(daemon_.err_path);
+  EXPECT_NE(err.find("\nthe NTP socket is in use, exiting\n"), std::string::npos) << err;
+}
+
+TEST_F(NtpdTest, ConfigurationErrorsNameFileAndLineAndExitNonZero) {
+  const std::string conf = TempDir() + "/broken.conf";
+  WriteFile(conf, "server 127.127.1.0\nfudge 127.127.1.0 stratum 99\nserver 10.0.0.1 minpoll 1\n");
+  daemon_ = Start({"-c", conf, "--listen", kAddress, "--port", std::to_string(FreePort())},
+                  "broken");
+  const int status = Reap(daemon_.pid);
+  daemon_.pid = -1;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  const std::string err = ReadFile(daemon_.err_path);
+  EXPECT_NE(err.find(conf + ":2:"), std::string::npos) << err;
+  EXPECT_NE(err.find(conf + ":3:"), std::string::npos) << err;
+}
+
+TEST_F(NtpdTest, HelpAndBadOptions) {
+  daemon_ = Start({"--help"}, "help");
+  int status = Reap(daemon_.pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_NE(ReadFile(daemon_.out_path).find("usage: ntpd"), std::string::npos);
+  daemon_ = Start({"--bogus"}, "bogus");
+  status = Reap(daemon_.pid);
+  daemon_.pid = -1;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(ReadFile(daemon_.err_path).find("unknown option --bogus"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,350 @@
+// ntpd: the NTP daemon on real sockets, configured from an ntp.conf. For now
+// a server only (the client side is a later issue): it serves the local clock
+// (`server 127.127.1.0` + `fudge`), orphan mode, or the unsynchronised state,
+// with ntpd's restrict / discard / kod / keys semantics. The system clock is
+// only read (SystemClock read-only): this daemon never steers it.
+//
+//   bazel run //:ntpd -- [-c FILE] [--listen ADDR]... [--port N] [-n]
+//
+// Without -c it reads /etc/ntp.conf; without that file it runs an embedded
+// default: the local clock at fudge stratum 10 on 127.0.0.1:11123.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "clock/system_clock.h"
+#include "net/poll_loop.h"
+#include "net/udp_socket.h"
+#include "ntp/auth/key_store.h"
+#include "ntp/auth/keys_file.h"
+#include "ntp/config/parser.h"
+#include "ntp/config/posix_file_reader.h"
+#include "ntp/events.h"
+#include "ntp/host.h"
+
+namespace {
+
+constexpr char kDefaultConfigPath[] = "/etc/ntp.conf";
+constexpr char kEmbeddedName[] = "<embedded default>";
+constexpr uint16_t kEmbeddedPort = 11123;
+constexpr char kEmbeddedConfig[] =
+    "# Embedded default of ntpd (no -c FILE and no /etc/ntp.conf): serve\n"
+    "# this machine's clock to localhost only, like the tutorial's server.\n"
+    "server 127.127.1.0\n"
+    "fudge 127.127.1.0 stratum 10\n"
+    "restrict default nomodify notrap nopeer noquery\n"
+    "restrict -6 default nomodify notrap nopeer noquery\n"
+    "restrict 127.0.0.1\n"
+    "restrict -6 ::1\n"
+    "interface listen 127.0.0.1\n";
+
+constexpr char kUsage[] =
+    "usage: ntpd [-n] [-c FILE] [--listen ADDR]... [--port N] [--help]\n"
+    "  -c FILE        configuration file (default /etc/ntp.conf; without it an\n"
+    "                 embedded default serves the local clock at stratum 10 on\n"
+    "                 127.0.0.1 port 11123)\n"
+    "  --listen ADDR  listen on ADDR (IPv4, IPv6, or ADDR:PORT / [ADDR]:PORT);\n"
+    "                 repeatable; overrides `interface listen`\n"
+    "  --port N       NTP port (default 123; 11123 with the embedded default)\n"
+    "  -n             stay in the foreground (always the case; accepted for\n"
+    "                 compatibility, as are -g and -x)\n"
+    "  --help         this text\n"
+    "The clock is only read: this daemon serves time, it never sets it.\n"
+    "SIGTERM or SIGINT end it cleanly.\n";
+
+// The loop a signal handler stops (PollLoop::Stop is async-signal-safe).
+net::PollLoop* g_loop_to_stop = nullptr;
+volatile sig_atomic_t g_signal = 0;
+
+void OnSignal(int signal_number) {
+  g_signal = signal_number;
+  if (g_loop_to_stop != nullptr) g_loop_to_stop->Stop();
+}
+
+// "29 Nov 10:15:17 ntpd[1234]: " like ntpd's terminal log lines.
+std::string LogPrefix() {
+  return absl::StrCat(
+      absl::FormatTime("%e %b %H:%M:%S", absl::Now(), absl::LocalTimeZone()),
+      " ntpd[", getpid(), "]: ");
+}
+
+class StderrEvents final : public ntp::EventSink {
+ public:
+  void OnEvent(const ntp::Event& event) override {
+    std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(), event.text.c_str());
+  }
+};
+
+struct Flags {
+  std::optional<std::string> config_path;
+  std::vector<std::string> listen;
+  std::optional<uint16_t> port;
+  bool help = false;
+};
+
+// Returns an error message, or "" on success.
+std::string ParseFlags(int argc, char** argv, Flags* flags) {
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    auto value = [&](absl::string_view name) -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
+      (void)name;
+      return std::string(argv[++i]);
+    };
+    if (arg == "--help" || arg == "-h") {
+      flags->help = true;
+    } else if (arg == "-n" || arg == "-g" || arg == "-x" || arg == "-N") {
+      // Foreground, big first step, slew only: nothing to do for a server
+      // that never steers the clock.
+    } else if (arg == "-c" || arg == "--config") {
+      auto v = value(arg);
+      if (!v) return absl::StrCat("ntpd: option ", arg, " needs a file name");
+      flags->config_path = *v;
+    } else if (absl::StartsWith(arg, "-c") && arg.size() > 2) {
+      flags->config_path = std::string(arg.substr(2));
+    } else if (arg == "--listen" || arg == "-I") {
+      auto v = value(arg);
+      if (!v) return absl::StrCat("ntpd: option ", arg, " needs an address");
+      flags->listen.push_back(*v);
+    } else if (absl::StartsWith(arg, "--listen=")) {
+      flags->listen.push_back(std::string(arg.substr(9)));
+    } else if (arg == "--port" || absl::StartsWith(arg, "--port=")) {
+      std::optional<std::string> v;
+      if (arg == "--port") {
+        v = value(arg);
+      } else {
+        v = std::string(arg.substr(7));
+      }
+      uint32_t port = 0;
+      if (!v || !absl::SimpleAtoi(*v, &port) || port == 0 || port > 65535) {
+        return "ntpd: --port needs a number from 1 to 65535";
+      }
+      flags->port = static_cast<uint16_t>(port);
+    } else {
+      return absl::StrCat("ntpd: unknown option ", arg);
+    }
+  }
+  return "";
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Every address of every interface that is up (IPv6 link-local addresses
+// need a scope and are skipped), like ntpd's per-interface sockets.
+std::vector<net::IpAddress> InterfaceAddresses() {
+  std::vector<net::IpAddress> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      out.push_back(net::IpAddress::V4(ntohl(sin->sin_addr.s_addr)));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) continue;
+      std::array<uint8_t, 16> bytes;
+      std::memcpy(bytes.data(), &sin6->sin6_addr, 16);
+      out.push_back(net::IpAddress::V6(bytes));
+    }
+  }
+  freeifaddrs(list);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Reads the `keys` file as ntpd does: a missing file is logged and the
+// daemon runs without keys.
+ntp::KeyStore ReadKeys(const ntp::NtpConfig& config) {
+  if (!config.keys.has_value() || config.keys->path.empty()) return {};
+  const std::string& path = config.keys->path;
+  struct stat st;
+  ntp::KeysFileStat file_stat;
+  if (stat(path.c_str(), &st) == 0) {
+    file_stat.exists = true;
+    file_stat.is_regular_file = S_ISREG(st.st_mode);
+    file_stat.permission_bits = st.st_mode & 07777;
+  }
+  for (const auto& d : ntp::CheckKeysFileStat(path, file_stat)) {
+    std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(), d.ToString().c_str());
+  }
+  if (!file_stat.exists || !file_stat.is_regular_file) return {};
+  ntp::PosixFileReader reader;
+  absl::StatusOr<std::string> text = reader.Read(path, size_t{1} << 20);
+  if (!text.ok()) {
+    std::fprintf(stderr, "%sauthreadkeys: file '%s': %s\n", LogPrefix().c_str(),
+                 path.c_str(), std::string(text.status().message()).c_str());
+    return {};
+  }
+  ntp::ParsedKeysFile parsed = ntp::ParseKeysFile(path, *text);
+  for (const auto& d : parsed.diagnostics) {
+    std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(), d.ToString().c_str());
+  }
+  return std::move(parsed.keys);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  if (std::string error = ParseFlags(argc, argv, &flags); !error.empty()) {
+    std::fprintf(stderr, "%s\n%s", error.c_str(), kUsage);
+    return 2;
+  }
+  if (flags.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+
+  // Configuration: -c FILE, else /etc/ntp.conf, else the embedded default.
+  ntp::ParsedConfig parsed;
+  bool embedded = false;
+  ntp::PosixFileReader reader;
+  if (flags.config_path.has_value()) {
+    parsed = ntp::ParseNtpConfFile(*flags.config_path, reader);
+  } else if (FileExists(kDefaultConfigPath)) {
+    parsed = ntp::ParseNtpConfFile(kDefaultConfigPath, reader);
+  } else {
+    embedded = true;
+    parsed = ntp::ParseNtpConfText(kEmbeddedConfig, kEmbeddedName, nullptr);
+  }
+  for (const ntp::Diagnostic& d : parsed.diagnostics) {
+    std::fprintf(stderr, "%s\n", ntp::FormatDiagnostic(d).c_str());
+  }
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "ntpd: %d error%s in the configuration, exiting\n",
+                 parsed.error_count, parsed.error_count == 1 ? "" : "s");
+    return 1;
+  }
+
+  ntp::HostOptions options;
+  options.port = flags.port.value_or(embedded ? kEmbeddedPort : 123);
+  for (const std::string& text : flags.listen) {
+    absl::StatusOr<net::SocketAddress> address =
+        net::SocketAddress::Parse(text, options.port);
+    if (!address.ok()) {
+      std::fprintf(stderr, "ntpd: --listen %s: %s\n", text.c_str(),
+                   std::string(address.status().message()).c_str());
+      return 2;
+    }
+    options.listen.push_back(*address);
+  }
+  bool config_listens = false;
+  for (const ntp::InterfaceRule& rule : parsed.config.interfaces) {
+    config_listens = config_listens ||
+                     (rule.action == ntp::InterfaceRule::Action::kListen &&
+                      rule.match == ntp::InterfaceRule::Match::kAddress);
+  }
+  if (options.listen.empty() && !config_listens) {
+    // ntpd binds every interface address (replies then leave from the
+    // address a request came to).
+    for (const net::IpAddress& ip : InterfaceAddresses()) {
+      options.listen.emplace_back(ip, options.port);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<net::PollLoop>> loop = net::PollLoop::Create();
+  if (!loop.ok()) {
+    std::fprintf(stderr, "ntpd: %s\n", std::string(loop.status().message()).c_str());
+    return 1;
+  }
+  // Server only: the clock is read, never written.
+  std::unique_ptr<clocks::SystemClock> clock =
+      clocks::SystemClock::Create(clocks::SystemClock::Mode::kReadOnly);
+  net::UdpNetwork network(loop->get());
+  StderrEvents events;
+  const ntp::KeyStore keys = ReadKeys(parsed.config);
+
+  ntp::HostEnvironment env;
+  env.clock = clock.get();
+  env.network = &network;
+  env.scheduler = loop->get();
+  env.events = &events;
+  env.random_seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
+                    (static_cast<uint64_t>(getpid()) << 32);
+  env.keys = &keys;
+  absl::StatusOr<std::unique_ptr<ntp::Host>> host =
+      ntp::Host::Create(parsed.config, options, env);
+  if (!host.ok()) {
+    std::fprintf(stderr, "ntpd: %s\n", std::string(host.status().message()).c_str());
+    return 1;
+  }
+  if (absl::Status status = (*host)->Start(); !status.ok()) {
+    if (absl::IsAlreadyExists(status)) {
+      // ntpd's (and ntpdate's) words for a port held by another daemon.
+      std::fprintf(stderr, "%s\nthe NTP socket is in use, exiting\n",
+                   std::string(status.message()).c_str());
+    } else {
+      std::fprintf(stderr, "ntpd: %s\n", std::string(status.message()).c_str());
+    }
+    return 1;
+  }
+
+  for (const std::string& warning : (*host)->warnings()) {
+    std::fprintf(stderr, "%s\n", warning.c_str());
+  }
+
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  g_loop_to_stop = loop->get();
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string where;
+  for (const net::SocketAddress& a : (*host)->bound_addresses()) {
+    absl::StrAppend(&where, where.empty() ? "" : " ", a.ToString());
+  }
+  if (embedded) {
+    std::printf(
+        "ntpd: no -c FILE and no %s: serving this clock (LOCAL(0), fudge "
+        "stratum 10) on %s; unsynchronised for the first ~5 minutes like "
+        "ntpd 4.2.8, then stratum 11. Query it with: bazel run "
+        "//tools:ntp_loadgen -- --query %s\n",
+        kDefaultConfigPath, where.c_str(),
+        (*host)->bound_addresses().empty()
+            ? "127.0.0.1:11123"
+            : (*host)->bound_addresses()[0].ToString().c_str());
+  } else {
+    std::printf("ntpd: serving on %s (configuration %s)\n", where.c_str(),
+                flags.config_path.value_or(kDefaultConfigPath).c_str());
+  }
+  std::fflush(stdout);
+
+  absl::Status run = (*loop)->Run();
+  (*host)->Stop();
+  g_loop_to_stop = nullptr;
+  if (!run.ok()) {
+    std::fprintf(stderr, "ntpd: %s\n", std::string(run.message()).c_str());
+    return 1;
+  }
+  if (g_signal != 0) {
+    std::fprintf(stderr, "%sntpd exiting on signal %d (%s)\n", LogPrefix().c_str(),
+                 static_cast<int>(g_signal), strsignal(g_signal));
+  }
+  return 0;
+}

@@ -1,0 +1,113 @@
+// The daemon's whole per-request path (poll loop, recvmmsg, ntp::Host,
+// responder, sendmmsg) allocates nothing in steady state: this test binary
+// counts every operator new while a real UDP client on loopback keeps the
+// server busy.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "clock/system_clock.h"
+#include "gtest/gtest.h"
+#include "net/poll_loop.h"
+#include "net/udp_socket.h"
+#include "ntp/config/parser.h"
+#include "ntp/host.h"
+
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+void* CountedAlloc(size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* CountedAlignedAlloc(size_t n, std::align_val_t a) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  const size_t align = static_cast<size_t>(a);
+  return std::aligned_alloc(align, ((n == 0 ? 1 : n) + align - 1) / align * align);
+}
+}  // namespace
+
+void* operator new(size_t n) {
+  if (void* p = CountedAlloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) {
+  if (void* p = CountedAlloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
+void* operator new(size_t n, std::align_val_t a) {
+  if (void* p = CountedAlignedAlloc(n, a)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n, std::align_val_t a) {
+  if (void* p = CountedAlignedAlloc(n, a)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+
+TEST(ServerAllocationTest, DaemonRequestPathDoesNotAllocate) {
+  auto loop = net::PollLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  auto clock = clocks::SystemClock::Create(clocks::SystemClock::Mode::kReadOnly);
+  net::UdpNetwork network(loop->get());
+  ntp::ParsedConfig parsed = ntp::ParseNtpConfText(
+      "server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 10\n"
+      "restrict default limited kod\ndiscard minimum 0 average 0\n",
+      "test.conf", nullptr);
+  ASSERT_TRUE(parsed.ok()) << parsed.FormatAll();
+  ntp::HostOptions options;
+  options.port = 0;  // ephemeral
+  options.listen = {net::SocketAddress(net::IpAddress::V4(0x7F000002), 0)};
+  ntp::HostEnvironment env;
+  env.clock = clock.get();
+  env.network = &network;
+  env.scheduler = loop->get();
+  auto host = ntp::Host::Create(parsed.config, options, env);
+  ASSERT_TRUE(host.ok());
+  const absl::Status started = (*host)->Start();
+  ASSERT_TRUE(started.ok()) << started;
+  const net::SocketAddress server = (*host)->bound_addresses()[0];
+
+  auto client = net::UdpSocket::Open(
+      net::SocketAddress(net::IpAddress::V4(0x7F000003), 0), loop->get());
+  ASSERT_TRUE(client.ok());
+  uint64_t replies = 0;
+  std::vector<uint8_t> request(48, 0);
+  request[0] = 0xE3;
+  (*client)->SetReceiveHandler([&](const net::ReceivedDatagram& d) {
+    if (d.payload.size() == 48 && (d.payload[0] & 7) == 4) ++replies;
+    (*client)->SendTo(request, server).IgnoreError();  // keep one in flight
+  });
+
+  auto run = [&](uint64_t want) {
+    const uint64_t target = replies + want;
+    for (int i = 0; i < 32; ++i) (*client)->SendTo(request, server).IgnoreError();
+    const absl::Time deadline = (*loop)->Now() + absl::Seconds(10);
+    while (replies < target && (*loop)->Now() < deadline) {
+      ASSERT_TRUE((*loop)->RunOnce(absl::Milliseconds(10)).ok());
+    }
+  };
+  run(2000);  // warm-up: client table, poll set, batches
+  const uint64_t before = g_allocations.load();
+  const uint64_t replies_before = replies;
+  run(20000);
+  const uint64_t allocations = g_allocations.load() - before;
+  EXPECT_GE(replies - replies_before, 20000u);
+  EXPECT_EQ(allocations, 0u);
+  (*host)->Stop();
+}
+
+}  // namespace
