@@ -33,7 +33,7 @@ struct SystemVariables {
   // Reference ID as announced: kiss code / refclock name for stratum 1 and
   // for the unsynchronised states ("INIT", then "STEP" after a step), IPv4
   // address or IPv6 MD5 hash of the system peer otherwise.
-  uint32_t reference_id = 0x494E4954;  // "INIT"
+  uint32_t reference_id = 0x494E4954;  // "INIT" (ntp/wire/refid.h AsciiRefId)
   NtpTimestamp reference_time;          // when the clock was last set/updated
   // For ntpq/ntpstat: the system peer's display name ("LOCAL(0)", an
   // address), empty when none.
@@ -48,14 +48,6 @@ struct SystemVariables {
     return leap != Leap::kUnsynchronized && stratum < kMaxStratum;
   }
 };
-
-// Packs four ASCII characters ("LOCL", "INIT") into a reference ID.
-constexpr uint32_t AsciiRefId(const char (&code)[5]) {
-  return (uint32_t{static_cast<uint8_t>(code[0])} << 24) |
-         (uint32_t{static_cast<uint8_t>(code[1])} << 16) |
-         (uint32_t{static_cast<uint8_t>(code[2])} << 8) |
-         uint32_t{static_cast<uint8_t>(code[3])};
-}
 
 }  // namespace ntp
 

@@ -9,52 +9,12 @@
 
 #include "clock/system_clock.h"
 #include "gtest/gtest.h"
+#include "ntp/testing/allocation_counter.h"
 #include "net/poll_loop.h"
 #include "net/udp_socket.h"
 #include "ntp/config/parser.h"
 #include "ntp/host.h"
 
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-void* CountedAlloc(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* CountedAlignedAlloc(size_t n, std::align_val_t a) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const size_t align = static_cast<size_t>(a);
-  return std::aligned_alloc(align, ((n == 0 ? 1 : n) + align - 1) / align * align);
-}
-}  // namespace
-
-void* operator new(size_t n) {
-  if (void* p = CountedAlloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) {
-  if (void* p = CountedAlloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
-void* operator new(size_t n, std::align_val_t a) {
-  if (void* p = CountedAlignedAlloc(n, a)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n, std::align_val_t a) {
-  if (void* p = CountedAlignedAlloc(n, a)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -101,10 +61,10 @@ TEST(ServerAllocationTest, DaemonRequestPathDoesNotAllocate) {
     }
   };
   run(2000);  // warm-up: client table, poll set, batches
-  const uint64_t before = g_allocations.load();
+  const uint64_t before = ::ntp::testing::CppAllocationCount();
   const uint64_t replies_before = replies;
   run(20000);
-  const uint64_t allocations = g_allocations.load() - before;
+  const uint64_t allocations = ::ntp::testing::CppAllocationCount() - before;
   EXPECT_GE(replies - replies_before, 20000u);
   EXPECT_EQ(allocations, 0u);
   (*host)->Stop();

@@ -12,11 +12,11 @@
 
 #include "gtest/gtest.h"
 #include "ntp/auth/mac.h"
+#include "ntp/testing/allocation_counter.h"
 
 namespace {
 
 // Test-binary instrumentation, not production state.
-long g_cpp_allocations = 0;
 long g_openssl_allocations = 0;
 
 void* CountingMalloc(size_t size, const char*, int) {
@@ -36,13 +36,6 @@ const bool g_hooks_installed =
 
 }  // namespace
 
-void* operator new(size_t size) {
-  ++g_cpp_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  std::abort();  // no exceptions in this code base
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace ntp {
 namespace {
@@ -76,14 +69,14 @@ TEST_P(MacAllocationTest, VerifyAllocatesLittle) {
               MacVerdict::kOk);
   }
   constexpr int kCalls = 100;
-  const Counts before{g_cpp_allocations, g_openssl_allocations};
+  const Counts before{static_cast<long>(::ntp::testing::CppAllocationCount()), g_openssl_allocations};
   int ok = 0;
   for (int i = 0; i < kCalls; ++i) {
     ok += CheckMacTrailer(*context, *key, all.first(48), all.subspan(48)) ==
           MacVerdict::kOk;
     ok += VerifyMacTrailer(*context, *key, all.first(48), all.subspan(48)).ok();
   }
-  const Counts after{g_cpp_allocations, g_openssl_allocations};
+  const Counts after{static_cast<long>(::ntp::testing::CppAllocationCount()), g_openssl_allocations};
   EXPECT_EQ(ok, 2 * kCalls);
   EXPECT_EQ(after.cpp - before.cpp, 0) << "C++ allocations on the MAC path";
   const long openssl_per_call = (after.openssl - before.openssl) / (2 * kCalls);

@@ -1,8 +1,8 @@
 // Symmetric-key authentication for client associations (`server ... key N`,
 // RFC 5905 §9.2 / RFC 8573): MACs outgoing requests and checks the MAC of
-// replies with the association's key. A thin adapter over ntp/auth kept in
-// its own translation unit (ntp/auth/mac.h and ntp/wire both declare a
-// MacTrailer), so this header exposes only spans and integers.
+// replies with the association's key. A thin adapter over ntp/auth that
+// exposes only spans and integers, so the association code does not depend
+// on OpenSSL-facing headers.
 #ifndef NTP_CLIENT_PACKET_AUTH_H_
 #define NTP_CLIENT_PACKET_AUTH_H_
 

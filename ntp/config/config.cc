@@ -68,6 +68,16 @@ void RestrictFlags::MergeFrom(const RestrictFlags& other) {
   }
 }
 
+bool RestrictFlags::SetByName(absl::string_view word) {
+  for (const FlagName& f : kRestrictFlagNames) {
+    if (word == f.word) {
+      this->*f.member = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool RestrictFlags::none() const {
   for (const FlagName& f : kRestrictFlagNames) {
     if (this->*f.member) return false;

@@ -21,6 +21,8 @@
 #include <map>
 #include <optional>
 #include <string>
+
+#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
@@ -190,6 +192,10 @@ struct RestrictFlags {
 
   // ORs every flag of `other` into this one.
   void MergeFrom(const RestrictFlags& other);
+  // Sets the flag whose ntp.conf word is `word` ("nomodify"); false if no
+  // flag has that word. (`serverresponse fuzz` is two words: the parser
+  // handles it itself.)
+  bool SetByName(absl::string_view word);
   // True if no flag is set (the entry grants everything).
   bool none() const;
   // The set flags as ntp.conf words in a fixed order, space separated

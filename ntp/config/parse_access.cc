@@ -11,39 +11,6 @@
 namespace ntp::config_internal {
 namespace {
 
-// Sets the flag named `word`; false if there is no such flag.
-bool SetRestrictFlag(absl::string_view word, RestrictFlags& flags) {
-  struct Entry {
-    const char* word;
-    bool RestrictFlags::*member;
-  };
-  static constexpr Entry kFlags[] = {
-      {"flake", &RestrictFlags::flake},
-      {"ignore", &RestrictFlags::ignore},
-      {"kod", &RestrictFlags::kod},
-      {"limited", &RestrictFlags::limited},
-      {"lowpriotrap", &RestrictFlags::lowpriotrap},
-      {"mssntp", &RestrictFlags::mssntp},
-      {"noepeer", &RestrictFlags::noepeer},
-      {"nomodify", &RestrictFlags::nomodify},
-      {"nomrulist", &RestrictFlags::nomrulist},
-      {"nopeer", &RestrictFlags::nopeer},
-      {"noquery", &RestrictFlags::noquery},
-      {"noserve", &RestrictFlags::noserve},
-      {"notrap", &RestrictFlags::notrap},
-      {"notrust", &RestrictFlags::notrust},
-      {"ntpport", &RestrictFlags::ntpport},
-      {"version", &RestrictFlags::version},
-  };
-  for (const Entry& e : kFlags) {
-    if (word == e.word) {
-      flags.*e.member = true;
-      return true;
-    }
-  }
-  return false;
-}
-
 net::IpAddress HostMask(net::IpAddress::Family family) {
   return net::IpAddress::PrefixMask(
       family, family == net::IpAddress::Family::kV4 ? 32 : 128);
@@ -229,7 +196,7 @@ void HandleRestrict(ParseContext& ctx) {
       ++i;
       continue;
     }
-    if (!SetRestrictFlag(word.text, rule.flags)) {
+    if (!rule.flags.SetByName(word.text)) {
       ctx.Error(word.column,
                 absl::StrCat("restrict: unknown flag ", Quote(word.text)));
       return;

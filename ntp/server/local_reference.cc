@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/wire/refid.h"
 
 namespace ntp {
 namespace {

@@ -7,51 +7,9 @@
 
 #include "clock/fake_clock.h"
 #include "gtest/gtest.h"
+#include "ntp/testing/allocation_counter.h"
 #include "ntp/server/responder.h"
 
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-// Every replaceable allocation function is replaced (malloc/free based), so
-// that sanitizers never see new/delete from different families.
-void* CountedAlloc(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* CountedAlignedAlloc(size_t n, std::align_val_t a) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  const size_t align = static_cast<size_t>(a);
-  return std::aligned_alloc(align, ((n == 0 ? 1 : n) + align - 1) / align * align);
-}
-void* operator new(size_t n) {
-  if (void* p = CountedAlloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) {
-  if (void* p = CountedAlloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return CountedAlloc(n); }
-void* operator new(size_t n, std::align_val_t a) {
-  if (void* p = CountedAlignedAlloc(n, a)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n, std::align_val_t a) {
-  if (void* p = CountedAlignedAlloc(n, a)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace ntp {
 namespace {
@@ -92,9 +50,9 @@ TEST(ResponderAllocationTest, SteadyStateRequestsDoNotAllocate) {
     }
   };
   run(5000);  // warm-up
-  const uint64_t before = g_allocations.load();
+  const uint64_t before = ::ntp::testing::CppAllocationCount();
   run(20000);
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(::ntp::testing::CppAllocationCount() - before, 0u);
   const ServerCounters& c = responder.counters();
   EXPECT_GT(c.reply_count(ServerReplyKind::kPlain), 0u);
   EXPECT_GT(c.reply_count(ServerReplyKind::kKissOfDeath), 0u);

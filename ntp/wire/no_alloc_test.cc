@@ -7,22 +7,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ntp/testing/allocation_counter.h"
 #include "ntp/wire/control_message.h"
 #include "ntp/wire/packet.h"
 #include "ntp/wire/test_corpus.h"
 
-namespace {
-// Test-only global: the replaced operator new must reach it.
-size_t allocation_count = 0;
-}  // namespace
-
-void* operator new(size_t size) {
-  ++allocation_count;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  std::abort();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace ntp {
 namespace {
@@ -30,14 +19,14 @@ namespace {
 TEST(NoAllocationTest, PacketParseAndSerialize) {
   std::vector<uint8_t> out(2048);
   for (const testing::Seed& seed : testing::PacketSeeds()) {
-    const size_t before = allocation_count;
+    const size_t before = ::ntp::testing::CppAllocationCount();
     WireResult<NtpPacket, PacketError> r = ParsePacket(seed.bytes);
     size_t written = 0;
     if (r.ok()) {
       absl::StatusOr<size_t> n = SerializePacket(*r, absl::MakeSpan(out));
       written = n.ok() ? *n : 0;
     }
-    const size_t allocations = allocation_count - before;
+    const size_t allocations = ::ntp::testing::CppAllocationCount() - before;
     EXPECT_EQ(allocations, 0u) << seed.name;
     if (r.ok()) {
       EXPECT_EQ(written, seed.bytes.size()) << seed.name;
@@ -48,7 +37,7 @@ TEST(NoAllocationTest, PacketParseAndSerialize) {
 TEST(NoAllocationTest, ControlParseAndSerialize) {
   std::vector<uint8_t> out(2048);
   for (const testing::Seed& seed : testing::ControlMessageSeeds()) {
-    const size_t before = allocation_count;
+    const size_t before = ::ntp::testing::CppAllocationCount();
     WireResult<ControlMessage, ControlError> r =
         ParseControlMessage(seed.bytes);
     size_t written = 0;
@@ -57,7 +46,7 @@ TEST(NoAllocationTest, ControlParseAndSerialize) {
           SerializeControlMessage(*r, absl::MakeSpan(out));
       written = n.ok() ? *n : 0;
     }
-    const size_t allocations = allocation_count - before;
+    const size_t allocations = ::ntp::testing::CppAllocationCount() - before;
     EXPECT_EQ(allocations, 0u) << seed.name;
     EXPECT_TRUE(r.ok()) << seed.name;
     EXPECT_EQ(written, seed.bytes.size()) << seed.name;
@@ -65,10 +54,10 @@ TEST(NoAllocationTest, ControlParseAndSerialize) {
 }
 
 TEST(NoAllocationTest, CounterWorks) {
-  const size_t before = allocation_count;
+  const size_t before = ::ntp::testing::CppAllocationCount();
   auto* p = new std::vector<int>(10);
   delete p;
-  EXPECT_GE(allocation_count - before, 2u);
+  EXPECT_GE(::ntp::testing::CppAllocationCount() - before, 2u);
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
-// KeyStores for the client's tests, built in their own translation unit
-// (ntp/auth/mac.h and ntp/wire both declare a MacTrailer). Test-only.
+// KeyStores for the client's tests (fixed test keys). Test-only.
 #ifndef NTP_CLIENT_TESTING_TEST_KEYS_H_
 #define NTP_CLIENT_TESTING_TEST_KEYS_H_
 
