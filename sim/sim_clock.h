@@ -1,7 +1,7 @@
 // The simulated host clock: the Clock seam on top of an Oscillator, with the
 // Linux kernel semantics of exactly the calls clocks::SystemClock makes.
 //
-//   StepBy          clock_adjtime(ADJ_SETOFFSET | ADJ_NANO): the offset is
+//   StepBy          ADJ_SETOFFSET | ADJ_NANO via clock_adjtime: the offset is
 //                   applied in whole nanoseconds (floored, as SystemClock
 //                   builds the timespec). Like the kernel's ntp_clear() on
 //                   a set: the adjtime slew is cancelled, STA_UNSYNC is set,
