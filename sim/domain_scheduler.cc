@@ -5,8 +5,13 @@ namespace sim {
 int64_t DomainScheduler::ToLoopNanos(absl::Time when) const {
   if (when == absl::InfiniteFuture()) return INT64_MAX;
   if (when == absl::InfinitePast()) return INT64_MIN;
-  return absl::ToInt64Nanoseconds(
-      absl::Ceil(when - origin_, absl::Nanoseconds(1)));
+  // Ceil to whole nanoseconds, as absl::Ceil(d, absl::Nanoseconds(1))
+  // would, without its general division: ToInt64Nanoseconds truncates
+  // toward zero (= floor for d > 0, ceil for d < 0) and saturates.
+  const absl::Duration d = when - origin_;
+  int64_t ns = absl::ToInt64Nanoseconds(d);
+  if (ns != INT64_MAX && d > absl::Nanoseconds(ns)) ++ns;
+  return ns;
 }
 
 clocks::TimerId DomainScheduler::RunAt(absl::Time when,

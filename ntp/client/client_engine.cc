@@ -387,8 +387,12 @@ void ClientEngine::SelectAndUpdate(bool update) {
   // the dispersion of the samples actually held (see README.md: the RFC's
   // dummy stages only encode "not enough data", which the quorum and the
   // trackers handle).
-  std::vector<SelectionCandidate> candidates;
-  std::vector<double> lambda(n, 0.0), theta(n, 0.0);
+  std::vector<SelectionCandidate>& candidates = candidates_;
+  std::vector<double>& lambda = lambda_;
+  std::vector<double>& theta = theta_;
+  candidates.clear();
+  lambda.assign(n, 0.0);
+  theta.assign(n, 0.0);
   for (int i = 0; i < n; ++i) {
     const Association& a = *associations_[i];
     if (!a.enabled() || !a.has_reply()) continue;
@@ -450,7 +454,8 @@ void ClientEngine::SelectAndUpdate(bool update) {
     LoseSystemPeer();
     return;
   }
-  const IntersectionResult intersection = FindIntersection(candidates);
+  FindIntersection(candidates, intersection_scratch_, intersection_);
+  const IntersectionResult& intersection = intersection_;
   for (int id : intersection.falsetickers) select_[id] = PeerSelect::kFalseticker;
   if (intersection.truechimers.empty() ||
       static_cast<int>(intersection.truechimers.size()) < options_.minsane) {
@@ -465,7 +470,8 @@ void ClientEngine::SelectAndUpdate(bool update) {
   }
   reported_no_majority_ = false;
 
-  std::vector<ClusterCandidate> cluster_in;
+  std::vector<ClusterCandidate>& cluster_in = cluster_in_;
+  cluster_in.clear();
   for (int id : intersection.truechimers) {
     const Association& a = *associations_[id];
     ClusterCandidate c;
@@ -482,7 +488,8 @@ void ClientEngine::SelectAndUpdate(bool update) {
   cluster_options.min_survivors = options_.minclock;
   cluster_options.precision_seconds = std::ldexp(1.0, env_.system->precision_log2);
   cluster_options.max_distance_seconds = options_.maxdist_seconds;
-  const ClusterResult cluster = Cluster(cluster_in, cluster_options);
+  Cluster(cluster_in, cluster_options, cluster_scratch_, cluster_);
+  const ClusterResult& cluster = cluster_;
   for (int id : cluster.outliers) select_[id] = PeerSelect::kOutlier;
   for (int id : cluster.survivors) select_[id] = PeerSelect::kCandidate;
   if (static_cast<int>(cluster.survivors.size()) < options_.minsane) {
@@ -501,7 +508,8 @@ void ClientEngine::SelectAndUpdate(bool update) {
   }
   select_[peer] = PeerSelect::kSystemPeer;
 
-  std::vector<CombineInput> combine_in;
+  std::vector<CombineInput>& combine_in = combine_in_;
+  combine_in.clear();
   combine_in.push_back({theta[peer], lambda[peer],
                         associations_[peer]->filter().jitter_seconds(),
                         associations_[peer]->config().prefer});

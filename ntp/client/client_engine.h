@@ -30,9 +30,12 @@
 #include "net/network.h"
 #include "ntp/client/association.h"
 #include "ntp/client/clock_steering.h"
+#include "ntp/client/cluster.h"
+#include "ntp/client/combine.h"
 #include "ntp/client/discipline.h"
 #include "ntp/client/drift_store.h"
 #include "ntp/client/packet_auth.h"
+#include "ntp/client/selection.h"
 #include "ntp/events.h"
 #include "ntp/system_state.h"
 
@@ -163,6 +166,17 @@ class ClientEngine {
   // update need not format it again.
   std::optional<net::IpAddress> system_peer_ip_;
   std::string system_peer_text_;
+  // SelectAndUpdate's working storage, kept so that a selection does not
+  // allocate (contents are meaningful only during a call).
+  std::vector<SelectionCandidate> candidates_;
+  std::vector<double> lambda_;
+  std::vector<double> theta_;
+  IntersectionScratch intersection_scratch_;
+  IntersectionResult intersection_;
+  std::vector<ClusterCandidate> cluster_in_;
+  ClusterScratch cluster_scratch_;
+  ClusterResult cluster_;
+  std::vector<CombineInput> combine_in_;
 
   clocks::TimerId drift_timer_ = 0;
   std::optional<double> drift_written_ppm_;

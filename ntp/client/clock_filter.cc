@@ -98,9 +98,22 @@ FilterResult ClockFilter::Run(double now_seconds, double max_distance_seconds,
     }
     order[i] = Ranked{idx, key};
   }
-  // Stable: among equal keys the newer sample ranks first.
-  std::stable_sort(order.begin(), order.end(),
-                   [](const Ranked& a, const Ranked& b) { return a.key < b.key; });
+  // Stable: among equal keys the newer sample ranks first. With no NaN key
+  // `<` is a strict weak order, so every stable sort gives the same order:
+  // an insertion sort does it without std::stable_sort's temporary buffer.
+  bool has_nan = false;
+  for (const Ranked& r : order) has_nan |= std::isnan(r.key);
+  if (has_nan) {
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Ranked& a, const Ranked& b) { return a.key < b.key; });
+  } else {
+    for (size_t i = 1; i < order.size(); ++i) {
+      const Ranked value = order[i];
+      size_t j = i;
+      for (; j > 0 && value.key < order[j - 1].key; --j) order[j] = order[j - 1];
+      order[j] = value;
+    }
+  }
 
   // Usable samples: below MAXDISP, and beyond the first two also below the
   // distance threshold (ntpd: so at least two samples feed the jitter).

@@ -44,6 +44,13 @@ double ClockSteering::Now() const {
 
 double ClockSteering::FrequencyPhaseAt(double t) const {
   // Last segment starting at or before t (the first one if t is earlier).
+  // The segments are in start order and t is nearly always in one of the
+  // last few: look there first.
+  const size_t count = segments_.size();
+  for (size_t k = 1; k <= std::min<size_t>(count, 4); ++k) {
+    const FrequencySegment& s = segments_[count - k];
+    if (s.start <= t) return s.phase_at_start + s.ppm * 1e-6 * (t - s.start);
+  }
   auto it = std::upper_bound(
       segments_.begin(), segments_.end(), t,
       [](double value, const FrequencySegment& s) { return value < s.start; });
@@ -85,8 +92,8 @@ double ClockSteering::RemainingCorrection() const {
   return remaining;
 }
 
-void ClockSteering::Prune() {
-  const double horizon = Now() - kKeepSeconds;
+void ClockSteering::Prune(double now) {
+  const double horizon = now - kKeepSeconds;
   while (segments_.size() > 2 &&
          (segments_[1].start < horizon || segments_.size() > kMaxRecords)) {
     segments_.pop_front();
@@ -119,7 +126,7 @@ absl::Status ClockSteering::CommandFrequency(double ppm) {
     segments_.push_back(FrequencySegment{now, phase, ppm});
   }
   freq_ppm_ = ppm;
-  Prune();
+  Prune(now);
   return absl::OkStatus();
 }
 
@@ -233,7 +240,7 @@ absl::Status ClockSteering::Step(double offset_seconds) {
   if (!slews_.empty() && slews_.back().cut > now) slews_.back().cut = now;
   steps_.push_back(StepRecord{now, offset_seconds});
   if (freq_ppm_ != base_ppm_) return CommandFrequency(base_ppm_);
-  Prune();
+  Prune(now);
   return absl::OkStatus();
 }
 

@@ -101,7 +101,8 @@ class ClockSteering {
   double SlewAppliedAt(const SlewRecord& s, double t) const;
   bool SlewActiveAt(double t) const;
   void EndCorrection();
-  void Prune();
+  // Folds records older than kKeepSeconds before `now` (= Now()).
+  void Prune(double now);
 
   clocks::Clock* const clock_;
   clocks::Scheduler* const scheduler_;

@@ -5,6 +5,31 @@
 #include <limits>
 
 namespace ntp {
+namespace {
+
+constexpr size_t kInsertionSortMax = 7;
+
+// libstdc++'s std::__insertion_sort, step for step (so that the result is
+// the one std::stable_sort gives for short inputs).
+template <typename T, typename Less>
+void InsertionSort(std::vector<T>& v, Less less) {
+  for (size_t i = 1; i < v.size(); ++i) {
+    T value = v[i];
+    if (less(value, v[0])) {
+      std::move_backward(v.begin(), v.begin() + i, v.begin() + i + 1);
+      v[0] = value;
+    } else {
+      size_t j = i;
+      while (less(value, v[j - 1])) {
+        v[j] = v[j - 1];
+        --j;
+      }
+      v[j] = value;
+    }
+  }
+}
+
+}  // namespace
 
 double SelectionJitter(absl::Span<const double> offsets, int i) {
   const int n = static_cast<int>(offsets.size());
@@ -19,21 +44,41 @@ double SelectionJitter(absl::Span<const double> offsets, int i) {
 
 ClusterResult Cluster(absl::Span<const ClusterCandidate> candidates,
                       const ClusterOptions& options) {
+  ClusterScratch scratch;
   ClusterResult result;
+  Cluster(candidates, options, scratch, result);
+  return result;
+}
+
+void Cluster(absl::Span<const ClusterCandidate> candidates, const ClusterOptions& options,
+             ClusterScratch& scratch, ClusterResult& result) {
+  result.survivors.clear();
+  result.outliers.clear();
+  result.selection_jitter_seconds = 0;
+  result.survivor_selection_jitter_seconds.clear();
   // RFC 5905 §11.2.2 step 2: rank by merit stratum * MAXDIST + lambda.
-  std::vector<ClusterCandidate> list(candidates.begin(), candidates.end());
+  std::vector<ClusterCandidate>& list = scratch.list;
+  list.assign(candidates.begin(), candidates.end());
   auto merit = [&](const ClusterCandidate& c) {
     return c.stratum * options.max_distance_seconds + c.root_distance_seconds;
   };
-  std::stable_sort(list.begin(), list.end(),
-                   [&](const ClusterCandidate& a, const ClusterCandidate& b) {
-                     return merit(a) < merit(b);
-                   });
+  auto better = [&](const ClusterCandidate& a, const ClusterCandidate& b) {
+    return merit(a) < merit(b);
+  };
+  if (list.size() <= kInsertionSortMax) {
+    // What std::stable_sort does for so few elements (libstdc++ sorts runs
+    // of up to 7 by insertion), without its temporary buffer.
+    InsertionSort(list, better);
+  } else {
+    std::stable_sort(list.begin(), list.end(), better);
+  }
 
-  std::vector<double> jitters;
+  std::vector<double>& offsets = scratch.offsets;
+  std::vector<double>& jitters = scratch.jitters;
+  jitters.clear();
   while (!list.empty()) {
     const int n = static_cast<int>(list.size());
-    std::vector<double> offsets(n);
+    offsets.resize(n);
     for (int i = 0; i < n; ++i) offsets[i] = list[i].offset_seconds;
     jitters.assign(n, 0);
     int worst = 0;
@@ -62,17 +107,20 @@ ClusterResult Cluster(absl::Span<const ClusterCandidate> candidates,
     list.erase(list.begin() + worst);
   }
 
-  // A prefer survivor goes first (it becomes the system peer).
-  std::vector<int> order(list.size());
-  for (size_t i = 0; i < list.size(); ++i) order[i] = static_cast<int>(i);
-  std::stable_partition(order.begin(), order.end(),
-                        [&](int i) { return list[i].prefer; });
-  for (int i : order) {
+  // A prefer survivor goes first (it becomes the system peer); otherwise
+  // the merit order is kept (a stable partition).
+  const int survivors = static_cast<int>(list.size());
+  auto add = [&](int i) {
     result.survivors.push_back(list[i].id);
     result.survivor_selection_jitter_seconds.push_back(
         i < static_cast<int>(jitters.size()) ? jitters[i] : 0);
+  };
+  for (int i = 0; i < survivors; ++i) {
+    if (list[i].prefer) add(i);
   }
-  return result;
+  for (int i = 0; i < survivors; ++i) {
+    if (!list[i].prefer) add(i);
+  }
 }
 
 }  // namespace ntp

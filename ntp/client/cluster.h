@@ -50,6 +50,19 @@ double SelectionJitter(absl::Span<const double> offsets, int i);
 ClusterResult Cluster(absl::Span<const ClusterCandidate> candidates,
                       const ClusterOptions& options);
 
+// Storage Cluster works in; keeping one across calls avoids allocating on
+// every selection.
+struct ClusterScratch {
+  std::vector<ClusterCandidate> list;
+  std::vector<double> offsets;
+  std::vector<double> jitters;
+};
+
+// As above, writing into `result` (all of its fields are overwritten; its
+// vectors' storage is reused) and working in `scratch`.
+void Cluster(absl::Span<const ClusterCandidate> candidates, const ClusterOptions& options,
+             ClusterScratch& scratch, ClusterResult& result);
+
 }  // namespace ntp
 
 #endif  // NTP_CLIENT_CLUSTER_H_

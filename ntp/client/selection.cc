@@ -3,19 +3,25 @@
 #include <algorithm>
 
 namespace ntp {
-namespace {
-
-struct Endpoint {
-  double value;
-  int type;  // -1 lower edge, +1 upper edge
-};
-
-}  // namespace
-
 IntersectionResult FindIntersection(absl::Span<const SelectionCandidate> candidates) {
+  IntersectionScratch scratch;
   IntersectionResult result;
+  FindIntersection(candidates, scratch, result);
+  return result;
+}
+
+void FindIntersection(absl::Span<const SelectionCandidate> candidates,
+                      IntersectionScratch& scratch, IntersectionResult& result) {
+  using Endpoint = IntersectionScratch::Endpoint;
+  result.majority = false;
+  result.low_seconds = 0;
+  result.high_seconds = 0;
+  result.falsetickers_assumed = 0;
+  result.truechimers.clear();
+  result.falsetickers.clear();
   const int n = static_cast<int>(candidates.size());
-  std::vector<Endpoint> edges;
+  std::vector<Endpoint>& edges = scratch.edges;
+  edges.clear();
   edges.reserve(2 * n);
   for (const SelectionCandidate& c : candidates) {
     edges.push_back({c.offset_seconds - c.root_distance_seconds, -1});
@@ -79,7 +85,6 @@ IntersectionResult FindIntersection(absl::Span<const SelectionCandidate> candida
       result.falsetickers.push_back(c.id);
     }
   }
-  return result;
 }
 
 }  // namespace ntp

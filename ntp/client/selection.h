@@ -38,6 +38,21 @@ struct IntersectionResult {
 // empty lists. Closed intervals: intervals that only touch do intersect.
 IntersectionResult FindIntersection(absl::Span<const SelectionCandidate> candidates);
 
+// Storage FindIntersection works in; keeping one across calls avoids
+// allocating on every selection.
+struct IntersectionScratch {
+  struct Endpoint {
+    double value;
+    int type;  // -1 lower edge, +1 upper edge
+  };
+  std::vector<Endpoint> edges;
+};
+
+// As above, writing into `result` (all of its fields are overwritten; its
+// vectors' storage is reused) and working in `scratch`.
+void FindIntersection(absl::Span<const SelectionCandidate> candidates,
+                      IntersectionScratch& scratch, IntersectionResult& result);
+
 }  // namespace ntp
 
 #endif  // NTP_CLIENT_SELECTION_H_
