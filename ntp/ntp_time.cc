@@ -9,8 +9,6 @@ namespace {
 constexpr uint64_t kQuarterNsPerSecond = 4'000'000'000;
 constexpr uint64_t kFractionUnitsPerSecond = uint64_t{1} << 32;
 
-absl::Duration QuarterNanosecond() { return absl::Nanoseconds(1) / 4; }
-
 // A finite duration split as floor(d) seconds plus a 32-bit fraction rounded
 // to nearest (ties up). The fraction is < 2^32: a carry moves into seconds.
 struct Fixed {
@@ -18,16 +16,14 @@ struct Fixed {
   uint32_t fraction;
 };
 
+// absl::Duration stores exactly this split: whole seconds (floored) and a
+// count of quarter nanoseconds in [0, 4e9), read through the accessors
+// absl/time/time.h declares for that purpose; no division needed.
+// REQUIRES: `d` is finite.
 Fixed AbslToFixed(absl::Duration d) {
-  absl::Duration rem;
-  int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &rem);
-  if (rem < absl::ZeroDuration()) {
-    seconds -= 1;
-    rem += absl::Seconds(1);
-  }
-  absl::Duration unused;
-  const uint64_t quarters = static_cast<uint64_t>(
-      absl::IDivDuration(rem, QuarterNanosecond(), &unused));
+  static_assert(absl::time_internal::kTicksPerSecond == kQuarterNsPerSecond);
+  int64_t seconds = absl::time_internal::GetRepHi(d);
+  const uint64_t quarters = absl::time_internal::GetRepLo(d);
   // quarters < 4e9, so quarters * 2^32 < 1.72e19 fits in 64 bits.
   uint64_t fraction =
       (quarters * kFractionUnitsPerSecond + kQuarterNsPerSecond / 2) /
@@ -43,17 +39,14 @@ absl::Duration FixedToAbsl(int64_t seconds, uint32_t fraction) {
   // fraction * 4e9 < 2^32 * 4e9 < 2^64; + 2^31 rounds to nearest, ties up.
   const uint64_t quarters =
       (uint64_t{fraction} * kQuarterNsPerSecond + (uint64_t{1} << 31)) >> 32;
+  if (quarters == kQuarterNsPerSecond) return absl::Seconds(seconds) + absl::Seconds(1);
   return absl::Seconds(seconds) +
-         absl::Nanoseconds(static_cast<int64_t>(quarters / 4)) +
-         QuarterNanosecond() * static_cast<int64_t>(quarters % 4);
+         absl::time_internal::MakeDuration(0, static_cast<uint32_t>(quarters));
 }
 
 // Whole seconds since the NTP prime epoch, floored (no rounding); finite `t`.
 int64_t NtpSecondsFloor(absl::Time t) {
-  absl::Duration rem;
-  int64_t seconds =
-      absl::IDivDuration(t - absl::UnixEpoch(), absl::Seconds(1), &rem);
-  if (rem < absl::ZeroDuration()) seconds -= 1;
+  const int64_t seconds = absl::time_internal::GetRepHi(t - absl::UnixEpoch());
   // Keep far-out (but finite) absl times from overflowing; such times are
   // thousands of eras away, where era arithmetic is meaningless anyway.
   constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 2;
