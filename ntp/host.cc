@@ -5,18 +5,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/random.h"
 #include "ntp/server/request_auth.h"
 #include "ntp/server/server_config.h"
 
 namespace ntp {
 namespace {
-
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 // RFC 5905 §7.3: precision as a signed log2 of seconds, rounded up (a clock
 // read every 1.5 us has precision -19: 2^-19 s = 1.9 us).
@@ -40,8 +34,7 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
         "Host::Create: clock, network and scheduler are required");
   }
   auto host = std::unique_ptr<Host>(new Host(options, env));
-  uint64_t seed_state = env.random_seed;
-  ServerSetup setup = BuildServerSetup(config, SplitMix64(seed_state));
+  ServerSetup setup = BuildServerSetup(config, SplitMix64(env.random_seed).Next());
   host->warnings_ = std::move(setup.warnings);
   // Until the client side is plugged in (AttachClient), upstream servers
   // are configured but not polled: say so rather than fail silently.

@@ -28,7 +28,7 @@
 #include "ntp/client/clock_steering.h"
 #include "ntp/client/offset_tracker.h"
 #include "ntp/client/packet_auth.h"
-#include "ntp/client/random.h"
+#include "ntp/random.h"
 #include "ntp/client/exchange_types.h"
 #include "ntp/events.h"
 #include "ntp/ntp_time.h"

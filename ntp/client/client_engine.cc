@@ -9,7 +9,7 @@
 #include "ntp/client/cluster.h"
 #include "ntp/client/combine.h"
 #include "ntp/client/peer_fitness.h"
-#include "ntp/client/random.h"
+#include "ntp/random.h"
 #include "ntp/client/selection.h"
 #include "ntp/wire/refid.h"
 

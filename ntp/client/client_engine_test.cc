@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ntp/client/testing/engine_fixture.h"
-#include "ntp/client/random.h"
+#include "ntp/random.h"
 #include "ntp/client/testing/test_keys.h"
 #include "ntp/testing/status_matchers.h"
 #include "ntp/wire/packet.h"

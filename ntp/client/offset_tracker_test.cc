@@ -4,25 +4,20 @@
 #include <cstdint>
 
 #include "gtest/gtest.h"
+#include "ntp/random.h"
 
 namespace ntp {
 namespace {
 
-// A small deterministic generator for test noise (SplitMix64).
+// Deterministic test noise.
 class Noise {
  public:
-  explicit Noise(uint64_t seed) : state_(seed) {}
-  double Uniform() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (z >> 11) * (1.0 / 9007199254740992.0);
-  }
+  explicit Noise(uint64_t seed) : rng_(seed) {}
+  double Uniform() { return rng_.Uniform(); }
   double Exponential(double mean) { return -mean * std::log(1.0 - Uniform()); }
 
  private:
-  uint64_t state_;
+  SplitMix64 rng_;
 };
 
 TrackerSample S(double t, double u, double delay = 0.0002) {

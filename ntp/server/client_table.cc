@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "ntp/random.h"
+
 namespace ntp {
 
 struct ClientTable::Entry {
@@ -22,13 +24,6 @@ struct ClientTable::Entry {
 };
 
 namespace {
-
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 uint64_t Load64(const uint8_t* p) {
   uint64_t v;
@@ -62,9 +57,9 @@ ClientTable::ClientTable(size_t capacity, const RateLimitSettings& settings,
       settings_(settings),
       entries_(new Entry[capacity_]),
       kod_tokens_(settings.kod_burst) {
-  uint64_t state = hash_seed;
-  key0_ = SplitMix64(state);
-  key1_ = SplitMix64(state) | 1;
+  SplitMix64 rng(hash_seed);
+  key0_ = rng.Next();
+  key1_ = rng.Next() | 1;
   const size_t buckets = NextPowerOfTwo(capacity_);
   buckets_.assign(buckets, kNone);
   bucket_mask_ = static_cast<uint32_t>(buckets - 1);

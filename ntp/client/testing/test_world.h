@@ -22,7 +22,7 @@
 #include "net/address.h"
 #include "net/network.h"
 #include "ntp/client/packet_auth.h"
-#include "ntp/client/random.h"
+#include "ntp/random.h"
 #include "ntp/ntp_time.h"
 #include "ntp/wire/packet.h"
 

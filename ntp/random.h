@@ -1,11 +1,11 @@
-// The client's deterministic random numbers: SplitMix64 seeded from the
+// The core's deterministic random numbers: SplitMix64 seeded from the
 // host's random seed, so a simulated run is reproducible and a daemon can
 // seed it from the OS. Used for transmit-timestamp nonces, poll-interval
-// dither and first-poll spreading. Not cryptographic: the nonce only has to
+// dither, first-poll spreading, and the server's hash keys. Not cryptographic: the nonce only has to
 // be unpredictable to an off-path attacker, and the daemon seeds it from
 // a good source. No globals; one generator per owner.
-#ifndef NTP_CLIENT_RANDOM_H_
-#define NTP_CLIENT_RANDOM_H_
+#ifndef NTP_RANDOM_H_
+#define NTP_RANDOM_H_
 
 #include <cstdint>
 
@@ -34,4 +34,4 @@ class SplitMix64 {
 
 }  // namespace ntp
 
-#endif  // NTP_CLIENT_RANDOM_H_
+#endif  // NTP_RANDOM_H_
