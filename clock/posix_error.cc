@@ -30,6 +30,7 @@ absl::Status PosixError(absl::string_view context, int error_number) {
       return absl::InvalidArgumentError(message);
     case EADDRNOTAVAIL:
     case ENOENT:
+    case ENOTDIR:
       return absl::NotFoundError(message);
     default:
       return absl::InternalError(message);

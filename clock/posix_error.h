@@ -11,7 +11,7 @@ namespace clocks {
 // "<context>: <strerror(error_number)>" with a code by errno:
 // EPERM/EACCES -> PermissionDenied, EADDRINUSE -> AlreadyExists,
 // EAGAIN/EWOULDBLOCK/ENOBUFS/EINTR -> Unavailable (retry),
-// EINVAL/EAFNOSUPPORT -> InvalidArgument, EADDRNOTAVAIL/ENOENT -> NotFound,
+// EINVAL/EAFNOSUPPORT -> InvalidArgument, EADDRNOTAVAIL/ENOENT/ENOTDIR -> NotFound,
 // anything else -> Internal.
 absl::Status PosixError(absl::string_view context, int error_number);
 

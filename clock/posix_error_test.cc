@@ -20,6 +20,7 @@ TEST(PosixErrorTest, MapsErrnoToCodesWithContext) {
   EXPECT_THAT(PosixError("x", EAGAIN), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(PosixError("x", EINVAL), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PosixError("x", EADDRNOTAVAIL), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(PosixError("x", ENOTDIR), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(PosixError("x", EIO), StatusIs(absl::StatusCode::kInternal));
 }
 

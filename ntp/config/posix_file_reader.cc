@@ -9,23 +9,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "clock/posix_error.h"
 
 namespace ntp {
 namespace {
-
-absl::Status ErrnoToStatus(const std::string& path, int error_number) {
-  std::string message = absl::StrCat(path, ": ", std::strerror(error_number));
-  switch (error_number) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
 
 // Closes the descriptor on every return path.
 class FdCloser {
@@ -47,11 +34,11 @@ absl::StatusOr<std::string> PosixFileReader::Read(const std::string& path,
   do {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return ErrnoToStatus(path, errno);
+  if (fd < 0) return clocks::PosixError(path, errno);
   FdCloser closer(fd);
 
   struct stat st;
-  if (::fstat(fd, &st) != 0) return ErrnoToStatus(path, errno);
+  if (::fstat(fd, &st) != 0) return clocks::PosixError(path, errno);
   if (!S_ISREG(st.st_mode)) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": not a regular file"));
@@ -63,7 +50,7 @@ absl::StatusOr<std::string> PosixFileReader::Read(const std::string& path,
     ssize_t n = ::read(fd, buffer, sizeof(buffer));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoToStatus(path, errno);
+      return clocks::PosixError(path, errno);
     }
     if (n == 0) break;
     if (contents.size() + static_cast<size_t>(n) > max_bytes) {
