@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
