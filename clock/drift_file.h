@@ -1,4 +1,4 @@
-// DriftFile: ntpd's `driftfile` on disk, the real ntp::DriftStore. One line
+// DriftFile: ntpd's `driftfile` on disk, the real clocks::DriftStore. One line
 // holding the frequency correction in ppm ("%.3f\n", as ntpd 4.2.8 writes
 // it). Writes are atomic: the value goes to "<path>.TEMP", is fsync'd, and
 // the temporary file is renamed over <path> (then the directory is fsync'd),
@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "ntp/client/drift_store.h"
+#include "clock/drift_store.h"
 
 namespace clocks {
 
@@ -25,7 +25,7 @@ absl::StatusOr<double> ParseDriftText(absl::string_view text);
 // The file contents for `frequency_ppm`: "%.3f\n" ("-12.345\n").
 std::string FormatDriftText(double frequency_ppm);
 
-class DriftFile final : public ntp::DriftStore {
+class DriftFile final : public DriftStore {
  public:
   // REQUIRES: `path` is not empty. Nothing is opened until Read/Write.
   explicit DriftFile(std::string path) : path_(std::move(path)) {}

@@ -21,6 +21,18 @@ const char* LeapName(LeapStatus leap) {
   return "none";
 }
 
+bool IsInfinite(absl::Duration d) {
+  return d == absl::InfiniteDuration() || d == -absl::InfiniteDuration();
+}
+
+// `d` rounded to the nearest multiple of `unit` (halves away from zero).
+absl::Duration RoundToMultiple(absl::Duration d, absl::Duration unit) {
+  if (unit <= absl::ZeroDuration()) return d;
+  const absl::Duration magnitude =
+      absl::Floor(absl::AbsDuration(d) + unit / 2, unit);
+  return d < absl::ZeroDuration() ? -magnitude : magnitude;
+}
+
 }  // namespace
 
 FakeClock::FakeClock(absl::Time start, absl::Duration precision)
@@ -42,34 +54,46 @@ absl::Status FakeClock::CheckWritable() const {
   return absl::FailedPreconditionError("fake clock is read-only");
 }
 
-absl::Status FakeClock::StepBy(absl::Duration offset) {
+absl::StatusOr<absl::Duration> FakeClock::StepBy(absl::Duration offset) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
-  if (offset == absl::InfiniteDuration() || offset == -absl::InfiniteDuration()) {
+  if (IsInfinite(offset)) {
     return absl::InvalidArgumentError("cannot step by an infinite offset");
   }
-  now_ += offset;
+  const absl::Duration applied = resolution_.step > absl::ZeroDuration()
+                                     ? absl::Floor(offset, resolution_.step)
+                                     : offset;
+  now_ += applied;
   slew_remaining_ = absl::ZeroDuration();
   ++step_count_;
-  operations_.push_back(absl::StrCat("step ", Signed(offset)));
-  return absl::OkStatus();
+  operations_.push_back(absl::StrCat("step ", Signed(applied)));
+  return applied;
 }
 
-absl::Status FakeClock::SlewBy(absl::Duration offset) {
+absl::StatusOr<absl::Duration> FakeClock::SlewBy(absl::Duration offset) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
-  slew_remaining_ = offset;
-  operations_.push_back(absl::StrCat("slew ", Signed(offset)));
-  return absl::OkStatus();
+  if (IsInfinite(offset)) {
+    return absl::InvalidArgumentError("cannot slew by an infinite offset");
+  }
+  const absl::Duration applied = RoundToMultiple(offset, resolution_.slew);
+  slew_remaining_ = applied;
+  operations_.push_back(absl::StrCat("slew ", Signed(applied)));
+  return applied;
 }
 
-absl::Status FakeClock::SetFrequencyPpm(double ppm) {
+absl::StatusOr<double> FakeClock::SetFrequencyPpm(double ppm) {
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
   if (!(std::fabs(ppm) <= max_frequency_ppm_)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "frequency %.3f ppm outside +/-%.0f ppm", ppm, max_frequency_ppm_));
   }
-  frequency_ppm_ = ppm;
-  operations_.push_back(absl::StrFormat("freq %.3fppm", ppm));
-  return absl::OkStatus();
+  double applied = ppm;
+  if (const double unit = resolution_.frequency_ppm; unit > 0) {
+    applied = std::round(ppm / unit) * unit;
+    if (std::fabs(applied) > max_frequency_ppm_) applied -= std::copysign(unit, applied);
+  }
+  frequency_ppm_ = applied;
+  operations_.push_back(absl::StrFormat("freq %.3fppm", applied));
+  return applied;
 }
 
 absl::Status FakeClock::SetSyncStatus(const ClockSyncStatus& status) {

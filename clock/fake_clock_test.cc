@@ -8,6 +8,7 @@ namespace clocks {
 namespace {
 
 using ::ntp::testing::IsOk;
+using ::ntp::testing::IsOkAndHolds;
 using ::ntp::testing::StatusIs;
 using ::testing::ElementsAre;
 
@@ -49,6 +50,38 @@ TEST(FakeClockTest, ValidatesAndRecordsStatus) {
   EXPECT_TRUE(status.sync.synchronized);
   EXPECT_EQ(status.state, KernelTimeState::kDelete);
   EXPECT_THAT(clock.operations(), ElementsAre("sync synchronized leap=delete"));
+}
+
+TEST(FakeClockTest, AppliesExactlyByDefault) {
+  FakeClock clock(kStart);
+  const absl::Duration odd = absl::Nanoseconds(1234567) + absl::Nanoseconds(1) / 4;
+  EXPECT_THAT(clock.StepBy(odd), IsOkAndHolds(odd));
+  EXPECT_THAT(clock.SlewBy(-odd), IsOkAndHolds(-odd));
+  EXPECT_THAT(clock.SetFrequencyPpm(1.0 / 3), IsOkAndHolds(1.0 / 3));
+  EXPECT_EQ(clock.Now(), kStart + odd);
+  EXPECT_THAT(clock.SlewBy(absl::InfiniteDuration()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(FakeClockTest, ResolutionRoundsWhatIsAppliedAndReturned) {
+  FakeClock clock(kStart);
+  clock.set_resolution({.step = absl::Microseconds(1),
+                        .slew = absl::Microseconds(100),
+                        .frequency_ppm = 0.25});
+  // Steps floored, slews and frequencies to the nearest unit.
+  EXPECT_THAT(clock.StepBy(absl::Nanoseconds(-1500)), IsOkAndHolds(absl::Microseconds(-2)));
+  EXPECT_EQ(clock.Now(), kStart - absl::Microseconds(2));
+  EXPECT_THAT(clock.SlewBy(absl::Microseconds(-149)), IsOkAndHolds(absl::Microseconds(-100)));
+  EXPECT_THAT(clock.SlewBy(absl::Microseconds(150)), IsOkAndHolds(absl::Microseconds(200)));
+  EXPECT_EQ(clock.slew_remaining(), absl::Microseconds(200));
+  EXPECT_THAT(clock.SetFrequencyPpm(-12.4), IsOkAndHolds(-12.5));
+  EXPECT_EQ(clock.frequency_ppm(), -12.5);
+  // Never beyond the limit: 499.9 would round to 500 within +-499.9.
+  clock.set_max_frequency_ppm(499.9);
+  EXPECT_THAT(clock.SetFrequencyPpm(499.9), IsOkAndHolds(499.75));
+  EXPECT_THAT(clock.operations(),
+              ElementsAre("step -2us", "slew -100us", "slew +200us", "freq -12.500ppm",
+                          "freq 499.750ppm"));
 }
 
 TEST(FakeClockTest, ReadOnlyRefusesWrites) {

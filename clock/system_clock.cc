@@ -100,7 +100,13 @@ absl::Status SystemClock::Adjust(timex* tx, absl::string_view operation) {
   return absl::OkStatus();
 }
 
-absl::Status SystemClock::StepBy(absl::Duration offset) {
+double SystemClock::FrequencyPpm(const timex& tx) const {
+  return static_cast<double>(tx.freq) / 65536.0 +
+         static_cast<double>(tx.tick - nominal_tick_us_) * 1e6 /
+             static_cast<double>(nominal_tick_us_);
+}
+
+absl::StatusOr<absl::Duration> SystemClock::StepBy(absl::Duration offset) {
   const std::string what = absl::StrCat("step by ", absl::FormatDuration(offset));
   if (absl::Status s = RefuseIfReadOnly(what); !s.ok()) return s;
   if (offset == absl::InfiniteDuration() || offset == -absl::InfiniteDuration()) {
@@ -118,10 +124,14 @@ absl::Status SystemClock::StepBy(absl::Duration offset) {
   tx.modes = ADJ_SETOFFSET | ADJ_NANO;
   tx.time.tv_sec = seconds;
   tx.time.tv_usec = absl::ToInt64Nanoseconds(rem);
-  return Adjust(&tx, what);
+  // The kernel returns the current time in tx.time: keep what was passed.
+  const absl::Duration applied =
+      absl::Seconds(tx.time.tv_sec) + absl::Nanoseconds(tx.time.tv_usec);
+  if (absl::Status s = Adjust(&tx, what); !s.ok()) return s;
+  return applied;
 }
 
-absl::Status SystemClock::SlewBy(absl::Duration offset) {
+absl::StatusOr<absl::Duration> SystemClock::SlewBy(absl::Duration offset) {
   const std::string what = absl::StrCat("slew by ", absl::FormatDuration(offset));
   if (absl::Status s = RefuseIfReadOnly(what); !s.ok()) return s;
   // adjtime() semantics: the kernel applies the offset at 500 ppm.
@@ -134,10 +144,14 @@ absl::Status SystemClock::SlewBy(absl::Duration offset) {
   timex tx{};
   tx.modes = ADJ_OFFSET_SINGLESHOT;
   tx.offset = ToMicroseconds(offset);
-  return Adjust(&tx, what);
+  // The kernel stores the offset as given and returns the previous one in
+  // tx.offset (kernel/time/ntp.c, ADJ_ADJTIME): keep what was passed.
+  const absl::Duration applied = absl::Microseconds(tx.offset);
+  if (absl::Status s = Adjust(&tx, what); !s.ok()) return s;
+  return applied;
 }
 
-absl::Status SystemClock::SetFrequencyPpm(double ppm) {
+absl::StatusOr<double> SystemClock::SetFrequencyPpm(double ppm) {
   const std::string what = absl::StrFormat("set frequency to %.3f ppm", ppm);
   if (absl::Status s = RefuseIfReadOnly(what); !s.ok()) return s;
   if (!(std::fabs(ppm) <= kMaxSlewFrequencyPpm)) {
@@ -154,7 +168,9 @@ absl::Status SystemClock::SetFrequencyPpm(double ppm) {
   tx.modes = ADJ_FREQUENCY | ADJ_TICK;
   tx.tick = nominal_tick_us_ + tick_delta_us;
   tx.freq = std::lround((ppm - tick_delta_us * ppm_per_tick_us) * 65536.0);
-  return Adjust(&tx, what);
+  if (absl::Status s = Adjust(&tx, what); !s.ok()) return s;
+  // The kernel fills in its frequency and tick after applying them.
+  return FrequencyPpm(tx);
 }
 
 absl::Status SystemClock::SetSyncStatus(const ClockSyncStatus& status) {
@@ -188,9 +204,7 @@ absl::StatusOr<ClockStatus> SystemClock::ReadStatus() {
     return PosixError("clock_adjtime (read slew)", errno);
   }
   ClockStatus out;
-  out.frequency_ppm = static_cast<double>(tx.freq) / 65536.0 +
-                      static_cast<double>(tx.tick - nominal_tick_us_) * 1e6 /
-                          static_cast<double>(nominal_tick_us_);
+  out.frequency_ppm = FrequencyPpm(tx);
   out.slew_remaining = absl::Microseconds(slew.offset);
   out.sync.synchronized = (tx.status & STA_UNSYNC) == 0;
   out.sync.leap = (tx.status & STA_INS)   ? LeapStatus::kInsert

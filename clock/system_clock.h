@@ -45,18 +45,26 @@ class SystemClock final : public Clock {
 
   absl::Time Now() override;
   absl::Duration Precision() const override { return precision_; }
-  absl::Status StepBy(absl::Duration offset) override;
-  absl::Status SlewBy(absl::Duration offset) override;
+  // Returns the step passed to the kernel (ADJ_SETOFFSET | ADJ_NANO): the
+  // offset floored to whole nanoseconds.
+  absl::StatusOr<absl::Duration> StepBy(absl::Duration offset) override;
+  // Returns the slew passed to the kernel (ADJ_OFFSET_SINGLESHOT, which
+  // stores it as given): the offset rounded to whole microseconds.
+  absl::StatusOr<absl::Duration> SlewBy(absl::Duration offset) override;
   // Beyond +-500 ppm the kernel tick is changed too (1 us of tick = 100 ppm
   // at USER_HZ 100), as chrony does.
   double MaxFrequencyPpm() const override { return kMaxSlewFrequencyPpm; }
-  absl::Status SetFrequencyPpm(double ppm) override;
+  // Returns the total correction the kernel reports after the call: its
+  // frequency (2^-16 ppm units) plus the tick's part, as ReadStatus computes.
+  absl::StatusOr<double> SetFrequencyPpm(double ppm) override;
   absl::Status SetSyncStatus(const ClockSyncStatus& status) override;
   absl::StatusOr<ClockStatus> ReadStatus() override;
 
  private:
   absl::Status RefuseIfReadOnly(absl::string_view operation) const;
   absl::Status Adjust(timex* tx, absl::string_view operation);
+  // The total frequency correction a timex returned by the kernel describes.
+  double FrequencyPpm(const timex& tx) const;
 
   const Mode mode_;
   const std::unique_ptr<KernelClockCalls> calls_;

@@ -3,14 +3,23 @@
 #include <algorithm>
 #include <cmath>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/client/client_config.h"
 #include "ntp/random.h"
 #include "ntp/server/request_auth.h"
 #include "ntp/server/server_config.h"
 
 namespace ntp {
 namespace {
+
+// Timer keys: the LOCAL clock's two, then the client's range.
+constexpr TimerKey kLocalPollTimer = 1;
+constexpr TimerKey kOrphanTimer = 2;
+constexpr TimerKey kClientTimerBase = 16;
+// Socket ids: listen sockets count from 1; the client's ids start at 2^32.
+constexpr SocketId kClientSocketBase = 0;
 
 // RFC 5905 §7.3: precision as a signed log2 of seconds, rounded up (a clock
 // read every 1.5 us has precision -19: 2^-19 s = 1.9 us).
@@ -21,30 +30,16 @@ int8_t PrecisionLog2(absl::Duration precision) {
 
 }  // namespace
 
-Host::Host(const HostOptions& options, const HostEnvironment& env)
-    : options_(options), env_(env) {}
+Host::Host(const HostOptions& options) : options_(options) {}
 
-Host::~Host() { Stop(); }
+Host::~Host() = default;
 
 absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
                                                    const HostOptions& options,
-                                                   const HostEnvironment& env) {
-  if (env.clock == nullptr || env.network == nullptr || env.scheduler == nullptr) {
-    return absl::InvalidArgumentError(
-        "Host::Create: clock, network and scheduler are required");
-  }
-  auto host = std::unique_ptr<Host>(new Host(options, env));
-  ServerSetup setup = BuildServerSetup(config, SplitMix64(env.random_seed).Next());
+                                                   const KeyStore* keys) {
+  auto host = std::unique_ptr<Host>(new Host(options));
+  ServerSetup setup = BuildServerSetup(config, SplitMix64(options.random_seed).Next());
   host->warnings_ = std::move(setup.warnings);
-  // Until the client side is plugged in (AttachClient), upstream servers
-  // are configured but not polled: say so rather than fail silently.
-  for (const ServerConfig* server : config.NetworkServers()) {
-    host->pending_client_warnings_.push_back(absl::StrCat(
-        server->location.file, ":", server->location.line, ": warning: ",
-        server->kind == AssociationKind::kPeer ? "peer " : "server ", server->host,
-        ": this build serves time only; upstream servers are not polled yet"));
-  }
-  host->system_.precision_log2 = PrecisionLog2(env.clock->Precision());
 
   for (const InterfaceRule& rule : config.interfaces) {
     if (rule.action == InterfaceRule::Action::kListen &&
@@ -55,24 +50,40 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
   }
 
   absl::StatusOr<std::unique_ptr<RequestAuthenticator>> auth =
-      RequestAuthenticator::Create(env.keys, setup.trusted_key_ranges);
+      RequestAuthenticator::Create(keys, setup.trusted_key_ranges);
   if (!auth.ok()) return auth.status();
   host->responder_ =
       std::make_unique<Responder>(std::move(setup.responder), std::move(*auth));
   host->local_reference_ = std::make_unique<LocalReference>(
-      setup.local_reference, env.clock, env.scheduler, &host->system_, env.events);
+      setup.local_reference, &host->dispatch_, kLocalPollTimer, kOrphanTimer, &host->system_,
+      &host->events_);
 
-  // --- Client side plug-in point (issue 6) ---------------------------------
-  // When ntp/client's ClientEngine lands, build it here from `config`,
-  // `options` (-g, -x, -q) and `env` (clock, scheduler, drift_store) and
-  // hand it over with host->AttachClient(...). Until then the Host is a
-  // server only: network `server` lines are not polled.
-  // --------------------------------------------------------------------------
+  // The client side, when the configuration names upstream servers.
+  ClientFlags flags;
+  flags.allow_big_first_step = options.allow_big_first_step;
+  flags.never_step = options.never_step;
+  flags.set_once_and_exit = options.set_once_and_exit;
+  ClientConfigResult client =
+      ClientOptionsFromConfig(config, flags, options.random_seed, options.server_port);
+  host->warnings_.insert(host->warnings_.end(), client.warnings.begin(),
+                         client.warnings.end());
+  if (!client.options.servers.empty()) {
+    client.options.own_addresses = options.own_addresses;
+    ClientEngineEnvironment env;
+    env.dispatch = &host->dispatch_;
+    env.events = &host->events_;
+    env.keys = keys;
+    env.system = &host->system_;
+    env.timer_base = kClientTimerBase;
+    env.socket_base = kClientSocketBase;
+    Host* h = host.get();
+    env.on_upstream_change = [h](bool has_peer) { h->SetUpstreamSystemPeer(has_peer); };
+    absl::StatusOr<std::unique_ptr<ClientEngine>> engine =
+        ClientEngine::Create(client.options, env);
+    if (!engine.ok()) return engine.status();
+    host->client_ = *std::move(engine);
+  }
   return host;
-}
-
-void Host::AttachClient(std::unique_ptr<HostClient> client) {
-  client_ = std::move(client);
 }
 
 void Host::SetUpstreamSystemPeer(bool has_peer) {
@@ -93,113 +104,168 @@ std::vector<net::SocketAddress> Host::ListenAddresses() const {
   return out;
 }
 
-absl::Status Host::Start() {
-  if (started_) return absl::FailedPreconditionError("Host already started");
-  std::vector<net::SocketAddress> listen = ListenAddresses();
-  const bool wildcard = listen.empty();
-  if (wildcard) {
-    listen = {net::SocketAddress(net::IpAddress::AnyV4(), options_.port),
-              net::SocketAddress(net::IpAddress::AnyV6(), options_.port)};
+const Actions& Host::Handle(const Input& input) {
+  actions_.Clear();
+  dispatch_.now = InputReadings(input);
+  dispatch_.out = &actions_;
+  if (const auto* start = std::get_if<StartInput>(&input)) {
+    OnStart(*start);
+  } else if (!started_) {
+    // Nothing but a start is meaningful before one.
+  } else if (const auto* datagram = std::get_if<DatagramInput>(&input)) {
+    OnDatagram(*datagram);
+  } else if (const auto* timer = std::get_if<TimerInput>(&input)) {
+    OnTimer(*timer);
+  } else if (const auto* socket = std::get_if<SocketResultInput>(&input)) {
+    OnSocketResult(*socket);
+  } else if (const auto* send = std::get_if<SendResultInput>(&input)) {
+    OnSendResult(*send);
+  } else if (const auto* clock = std::get_if<ClockResultInput>(&input)) {
+    if (client_ != nullptr) client_->OnClockResult(*clock);
+  } else if (const auto* drift = std::get_if<DriftWriteResultInput>(&input)) {
+    if (client_ != nullptr) client_->OnDriftWriteResult(*drift);
+  } else if (std::holds_alternative<ShutdownInput>(input)) {
+    OnShutdown();
   }
-  std::vector<std::unique_ptr<net::DatagramSocket>> sockets;
-  for (const net::SocketAddress& address : listen) {
-    absl::StatusOr<std::unique_ptr<net::DatagramSocket>> socket =
-        env_.network->Bind(address);
-    if (!socket.ok()) {
-      // A host without IPv6 still serves IPv4 on the wildcard.
-      if (wildcard && address.ip().is_v6() &&
-          (absl::IsInvalidArgument(socket.status()) ||
-           absl::IsNotFound(socket.status()))) {
-        continue;
-      }
-      return socket.status();  // `sockets` closes what was bound
-    }
-    sockets.push_back(std::move(*socket));
-  }
-  sockets_ = std::move(sockets);
-  for (const auto& socket : sockets_) {
-    const net::SocketAddress local = socket->local_address();
-    // ntpd's built-in entry: never answer our own port-123 packets.
-    if (!local.ip().IsUnspecified() && local.port() == 123) {
-      responder_->access().AddInterfaceAddress(local.ip());
-    }
-    net::DatagramSocket* raw = socket.get();
-    raw->SetReceiveHandler(
-        [this, raw](const net::ReceivedDatagram& d) { OnDatagram(*raw, d); });
-  }
+  dispatch_.out = nullptr;
+  return actions_;
+}
+
+void Host::OnStart(const StartInput& input) {
+  if (started_) return;
   started_ = true;
-  stopped_ = false;
-  if (client_ == nullptr) {
-    warnings_.insert(warnings_.end(), pending_client_warnings_.begin(),
-                     pending_client_warnings_.end());
-    pending_client_warnings_.clear();
+  system_.precision_log2 = PrecisionLog2(input.clock.precision);
+  for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});
+
+  std::vector<net::SocketAddress> addresses = ListenAddresses();
+  const bool wildcard = addresses.empty();
+  if (wildcard) {
+    addresses = {net::SocketAddress(net::IpAddress::AnyV4(), options_.port),
+                 net::SocketAddress(net::IpAddress::AnyV6(), options_.port)};
+  }
+  for (const net::SocketAddress& address : addresses) {
+    ListenSocket socket;
+    socket.id = listen_.size() + 1;
+    socket.requested = address;
+    socket.optional = wildcard && address.ip().is_v6();
+    listen_.push_back(socket);
+    actions_.Open(socket.id, address);
   }
   local_reference_->Start();
   if (client_ != nullptr) {
-    absl::Status status = client_->Start();
-    if (!status.ok()) {
-      Stop();
-      return status;
-    }
+    if (absl::Status status = client_->Start(input); !status.ok()) FailStart(status);
   }
-  return absl::OkStatus();
 }
 
-void Host::Stop() {
-  if (!started_) return;
-  started_ = false;
+void Host::FailStart(const absl::Status& status) {
+  if (!start_status_.ok()) return;
+  start_status_ = status;
+  OnShutdown();
+}
+
+void Host::OnShutdown() {
+  if (stopped_) return;
   stopped_ = true;
   if (client_ != nullptr) client_->Stop();
   local_reference_->Stop();
-  sockets_.clear();
+  for (ListenSocket& socket : listen_) {
+    if (socket.bound.has_value()) actions_.Close(socket.id);
+    socket.bound.reset();
+  }
 }
 
 HostExit Host::exit_state() const {
+  if (!start_status_.ok()) return HostExit::kError;
   if (client_ != nullptr) {
-    const HostExit client_state = client_->exit_state();
-    if (client_state != HostExit::kRunning) return client_state;
+    switch (client_->exit_state()) {
+      case ClientExit::kRunning: break;
+      case ClientExit::kPanic: return HostExit::kPanic;
+      case ClientExit::kDone: return HostExit::kDone;
+    }
   }
   return stopped_ ? HostExit::kDone : HostExit::kRunning;
 }
 
 std::vector<net::SocketAddress> Host::bound_addresses() const {
   std::vector<net::SocketAddress> out;
-  for (const auto& socket : sockets_) out.push_back(socket->local_address());
+  for (const ListenSocket& socket : listen_) {
+    if (socket.bound.has_value()) out.push_back(*socket.bound);
+  }
   return out;
 }
 
-void Host::OnDatagram(net::DatagramSocket& socket,
-                      const net::ReceivedDatagram& datagram) {
+void Host::OnSocketResult(const SocketResultInput& input) {
+  if (client_ != nullptr && client_->OwnsSocket(input.socket)) {
+    client_->OnSocketResult(input);
+    return;
+  }
+  if (input.socket == 0 || input.socket > listen_.size()) return;
+  ListenSocket& socket = listen_[input.socket - 1];
+  if (!input.status.ok()) {
+    // A host without IPv6 still serves IPv4 on the wildcard.
+    if (socket.optional && (absl::IsInvalidArgument(input.status) ||
+                            absl::IsNotFound(input.status))) {
+      return;
+    }
+    FailStart(input.status);
+    return;
+  }
+  if (stopped_) {
+    actions_.Close(socket.id);
+    return;
+  }
+  socket.bound = input.bound;
+  // ntpd's built-in entry: never answer our own port-123 packets.
+  if (!input.bound.ip().IsUnspecified() && input.bound.port() == 123) {
+    responder_->access().AddInterfaceAddress(input.bound.ip());
+  }
+}
+
+void Host::OnSendResult(const SendResultInput& input) {
+  if (client_ != nullptr && client_->OwnsSocket(input.socket)) {
+    client_->OnSendResult(input);
+    return;
+  }
+  if (!input.status.ok()) responder_->CountDrop(ServerDropReason::kSendFailed);
+}
+
+void Host::OnTimer(const TimerInput& input) {
+  if (input.key == kLocalPollTimer || input.key == kOrphanTimer) {
+    local_reference_->OnTimer(input.key);
+  } else if (client_ != nullptr && client_->OwnsTimer(input.key)) {
+    client_->OnTimer(input.key);
+  }
+}
+
+void Host::OnDatagram(const DatagramInput& input) {
+  if (client_ != nullptr && client_->OwnsSocket(input.socket)) {
+    client_->OnDatagram(input.socket, input.datagram);
+    return;
+  }
+  OnServerDatagram(input.socket, input.datagram);
+}
+
+void Host::OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {
+  if (stopped_) return;
   ServerRequest request;
   request.payload = datagram.payload;
   request.source = datagram.source;
   request.receive_time = NtpTimestamp::FromTime(datagram.rx_time);
-  request.monotonic_now = env_.scheduler->Now();
-  const ServerOutcome outcome = responder_->Handle(
-      request, system_, *env_.clock, absl::MakeSpan(reply_buffer_));
+  request.monotonic_now = dispatch_.now.monotonic;
+  request.transmit_time = NtpTimestamp::FromTime(dispatch_.now.clock);
+  const ServerOutcome outcome =
+      responder_->Handle(request, system_, absl::MakeSpan(reply_buffer_));
   switch (outcome.action) {
     case ServerAction::kReply:
-      if (!socket
-               .SendTo(absl::MakeConstSpan(reply_buffer_.data(),
-                                           outcome.reply_octets),
-                       datagram.source)
-               .ok()) {
-        responder_->CountDrop(ServerDropReason::kSendFailed);
-      }
+      actions_.Send(socket, datagram.source,
+                    absl::MakeConstSpan(reply_buffer_.data(), outcome.reply_octets));
       return;
     case ServerAction::kControl:
-      if (control_ != nullptr) {
-        control_->OnControl(datagram, outcome.restrictions, socket);
-      } else {
-        responder_->CountDrop(ServerDropReason::kControlNotServed);
-      }
+      // Mode 6 (ntpq) is not served yet.
+      responder_->CountDrop(ServerDropReason::kControlNotServed);
       return;
     case ServerAction::kClientPacket:
-      if (client_ != nullptr) {
-        client_->OnPacket(datagram, outcome.restrictions);
-      } else {
-        responder_->CountDrop(ServerDropReason::kUnexpectedMode);
-      }
+      ++ignored_packets_;
       return;
     case ServerAction::kDrop:
       return;

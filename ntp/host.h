@@ -1,16 +1,10 @@
-// ntp::Host: one NTP instance (server and, once plugged in, client) running
-// only on the seams. The daemon (tools/ntpd_main.cc) builds it on
-// SystemClock (read-only in server-only mode) + UdpNetwork + PollLoop; the
-// simulator builds one per simulated host on its clock model, network model
-// and event queue. See /work/helpers/host_api.md for the agreed shape.
+// ntp::Host: one NTP instance — server (responder, access control, rate
+// limiting, LOCAL clock and orphan mode) and client (ClientEngine, when the
+// configuration names upstream servers) — as a pure state machine. It takes
+// one input at a time (ntp/actions.h) and returns the actions to carry out;
+// it never calls the Clock, Network or Scheduler seams. The executor
+// (ntp/runtime/executor.h) drives it in the daemon, the simulator and replay.
 //
-// Additions to host_api.md (all optional, defaults keep the agreed shape):
-//  - HostEnvironment::keys: the parsed keys file (the core reads no files);
-//  - Host::AttachClient / HostClient: where ntp/client's ClientEngine plugs
-//    in (it writes mutable_system() and calls SetUpstreamSystemPeer());
-//  - Host::SetControlHandler / ControlHandler: where mode 6 (ntpq) plugs in;
-//  - read-only views: server_counters(), clients(), local_reference(),
-//    bound_addresses(), warnings().
 // Contract for whoever writes SystemVariables: root_dispersion is the value
 // at reference_time; readers (the responder) add PHI * (now - reference_time).
 #ifndef NTP_HOST_H_
@@ -24,12 +18,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "clock/clock.h"
-#include "clock/scheduler.h"
 #include "net/address.h"
-#include "net/network.h"
+#include "ntp/actions.h"
+#include "ntp/client/client_engine.h"
 #include "ntp/config/config.h"
-#include "ntp/events.h"
 #include "ntp/server/counters.h"
 #include "ntp/server/local_reference.h"
 #include "ntp/server/responder.h"
@@ -37,9 +29,7 @@
 
 namespace ntp {
 
-class DriftStore;  // ntp/client/drift_store.h
-class KeyStore;    // ntp/auth/key_store.h
-class Host;
+class KeyStore;  // ntp/auth/key_store.h
 
 struct HostOptions {
   bool allow_big_first_step = false;  // ntpd -g: one correction beyond panic
@@ -51,114 +41,96 @@ struct HostOptions {
   // wildcard addresses 0.0.0.0 and :: (the latter skipped if the network
   // has no IPv6).
   std::vector<net::SocketAddress> listen;
-};
-
-struct HostEnvironment {
-  clocks::Clock* clock = nullptr;          // this host's clock
-  net::Network* network = nullptr;         // this host's network
-  clocks::Scheduler* scheduler = nullptr;  // timers
-  EventSink* events = nullptr;             // may be null
-  uint64_t random_seed = 0;  // all randomness of the host derives from it
-  DriftStore* drift_store = nullptr;       // may be null
-  const KeyStore* keys = nullptr;          // may be null (no keys); copied
+  // The host's own addresses: requests to upstream servers leave from the
+  // first of each family (else the wildcard), and they are the loop test's
+  // refids (RFC 5905 §8, TEST12).
+  std::vector<net::IpAddress> own_addresses;
+  // Port of the upstream servers (123; tests on loopback use others).
+  uint16_t server_port = 123;
+  // All randomness of the instance derives from it.
+  uint64_t random_seed = 0;
 };
 
 enum class HostExit { kRunning, kPanic, kDone, kError };
 
-// The client side as the Host sees it: implemented by ntp/client's
-// ClientEngine (issue 6). It owns its associations (and their sockets, if
-// it wants per-association ephemeral ports); the Host hands it the packets
-// that arrive on the NTP port and are not client requests.
-class HostClient {
- public:
-  virtual ~HostClient() = default;
-  virtual absl::Status Start() = 0;
-  virtual void Stop() = 0;
-  // A mode 1/2/4/5 datagram that passed restrict (ignore, noserve, version)
-  // and, for mode 1, comes from a configured peer. `restrictions` are the
-  // matching restrict flags (notrust, nopeer...).
-  virtual void OnPacket(const net::ReceivedDatagram& datagram,
-                        RestrictMask restrictions) = 0;
-  // kPanic (exit 255), kDone (-q finished) or kRunning.
-  virtual HostExit exit_state() const = 0;
-};
-
-// Mode 6 (ntpq/ntpstat), a later issue. Replies go out through `socket`.
-class ControlHandler {
- public:
-  virtual ~ControlHandler() = default;
-  virtual void OnControl(const net::ReceivedDatagram& datagram,
-                         RestrictMask restrictions,
-                         net::DatagramSocket& socket) = 0;
-};
-
 class Host {
  public:
-  // Builds the instance from a parsed configuration (no sockets yet).
-  // InvalidArgument if clock, network or scheduler is null; Internal if the
-  // MAC library is unusable while keys are configured.
-  static absl::StatusOr<std::unique_ptr<Host>> Create(
-      const NtpConfig& config, const HostOptions& options,
-      const HostEnvironment& env);
+  // Builds the instance from a parsed configuration (nothing is bound or
+  // armed until StartInput). `keys` may be null (no keys); it is copied.
+  // InvalidArgument for an unusable server address; Internal if the MAC
+  // library is unusable while keys are configured.
+  static absl::StatusOr<std::unique_ptr<Host>> Create(const NtpConfig& config,
+                                                      const HostOptions& options,
+                                                      const KeyStore* keys);
   ~Host();
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
 
-  // Binds the listen sockets and starts timers (LOCAL clock, orphan wait)
-  // and the client side. Errors from Network::Bind, with the address in the
-  // message: AlreadyExists if a port is in use (the daemon then prints
-  // ntpd's "the NTP socket is in use, exiting"); nothing stays bound.
-  // FailedPrecondition if already started.
-  absl::Status Start();
-  // Clean shutdown: client stopped, timers cancelled, sockets closed.
-  void Stop();
+  // Handles one input and returns the actions to carry out, in order. The
+  // reference is valid until the next call. Inputs after a StartInput only;
+  // a second StartInput is ignored.
+  const Actions& Handle(const Input& input);
 
   const SystemVariables& system() const { return system_; }
   HostExit exit_state() const;
+  // Why the start failed (a listen address could not be bound: the daemon
+  // prints ntpd's "the NTP socket is in use, exiting" for AlreadyExists);
+  // OK otherwise.
+  const absl::Status& start_status() const { return start_status_; }
 
-  // --- Client side plug-in point -------------------------------------
-  // Installs the client side. REQUIRES: before Start().
-  void AttachClient(std::unique_ptr<HostClient> client);
-  // For the client side only: the system variables it owns while it has a
-  // system peer.
-  SystemVariables* mutable_system() { return &system_; }
-  // The client side reports gaining/losing its upstream system peer; the
-  // LOCAL clock / orphan fallback stays quiet while it has one.
-  void SetUpstreamSystemPeer(bool has_peer);
-  // --------------------------------------------------------------------
-
-  // Installs the mode 6 handler (may be null: mode 6 is then dropped and
-  // counted as control_not_served).
-  void SetControlHandler(ControlHandler* handler) { control_ = handler; }
-
+  // Read-only views (ntpq, tests, the simulator's reports).
+  const ClientEngine* client() const { return client_.get(); }
   const ServerCounters& server_counters() const { return responder_->counters(); }
   const ClientTable& clients() const { return responder_->clients(); }
   const AccessControl& access() const { return responder_->access(); }
   const LocalReference& local_reference() const { return *local_reference_; }
-  // Addresses actually bound (empty before Start()).
+  // Addresses bound for serving (empty before the start results).
   std::vector<net::SocketAddress> bound_addresses() const;
-  // Configuration items the host could not apply ("FILE:LINE: warning: ");
-  // complete after Start() (network servers with no client side attached).
+  // Configuration items the instance could not apply ("FILE:LINE: warning:
+  // ..."); also logged at start.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // Mode 1/2/4/5 datagrams that reached the NTP port (the client receives
+  // on its own ephemeral sockets) and mode 6 requests (not served yet).
+  uint64_t ignored_packets() const { return ignored_packets_; }
+  // Monotonic time of the last input.
+  absl::Time now() const { return dispatch_.now.monotonic; }
 
  private:
-  Host(const HostOptions& options, const HostEnvironment& env);
+  Host(const HostOptions& options);
   std::vector<net::SocketAddress> ListenAddresses() const;
-  void OnDatagram(net::DatagramSocket& socket, const net::ReceivedDatagram& datagram);
+  void OnStart(const StartInput& input);
+  void OnDatagram(const DatagramInput& input);
+  void OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
+  void OnTimer(const TimerInput& input);
+  void OnSocketResult(const SocketResultInput& input);
+  void OnSendResult(const SendResultInput& input);
+  void OnShutdown();
+  void FailStart(const absl::Status& status);
+  void SetUpstreamSystemPeer(bool has_peer);
+
+  // A listen socket: what was asked and, once bound, what we got.
+  struct ListenSocket {
+    SocketId id = 0;
+    net::SocketAddress requested;
+    std::optional<net::SocketAddress> bound;
+    bool optional = false;  // the IPv6 wildcard on a host without IPv6
+  };
 
   const HostOptions options_;
-  const HostEnvironment env_;
+  Dispatch dispatch_;
+  Actions actions_;
+  DispatchEventSink events_{&dispatch_};
   std::vector<net::SocketAddress> config_listen_;
   std::vector<std::string> warnings_;
-  std::vector<std::string> pending_client_warnings_;
   SystemVariables system_;
   std::unique_ptr<Responder> responder_;
   std::unique_ptr<LocalReference> local_reference_;
-  std::unique_ptr<HostClient> client_;
-  ControlHandler* control_ = nullptr;
-  std::vector<std::unique_ptr<net::DatagramSocket>> sockets_;
+  std::unique_ptr<ClientEngine> client_;
+  std::vector<ListenSocket> listen_;
   bool started_ = false;
   bool stopped_ = false;
+  absl::Status start_status_;
+  uint64_t ignored_packets_ = 0;
   std::array<uint8_t, Responder::kMaxReplyOctets> reply_buffer_{};
 };
 

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "ntp/auth/keys_file.h"
-#include "ntp/client/host_client.h"
 #include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
 
@@ -20,7 +19,7 @@ void Warn(const SimHostEnvironment& env, std::string text) {
 }  // namespace
 
 HostExit NtpHostAdapter::exit_state() const {
-  switch (host_->exit_state()) {
+  switch (instance_->host().exit_state()) {
     case ntp::HostExit::kRunning: return HostExit::kRunning;
     case ntp::HostExit::kPanic: return HostExit::kPanic;
     case ntp::HostExit::kDone: return HostExit::kDone;
@@ -68,21 +67,21 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
       adapter->keys_ = std::make_unique<ntp::KeyStore>(std::move(keys.keys));
     }
   }
-  ntp::HostEnvironment host_env;
-  host_env.clock = env.clock;
-  host_env.network = env.network;
-  host_env.scheduler = env.scheduler;
-  host_env.events = env.events;
-  host_env.random_seed = env.random_seed;
-  host_env.keys = adapter->keys_.get();
+  ntp::runtime::Seams seams;
+  seams.clock = env.clock;
+  seams.network = env.network;
+  seams.scheduler = env.scheduler;
+  seams.events = env.events;
   // As the daemon: a drift file only when the configuration names one.
   if (config.driftfile.has_value() && !config.driftfile->path.empty()) {
-    host_env.drift_store = env.drift_store;
+    seams.drift_store = env.drift_store;
   }
-  absl::StatusOr<std::unique_ptr<ntp::Host>> host =
-      ntp::CreateHost(config, options, host_env, env.addresses);
-  if (!host.ok()) return host.status();
-  adapter->host_ = *std::move(host);
+  options.random_seed = env.random_seed;
+  options.own_addresses = env.addresses;
+  absl::StatusOr<std::unique_ptr<ntp::runtime::Instance>> instance =
+      ntp::runtime::Instance::Create(config, options, adapter->keys_.get(), seams);
+  if (!instance.ok()) return instance.status();
+  adapter->instance_ = *std::move(instance);
   return std::unique_ptr<SimHost>(std::move(adapter));
 }
 

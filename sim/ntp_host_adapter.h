@@ -1,6 +1,6 @@
-// The NTPD role: the project's daemon core (ntp::Host with its client
-// engine, ntp/client/host_client.h) running on a simulated host's seams,
-// configured by the scenario's ntp.conf text through the real parser
+// The NTPD role: the project's daemon core (ntp::Host, server and client)
+// driven by the one executor (ntp/runtime/instance.h) on a simulated host's
+// seams, configured by the scenario's ntp.conf text through the real parser
 // (ntp/config/parser.h) with an in-memory file reader holding the host's
 // `files` (keys, includes). Exactly the code the daemon runs, minus the
 // Linux adapters.
@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "ntp/auth/key_store.h"
 #include "ntp/host.h"
+#include "ntp/runtime/instance.h"
 #include "sim/sim_host.h"
 
 namespace sim {
@@ -21,23 +22,23 @@ class NtpHostAdapter final : public SimHost {
   // Parses host.ntp_conf (file name "/etc/ntp.conf"; includes and the keys
   // file are looked up in host.files) and builds the instance. Errors:
   // InvalidArgument with the parser's diagnostics if the configuration has
-  // errors (ntpd refuses to start); what ntp::CreateHost returns otherwise.
+  // errors (ntpd refuses to start); what Instance::Create returns otherwise.
   // Configuration warnings go to env.events as kWarning events.
   static absl::StatusOr<std::unique_ptr<SimHost>> Create(const scenario::Host& host,
                                                          const SimHostEnvironment& env);
 
-  absl::Status Start() override { return host_->Start(); }
-  void Stop() override { host_->Stop(); }
-  ntp::SystemVariables system() const override { return host_->system(); }
+  absl::Status Start() override { return instance_->Start(); }
+  void Stop() override { instance_->Shutdown(); }
+  ntp::SystemVariables system() const override { return instance_->host().system(); }
   HostExit exit_state() const override;
 
-  const ntp::Host& host() const { return *host_; }
+  const ntp::Host& host() const { return instance_->host(); }
 
  private:
   NtpHostAdapter() = default;
 
   std::unique_ptr<ntp::KeyStore> keys_;
-  std::unique_ptr<ntp::Host> host_;
+  std::unique_ptr<ntp::runtime::Instance> instance_;
 };
 
 // The factory for scenario::NTPD.

@@ -144,7 +144,7 @@ absl::Status SimClock::CheckWritable() const {
   return absl::FailedPreconditionError("simulated clock is read-only");
 }
 
-absl::Status SimClock::StepBy(absl::Duration offset) {
+absl::StatusOr<absl::Duration> SimClock::StepBy(absl::Duration offset) {
   if (absl::Status s = CheckWritable(); !s.ok()) {
     Report(ClockOperation::Kind::kStep, absl::ToDoubleSeconds(offset), false);
     return s;
@@ -170,10 +170,10 @@ absl::Status SimClock::StepBy(absl::Duration offset) {
     last_reading_ns_ = INT64_MIN;
   }
   Report(ClockOperation::Kind::kStep, step_s, true);
-  return absl::OkStatus();
+  return absl::Nanoseconds(step_ns);
 }
 
-absl::Status SimClock::SlewBy(absl::Duration offset) {
+absl::StatusOr<absl::Duration> SimClock::SlewBy(absl::Duration offset) {
   const double seconds = absl::ToDoubleSeconds(offset);
   if (absl::Status s = CheckWritable(); !s.ok()) {
     Report(ClockOperation::Kind::kSlew, seconds, false);
@@ -189,10 +189,11 @@ absl::Status SimClock::SlewBy(absl::Duration offset) {
   const double slew = RoundToMicroseconds(seconds);
   if (!detached_) state_.slew_remaining = slew;
   Report(ClockOperation::Kind::kSlew, slew, true);
-  return absl::OkStatus();
+  // The whole microseconds the kernel stores (the same rounding as `slew`).
+  return absl::Microseconds(std::llround(seconds * 1e6));
 }
 
-absl::Status SimClock::SetFrequencyPpm(double ppm) {
+absl::StatusOr<double> SimClock::SetFrequencyPpm(double ppm) {
   if (absl::Status s = CheckWritable(); !s.ok()) {
     Report(ClockOperation::Kind::kFrequency, ppm, false);
     return s;
@@ -209,9 +210,11 @@ absl::Status SimClock::SetFrequencyPpm(double ppm) {
       std::fabs(ppm) <= clocks::kMaxFrequencyPpm ? 0.0 : std::round(ppm / 100.0) * 100.0;
   const double quantised_ppm =
       tick_ppm + std::round((ppm - tick_ppm) * 65536.0) / 65536.0;
-  if (!detached_) freq_ = quantised_ppm * 1e-6;
+  const double applied = quantised_ppm * 1e-6;
+  if (!detached_) freq_ = applied;
   Report(ClockOperation::Kind::kFrequency, quantised_ppm, true);
-  return absl::OkStatus();
+  // Read back as ReadStatus reports it.
+  return applied * 1e6;
 }
 
 void SimClock::UpdateMaxError() {

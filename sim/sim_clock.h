@@ -1,21 +1,26 @@
 // The simulated host clock: the Clock seam on top of an Oscillator, with the
-// Linux kernel semantics of exactly the calls clocks::SystemClock makes.
+// Linux kernel semantics of exactly the calls clocks::SystemClock makes. Each
+// write returns what this kernel model applied, as SystemClock returns what
+// the real kernel took.
 //
 //   StepBy          ADJ_SETOFFSET | ADJ_NANO via clock_adjtime: the offset is
 //                   applied in whole nanoseconds (floored, as SystemClock
-//                   builds the timespec). Like the kernel's ntp_clear() on
+//                   builds the timespec); returns that step. Like the kernel's ntp_clear() on
 //                   a set: the adjtime slew is cancelled, STA_UNSYNC is set,
 //                   maxerror/esterror become 16 s, a pending leap second is
 //                   disarmed (status bits kept until rewritten).
 //   SlewBy          adjtime()-style ADJ_OFFSET_SINGLESHOT: the offset, rounded
 //                   to microseconds, REPLACES any slew in progress and is
-//                   applied at 500 ppm of oscillator time. |offset| > 2000 s:
-//                   InvalidArgument (as SystemClock).
+//                   applied at 500 ppm of oscillator time; returns the
+//                   rounded offset. |offset| > 2000 s: InvalidArgument (as
+//                   SystemClock).
 //   SetFrequencyPpm ADJ_FREQUENCY | ADJ_TICK: |ppm| <= kMaxSlewFrequencyPpm
 //                   (83333) else InvalidArgument. Up to 500 ppm it is all
 //                   kernel frequency, stored in units of 2^-16 ppm; beyond,
 //                   whole 100 ppm steps go to the tick (1 us at USER_HZ 100)
 //                   and the remainder to the frequency, as SystemClock does.
+//                   Returns the correction now in effect (what ReadStatus
+//                   reports).
 //   SetSyncStatus   ADJ_STATUS|ADJ_MAXERROR|ADJ_ESTERROR: only STA_UNSYNC,
 //                   STA_INS, STA_DEL change; errors rounded to microseconds;
 //                   maxerror then grows by 500 us per second and STA_UNSYNC
@@ -97,10 +102,10 @@ class SimClock final : public clocks::Clock {
   // The seam.
   absl::Time Now() override;
   absl::Duration Precision() const override { return precision_; }
-  absl::Status StepBy(absl::Duration offset) override;
-  absl::Status SlewBy(absl::Duration offset) override;
+  absl::StatusOr<absl::Duration> StepBy(absl::Duration offset) override;
+  absl::StatusOr<absl::Duration> SlewBy(absl::Duration offset) override;
   double MaxFrequencyPpm() const override { return clocks::kMaxSlewFrequencyPpm; }
-  absl::Status SetFrequencyPpm(double ppm) override;
+  absl::StatusOr<double> SetFrequencyPpm(double ppm) override;
   absl::Status SetSyncStatus(const clocks::ClockSyncStatus& status) override;
   absl::StatusOr<clocks::ClockStatus> ReadStatus() override;
 
@@ -118,7 +123,8 @@ class SimClock final : public clocks::Clock {
   // Faults: not the host's doing, reported as such to the observer.
   void InjectStep(double offset_s);
   // From now on the host's writes succeed but change nothing (a server
-  // whose clock went bad and that no longer disciplines it).
+  // whose clock went bad and that no longer disciplines it); they still
+  // return the values an attached clock would have applied.
   void DetachFromHost();
   bool detached() const { return detached_; }
 

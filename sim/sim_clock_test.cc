@@ -13,6 +13,7 @@ namespace sim {
 namespace {
 
 using ::ntp::testing::IsOk;
+using ::ntp::testing::IsOkAndHolds;
 using ::ntp::testing::StatusIs;
 
 constexpr int64_t kSecond = 1'000'000'000;
@@ -68,14 +69,20 @@ TEST_F(SimClockTest, FrequencyIsClampedAndQuantisedLikeTheKernel) {
   EXPECT_THAT(clock_->SetFrequencyPpm(-83334), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(clock_->SetFrequencyPpm(std::nan("")), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(clock_->frequency_correction_ppm(), 0);
-  ASSERT_THAT(clock_->SetFrequencyPpm(500), IsOk());
-  ASSERT_THAT(clock_->SetFrequencyPpm(1.0 / 3), IsOk());
+  EXPECT_THAT(clock_->SetFrequencyPpm(500), IsOkAndHolds(500));
+  EXPECT_THAT(clock_->SetFrequencyPpm(1.0 / 3),
+              IsOkAndHolds(std::round(65536.0 / 3) / 65536.0));
   EXPECT_EQ(clock_->frequency_correction_ppm(), std::round(65536.0 / 3) / 65536.0);
   ASSERT_OK_AND_ASSIGN(clocks::ClockStatus status, clock_->ReadStatus());
   EXPECT_EQ(status.frequency_ppm, std::round(65536.0 / 3) / 65536.0);
   // Beyond 500 ppm: whole 100 ppm tick steps plus a quantised remainder.
-  ASSERT_THAT(clock_->SetFrequencyPpm(-1234.5), IsOk());
+  EXPECT_THAT(clock_->SetFrequencyPpm(-1234.5), IsOkAndHolds(-1200 - 34.5));
   EXPECT_EQ(clock_->frequency_correction_ppm(), -1200 - 34.5);
+  ASSERT_OK_AND_ASSIGN(const double applied, clock_->SetFrequencyPpm(-1234.567));
+  ASSERT_OK_AND_ASSIGN(status, clock_->ReadStatus());
+  EXPECT_EQ(applied, status.frequency_ppm);
+  EXPECT_EQ(applied, clock_->frequency_correction_ppm());
+  EXPECT_NEAR(applied, -1234.567, 0.5 / 65536);
   EXPECT_EQ(clock_->MaxFrequencyPpm(), clocks::kMaxSlewFrequencyPpm);
 }
 
@@ -95,7 +102,14 @@ TEST_F(SimClockTest, SlewRunsAt500PpmAndStops) {
 
 TEST_F(SimClockTest, NegativeSlewAndRoundingToMicroseconds) {
   Make({});
-  ASSERT_THAT(clock_->SlewBy(absl::Nanoseconds(-2'000'400)), IsOk());  // -2000.4 us
+  EXPECT_THAT(clock_->SlewBy(absl::Nanoseconds(-2'000'400)),  // -2000.4 us
+              IsOkAndHolds(absl::Microseconds(-2000)));
+  ASSERT_OK_AND_ASSIGN(clocks::ClockStatus status, clock_->ReadStatus());
+  EXPECT_EQ(status.slew_remaining, absl::Microseconds(-2000));
+  EXPECT_THAT(clock_->SlewBy(absl::Nanoseconds(-2'000'500)),  // halves away from zero
+              IsOkAndHolds(absl::Microseconds(-2001)));
+  EXPECT_THAT(clock_->SlewBy(absl::Nanoseconds(-2'000'400)),
+              IsOkAndHolds(absl::Microseconds(-2000)));
   RunTo(100);
   EXPECT_NEAR(clock_->TrueOffsetSeconds(), -0.002, 1e-12);
 }
@@ -148,9 +162,11 @@ TEST_F(SimClockTest, StepIsImmediateCancelsSlewAndMarksUnsynchronised) {
 
 TEST_F(SimClockTest, StepIsAppliedInWholeNanoseconds) {
   Make({});
-  ASSERT_THAT(clock_->StepBy(absl::Nanoseconds(1) * 2.75), IsOk());
+  EXPECT_THAT(clock_->StepBy(absl::Nanoseconds(1) * 2.75),
+              IsOkAndHolds(absl::Nanoseconds(2)));
   EXPECT_DOUBLE_EQ(clock_->TrueOffsetSeconds(), 2e-9);
-  ASSERT_THAT(clock_->StepBy(-absl::Nanoseconds(1) / 4), IsOk());  // floors to -1 ns
+  EXPECT_THAT(clock_->StepBy(-absl::Nanoseconds(1) / 4),  // floors to -1 ns
+              IsOkAndHolds(-absl::Nanoseconds(1)));
   EXPECT_DOUBLE_EQ(clock_->TrueOffsetSeconds(), 1e-9);
 }
 
@@ -328,8 +344,9 @@ TEST_F(SimClockTest, FaultsAreReportedAndDetachedClocksIgnoreTheHost) {
   clock_->InjectStep(2.0);
   EXPECT_DOUBLE_EQ(clock_->TrueOffsetSeconds(), 2.0);
   clock_->DetachFromHost();
-  ASSERT_THAT(clock_->StepBy(absl::Seconds(-2)), IsOk());
-  ASSERT_THAT(clock_->SetFrequencyPpm(100), IsOk());
+  // The host is told what an attached clock would have applied.
+  EXPECT_THAT(clock_->StepBy(absl::Seconds(-2)), IsOkAndHolds(absl::Seconds(-2)));
+  EXPECT_THAT(clock_->SetFrequencyPpm(100), IsOkAndHolds(::testing::DoubleEq(100)));
   RunTo(10);
   EXPECT_DOUBLE_EQ(clock_->TrueOffsetSeconds(), 2.0);
   ASSERT_EQ(recorder_.ops.size(), 4u);

@@ -19,7 +19,7 @@
 #include "clock/scheduler.h"
 #include "net/address.h"
 #include "net/network.h"
-#include "ntp/client/drift_store.h"
+#include "clock/drift_store.h"
 #include "ntp/events.h"
 #include "ntp/system_state.h"
 #include "sim/scenario.pb.h"
@@ -41,7 +41,7 @@ struct SimHostEnvironment {
   std::vector<net::IpAddress> addresses;  // the host's own addresses
   // The host's drift file (survives restarts); used by hosts whose
   // configuration asks for one.
-  ntp::DriftStore* drift_store = nullptr;
+  clocks::DriftStore* drift_store = nullptr;
 };
 
 class SimHost {

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ntp/client/memory_drift_store.h"
+#include "clock/memory_drift_store.h"
 #include "sim/domain_scheduler.h"
 #include "sim/event_loop.h"
 #include "sim/oscillator.h"
@@ -48,7 +48,7 @@ struct HostRuntime final : ntp::EventSink, ClockObserver {
   std::unique_ptr<Oscillator> oscillator;
   std::unique_ptr<SimClock> clock;
   std::unique_ptr<DomainScheduler> scheduler;
-  std::unique_ptr<ntp::MemoryDriftStore> drift_store;
+  std::unique_ptr<clocks::MemoryDriftStore> drift_store;
   std::unique_ptr<SimHost> host;
   uint64_t seed = 0;
   int restarts = 0;
@@ -235,8 +235,8 @@ absl::Status Simulation::Setup() {
     h->scheduler = std::make_unique<DomainScheduler>(
         &loop_, h->domain, absl::UnixEpoch() + absl::Seconds(1000 + 17 * int64_t(i)));
     h->drift_store = spec.spec.has_drift_file_ppm()
-                         ? std::make_unique<ntp::MemoryDriftStore>(spec.spec.drift_file_ppm())
-                         : std::make_unique<ntp::MemoryDriftStore>();
+                         ? std::make_unique<clocks::MemoryDriftStore>(spec.spec.drift_file_ppm())
+                         : std::make_unique<clocks::MemoryDriftStore>();
     absl::StatusOr<HostIndex> index =
         network_.AddHost(name, h->domain, spec.addresses, h->clock.get());
     if (!index.ok()) return index.status();

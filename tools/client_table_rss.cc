@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
                                     40000);
       r.receive_time = ntp::NtpTimestamp::FromTime(clock.Now());
       r.monotonic_now = absl::FromUnixSeconds(1000) + absl::Microseconds(i);
-      responder.Handle(r, system, clock, absl::MakeSpan(reply));
+      r.transmit_time = ntp::NtpTimestamp::FromTime(clock.Now());
+      responder.Handle(r, system, absl::MakeSpan(reply));
     }
     const double ns = std::chrono::duration<double, std::nano>(
                           std::chrono::steady_clock::now() - t0).count() / clients;

@@ -1,8 +1,9 @@
-// ntpd: the NTP daemon on real sockets, configured from an ntp.conf. For now
-// a server only (the client side is a later issue): it serves the local clock
-// (`server 127.127.1.0` + `fudge`), orphan mode, or the unsynchronised state,
-// with ntpd's restrict / discard / kod / keys semantics. The system clock is
-// only read (SystemClock read-only): this daemon never steers it.
+// ntpd: the NTP daemon on real sockets, configured from an ntp.conf. It
+// serves the local clock (`server 127.127.1.0` + `fudge`), orphan mode, or
+// the unsynchronised state, with ntpd's restrict / discard / kod / keys
+// semantics, and polls the configured upstream `server`s, selecting among
+// them as ntpd does. The system clock is only read (SystemClock read-only):
+// clock operations the discipline asks for are refused and logged once.
 //
 //   bazel run //:ntpd -- [-c FILE] [--listen ADDR]... [--port N] [-n]
 //
@@ -40,6 +41,7 @@
 #include "ntp/config/posix_file_reader.h"
 #include "ntp/events.h"
 #include "ntp/host.h"
+#include "ntp/runtime/instance.h"
 
 namespace {
 
@@ -68,7 +70,8 @@ constexpr char kUsage[] =
     "  -n             stay in the foreground (always the case; accepted for\n"
     "                 compatibility, as are -g and -x)\n"
     "  --help         this text\n"
-    "The clock is only read: this daemon serves time, it never sets it.\n"
+    "The clock is only read: this daemon serves time and follows its servers,\n"
+    "but never sets the clock.\n"
     "SIGTERM or SIGINT end it cleanly.\n";
 
 // The loop a signal handler stops (PollLoop::Stop is async-signal-safe).
@@ -278,21 +281,22 @@ int main(int argc, char** argv) {
   StderrEvents events;
   const ntp::KeyStore keys = ReadKeys(parsed.config);
 
-  ntp::HostEnvironment env;
-  env.clock = clock.get();
-  env.network = &network;
-  env.scheduler = loop->get();
-  env.events = &events;
-  env.random_seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
-                    (static_cast<uint64_t>(getpid()) << 32);
-  env.keys = &keys;
-  absl::StatusOr<std::unique_ptr<ntp::Host>> host =
-      ntp::Host::Create(parsed.config, options, env);
-  if (!host.ok()) {
-    std::fprintf(stderr, "ntpd: %s\n", std::string(host.status().message()).c_str());
+  ntp::runtime::Seams seams;
+  seams.clock = clock.get();
+  seams.network = &network;
+  seams.scheduler = loop->get();
+  seams.events = &events;
+  options.random_seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
+                        (static_cast<uint64_t>(getpid()) << 32);
+  absl::StatusOr<std::unique_ptr<ntp::runtime::Instance>> instance =
+      ntp::runtime::Instance::Create(parsed.config, options, &keys, seams);
+  if (!instance.ok()) {
+    std::fprintf(stderr, "ntpd: %s\n", std::string(instance.status().message()).c_str());
     return 1;
   }
-  if (absl::Status status = (*host)->Start(); !status.ok()) {
+  net::PollLoop* poll_loop = loop->get();
+  (*instance)->executor().set_on_exit([poll_loop](ntp::HostExit) { poll_loop->Stop(); });
+  if (absl::Status status = (*instance)->Start(); !status.ok()) {
     if (absl::IsAlreadyExists(status)) {
       // ntpd's (and ntpdate's) words for a port held by another daemon.
       std::fprintf(stderr, "%s\nthe NTP socket is in use, exiting\n",
@@ -302,10 +306,7 @@ int main(int argc, char** argv) {
     }
     return 1;
   }
-
-  for (const std::string& warning : (*host)->warnings()) {
-    std::fprintf(stderr, "%s\n", warning.c_str());
-  }
+  const ntp::Host& host = (*instance)->host();
 
   struct sigaction action {};
   action.sa_handler = OnSignal;
@@ -316,7 +317,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   std::string where;
-  for (const net::SocketAddress& a : (*host)->bound_addresses()) {
+  for (const net::SocketAddress& a : host.bound_addresses()) {
     absl::StrAppend(&where, where.empty() ? "" : " ", a.ToString());
   }
   if (embedded) {
@@ -326,9 +327,8 @@ int main(int argc, char** argv) {
         "ntpd 4.2.8, then stratum 11. Query it with: bazel run "
         "//tools:ntp_loadgen -- --query %s\n",
         kDefaultConfigPath, where.c_str(),
-        (*host)->bound_addresses().empty()
-            ? "127.0.0.1:11123"
-            : (*host)->bound_addresses()[0].ToString().c_str());
+        host.bound_addresses().empty() ? "127.0.0.1:11123"
+                                       : host.bound_addresses()[0].ToString().c_str());
   } else {
     std::printf("ntpd: serving on %s (configuration %s)\n", where.c_str(),
                 flags.config_path.value_or(kDefaultConfigPath).c_str());
@@ -336,7 +336,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   absl::Status run = (*loop)->Run();
-  (*host)->Stop();
+  (*instance)->Shutdown();
   g_loop_to_stop = nullptr;
   if (!run.ok()) {
     std::fprintf(stderr, "ntpd: %s\n", std::string(run.message()).c_str());
@@ -346,5 +346,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%sntpd exiting on signal %d (%s)\n", LogPrefix().c_str(),
                  static_cast<int>(g_signal), strsignal(g_signal));
   }
-  return 0;
+  // ntpd exits with status 1 after a panic.
+  return host.exit_state() == ntp::HostExit::kPanic ? 1 : 0;
 }

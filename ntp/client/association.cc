@@ -20,7 +20,8 @@ constexpr int kIburstRetries = 3;
 
 Association::Association(int id, const AssociationConfig& config,
                          const AssociationEnvironment& env, uint64_t seed,
-                         SampleCallback on_sample, StateCallback on_state_change)
+                         TimerKey poll_timer, SocketId socket_base, SampleCallback on_sample,
+                         StateCallback on_state_change)
     : id_(id),
       config_(config),
       env_(env),
@@ -29,6 +30,8 @@ Association::Association(int id, const AssociationConfig& config,
       on_state_change_(std::move(on_state_change)),
       filter_(env.local_precision_seconds),
       tracker_(env.tracker),
+      poll_timer_key_(poll_timer),
+      socket_base_(socket_base),
       minpoll_(std::clamp(config.minpoll, kProtocolMinPoll, kProtocolMaxPoll)),
       maxpoll_(std::clamp(std::max(config.maxpoll, config.minpoll), kProtocolMinPoll,
                           kProtocolMaxPoll)),
@@ -36,26 +39,14 @@ Association::Association(int id, const AssociationConfig& config,
       ppoll_(maxpoll_),
       desired_poll_(minpoll_) {}
 
-Association::~Association() {
-  if (poll_timer_ != 0) env_.scheduler->Cancel(poll_timer_);
-  if (close_timer_ != 0) env_.scheduler->Cancel(close_timer_);
-}
-
 void Association::CloseSocket() {
-  if (!in_receive_) {
-    socket_.reset();
-    return;
-  }
-  if (close_timer_ == 0) {
-    close_timer_ = env_.scheduler->RunAfter(absl::ZeroDuration(), [this] {
-      close_timer_ = 0;
-      if (!started_) socket_.reset();
-    });
-  }
+  if (socket_ == 0) return;
+  env_.dispatch->out->Close(socket_);
+  socket_ = 0;
 }
 
 double Association::Now() const {
-  return absl::ToDoubleSeconds(env_.scheduler->Now() - env_.origin);
+  return absl::ToDoubleSeconds(env_.dispatch->now.monotonic - env_.origin);
 }
 
 std::string Association::Name() const {
@@ -73,13 +64,23 @@ void Association::Start(absl::Duration first_poll_delay) {
 }
 
 void Association::Stop() {
-  if (poll_timer_ != 0) {
-    env_.scheduler->Cancel(poll_timer_);
-    poll_timer_ = 0;
-  }
+  CancelPoll();
   started_ = false;
   outstanding_nonce_.reset();
+  awaiting_transmit_time_ = false;
   CloseSocket();
+}
+
+void Association::CancelPoll() {
+  if (!poll_armed_) return;
+  poll_armed_ = false;
+  env_.dispatch->out->Disarm(poll_timer_key_);
+}
+
+void Association::OnTimer() {
+  if (!poll_armed_) return;
+  poll_armed_ = false;
+  Poll();
 }
 
 void Association::ResetAfterStep() {
@@ -98,7 +99,7 @@ void Association::SetDesiredPoll(int poll_log2) {
   if (reach_ == 0 || unreach_ > 0) return;  // back-off rules while silent
   if (desired_poll_ == hpoll_) return;
   hpoll_ = desired_poll_;
-  if (started_ && !disabled_ && burst_ == 0 && retry_ == 0 && poll_timer_ != 0) {
+  if (started_ && !disabled_ && burst_ == 0 && retry_ == 0 && poll_armed_) {
     const double interval = std::ldexp(1.0, std::min(ppoll_, hpoll_));
     if (last_send_ + interval < next_poll_) ScheduleAt(std::max(Now(), last_send_ + interval));
   }
@@ -110,10 +111,9 @@ std::optional<double> Association::EstimatedOffset(double now_seconds) const {
 }
 
 void Association::ScheduleAt(double when_seconds) {
-  if (poll_timer_ != 0) env_.scheduler->Cancel(poll_timer_);
   next_poll_ = when_seconds;
-  poll_timer_ = env_.scheduler->RunAt(env_.origin + absl::Seconds(when_seconds),
-                                      [this] { Poll(); });
+  poll_armed_ = true;
+  env_.dispatch->out->Arm(poll_timer_key_, env_.origin + absl::Seconds(when_seconds));
 }
 
 void Association::ScheduleNextPoll() {
@@ -132,7 +132,6 @@ void Association::ScheduleNextPoll() {
 }
 
 void Association::Poll() {
-  poll_timer_ = 0;
   if (disabled_ || !started_) return;
   if (burst_ > 0) {
     --burst_;
@@ -175,22 +174,9 @@ void Association::SendRequest() {
   // RFC 9109: a fresh ephemeral source port per request. The previous
   // socket goes with its request; late replies to it are never seen.
   outstanding_nonce_.reset();
-  socket_.reset();
-  const bool v4 = config_.server.ip().is_v4();
-  const net::IpAddress local =
-      v4 ? env_.bind_v4.value_or(net::IpAddress::AnyV4())
-         : env_.bind_v6.value_or(net::IpAddress::AnyV6());
-  absl::StatusOr<std::unique_ptr<net::DatagramSocket>> socket =
-      env_.network->Bind(net::SocketAddress(local, 0));
-  if (!socket.ok()) {
-    ++counters_.send_errors;
-    Report(EventKind::kWarning, absl::StrCat("cannot bind a socket for ", Name(), ": ",
-                                             socket.status().message()));
-    return;
-  }
-  socket_ = std::move(*socket);
-  socket_->SetReceiveHandler(
-      [this](const net::ReceivedDatagram& datagram) { OnDatagram(datagram); });
+  awaiting_transmit_time_ = false;
+  CloseSocket();
+  last_send_ = Now();
 
   // Data-minimised request (draft-ietf-ntp-data-minimization; ntpsec): only
   // version, mode, poll and a random transmit timestamp; the real send time
@@ -216,19 +202,42 @@ void Association::SendRequest() {
       return;
     }
   }
-  // T1 is read as late as possible, just before the send.
-  const NtpTimestamp t1 = NtpTimestamp::FromTime(env_.clock->Now());
-  const double send_seconds = Now();
-  last_send_ = send_seconds;
-  if (!socket_->SendTo(bytes, config_.server).ok()) {
-    ++counters_.send_errors;
-    return;
-  }
+  const bool v4 = config_.server.ip().is_v4();
+  const net::IpAddress local =
+      v4 ? env_.bind_v4.value_or(net::IpAddress::AnyV4())
+         : env_.bind_v6.value_or(net::IpAddress::AnyV6());
+  socket_ = socket_base_ + (++sockets_opened_ & 0xFFFFFFFFull);
+  Actions& out = *env_.dispatch->out;
+  out.Open(socket_, net::SocketAddress(local, 0));
+  // T1 is read by the executor just before the send and comes back in
+  // OnSendResult.
+  out.Send(socket_, config_.server, bytes, /*token=*/1);
+  outstanding_nonce_ = request.transmit_timestamp;
+  awaiting_transmit_time_ = true;
+  outstanding_send_seconds_ = last_send_;
+  // Counted as sent now; OnSendResult takes it back if the send failed.
   ++counters_.sent;
   ++unanswered_;
-  outstanding_nonce_ = request.transmit_timestamp;
-  outstanding_t1_ = t1;
-  outstanding_send_seconds_ = send_seconds;
+}
+
+void Association::OnSocketResult(const SocketResultInput& result) {
+  if (result.socket != socket_ || result.status.ok()) return;
+  Report(EventKind::kWarning, absl::StrCat("cannot bind a socket for ", Name(), ": ",
+                                           result.status.message()));
+  // The send on this socket fails as well and is counted there.
+}
+
+void Association::OnSendResult(const SendResultInput& result) {
+  if (result.socket != socket_ || !awaiting_transmit_time_) return;
+  awaiting_transmit_time_ = false;
+  if (!result.status.ok()) {
+    ++counters_.send_errors;
+    --counters_.sent;
+    --unanswered_;
+    outstanding_nonce_.reset();
+    return;
+  }
+  outstanding_t1_ = NtpTimestamp::FromTime(result.transmit_time);
 }
 
 void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t refid) {
@@ -252,10 +261,7 @@ void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t 
   }
   // DENY / RSTR: stop using the server (RFC 5905 §7.4: demobilize).
   disabled_ = true;
-  if (poll_timer_ != 0) {
-    env_.scheduler->Cancel(poll_timer_);
-    poll_timer_ = 0;
-  }
+  CancelPoll();
   reach_ = 0;
   Report(EventKind::kKissOfDeath,
          absl::StrCat("kiss code ", RefIdToText(refid), " from ", Name(),
@@ -264,12 +270,6 @@ void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t 
 }
 
 void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
-  in_receive_ = true;
-  HandleDatagram(datagram);
-  in_receive_ = false;
-}
-
-void Association::HandleDatagram(const net::ReceivedDatagram& datagram) {
   if (!started_ || disabled_) return;
   if (!(datagram.source == config_.server)) {
     ++counters_.wrong_source;

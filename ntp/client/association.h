@@ -7,8 +7,10 @@
 // reply_check.h; and per-server statistics: the RFC 5905 §10 clock filter
 // and the OffsetTracker that feeds the discipline.
 //
-// Everything goes through the seams; callbacks run from the scheduler or the
-// socket's receive handler. Not thread-safe.
+// Sans I/O: it reads the time from the current Dispatch (ntp/actions.h) and
+// asks for sockets, datagrams and timers by appending actions to it; the
+// host routes the results (socket opened, transmit time, reply, timer) back
+// to it. Not thread-safe.
 #ifndef NTP_CLIENT_ASSOCIATION_H_
 #define NTP_CLIENT_ASSOCIATION_H_
 
@@ -20,10 +22,9 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "clock/clock.h"
-#include "clock/scheduler.h"
 #include "net/address.h"
-#include "net/network.h"
+#include "net/datagram.h"
+#include "ntp/actions.h"
 #include "ntp/client/clock_filter.h"
 #include "ntp/client/clock_steering.h"
 #include "ntp/client/offset_tracker.h"
@@ -53,13 +54,11 @@ struct AssociationConfig {
 
 // Shared by all associations of one engine. Pointers must outlive them.
 struct AssociationEnvironment {
-  clocks::Clock* clock = nullptr;
-  net::Network* network = nullptr;
-  clocks::Scheduler* scheduler = nullptr;
+  const Dispatch* dispatch = nullptr;     // the input being handled
   ClockSteering* steering = nullptr;      // CorrectionAt for raw offsets
   ClientAuthenticator* auth = nullptr;    // null: no keys
   EventSink* events = nullptr;            // may be null
-  absl::Time origin;                      // engine timeline origin (scheduler)
+  absl::Time origin;                      // engine timeline origin (monotonic)
   // Local address to bind per family (unset: the wildcard address).
   std::optional<net::IpAddress> bind_v4;
   std::optional<net::IpAddress> bind_v6;
@@ -97,11 +96,13 @@ class Association {
   using StateCallback = std::function<void(Association&)>;
 
   // REQUIRES: env pointers (except auth/events) are non-null and outlive
-  // the association. `seed` feeds its nonces and poll dither.
+  // the association. `seed` feeds its nonces and poll dither. The poll
+  // timer uses key `poll_timer`; sockets get ids from `socket_base` + 1 on
+  // (the host routes ids below socket_base + 2^32 to this association).
   Association(int id, const AssociationConfig& config,
-              const AssociationEnvironment& env, uint64_t seed,
-              SampleCallback on_sample, StateCallback on_state_change);
-  ~Association();
+              const AssociationEnvironment& env, uint64_t seed, TimerKey poll_timer,
+              SocketId socket_base, SampleCallback on_sample, StateCallback on_state_change);
+  ~Association() = default;
   Association(const Association&) = delete;
   Association& operator=(const Association&) = delete;
 
@@ -109,6 +110,12 @@ class Association {
   void Start(absl::Duration first_poll_delay);
   // Cancels timers and closes the socket.
   void Stop();
+
+  // Inputs routed here by the host.
+  void OnTimer();
+  void OnSocketResult(const SocketResultInput& result);
+  void OnSendResult(const SendResultInput& result);
+  void OnDatagram(const net::ReceivedDatagram& datagram);
   // After a clock step (RFC 5905 §11.2.3: all associations are reset):
   // forgets the request in flight and the filter; the offset tracker is
   // kept (it works in raw offsets, which a step does not disturb). With
@@ -163,8 +170,7 @@ class Association {
   void SendRequest();
   void ScheduleNextPoll();
   void ScheduleAt(double when_seconds);
-  void OnDatagram(const net::ReceivedDatagram& datagram);
-  void HandleDatagram(const net::ReceivedDatagram& datagram);
+  void CancelPoll();
   void HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t refid);
   void Report(EventKind kind, std::string text);
   void CloseSocket();
@@ -182,13 +188,12 @@ class Association {
   OffsetTracker tracker_;
   AssociationCounters counters_;
 
-  std::unique_ptr<net::DatagramSocket> socket_;
-  clocks::TimerId poll_timer_ = 0;
-  // A socket cannot be destroyed from inside its own receive handler (the
-  // engine may stop everything while handling a reply): closing is then
-  // deferred to a zero-delay timer.
-  bool in_receive_ = false;
-  clocks::TimerId close_timer_ = 0;
+  const TimerKey poll_timer_key_;
+  const SocketId socket_base_;
+  uint64_t sockets_opened_ = 0;
+  // The socket of the request in flight (0: none).
+  SocketId socket_ = 0;
+  bool poll_armed_ = false;
   double next_poll_ = 0;
   double last_send_ = -1e9;
   bool started_ = false;
@@ -206,8 +211,9 @@ class Association {
   int burst_ = 0;
   int retry_ = 0;
 
-  // The request in flight.
+  // The request in flight (its T1 arrives with the send result).
   std::optional<NtpTimestamp> outstanding_nonce_;
+  bool awaiting_transmit_time_ = false;
   NtpTimestamp outstanding_t1_;
   double outstanding_send_seconds_ = 0;
 

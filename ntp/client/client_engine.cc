@@ -35,10 +35,6 @@ constexpr int kDeadAfterUnanswered = 3;
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
-int PrecisionLog2(absl::Duration precision) {
-  const double p = std::max(1e-9, Seconds(precision));
-  return static_cast<int>(std::ceil(std::log2(p)));
-}
 
 }  // namespace
 
@@ -55,22 +51,23 @@ char PeerSelectTally(PeerSelect select) {
   return ' ';
 }
 
+// Timer keys relative to ClientEngineEnvironment::timer_base.
+constexpr TimerKey kDriftTimer = 0;
+constexpr TimerKey kSteeringTimer = 1;
+constexpr TimerKey kFirstPollTimer = 2;
+// Socket ids: association i uses socket_base + (i + 1) * 2^32 + n.
+constexpr int kSocketShift = 32;
+
 ClientEngine::ClientEngine(const ClientEngineOptions& options,
                            const ClientEngineEnvironment& env)
     : options_(options), env_(env) {}
 
-ClientEngine::~ClientEngine() {
-  // Destroying without Stop() must still not leave timers behind.
-  if (drift_timer_ != 0) env_.scheduler->Cancel(drift_timer_);
-  for (auto& a : associations_) a->Stop();
-}
+ClientEngine::~ClientEngine() = default;
 
 absl::StatusOr<std::unique_ptr<ClientEngine>> ClientEngine::Create(
     const ClientEngineOptions& options, const ClientEngineEnvironment& env) {
-  if (env.clock == nullptr || env.network == nullptr || env.scheduler == nullptr ||
-      env.system == nullptr) {
-    return absl::InvalidArgumentError(
-        "ClientEngine::Create: clock, network, scheduler and system are required");
+  if (env.dispatch == nullptr || env.system == nullptr) {
+    return absl::InvalidArgumentError("ClientEngine::Create: dispatch and system are required");
   }
   for (const AssociationConfig& s : options.servers) {
     if (s.server.port() == 0 || s.server.ip().IsUnspecified()) {
@@ -86,7 +83,9 @@ absl::StatusOr<std::unique_ptr<ClientEngine>> ClientEngine::Create(
   return engine;
 }
 
-double ClientEngine::Now() const { return Seconds(env_.scheduler->Now() - origin_); }
+double ClientEngine::Now() const {
+  return Seconds(env_.dispatch->now.monotonic - origin_);
+}
 
 void ClientEngine::Report(EventKind kind, std::string text) {
   if (env_.events != nullptr) env_.events->OnEvent(Event{kind, std::move(text)});
@@ -99,59 +98,122 @@ PeerSelect ClientEngine::select_status(int association_id) const {
   return select_[association_id];
 }
 
-absl::Status ClientEngine::Start() {
+bool ClientEngine::OwnsTimer(TimerKey key) const {
+  return key >= env_.timer_base &&
+         key < env_.timer_base + kFirstPollTimer + options_.servers.size();
+}
+
+bool ClientEngine::OwnsSocket(SocketId socket) const {
+  const SocketId first = env_.socket_base + (SocketId{1} << kSocketShift);
+  return socket >= first &&
+         socket < first + (static_cast<SocketId>(options_.servers.size()) << kSocketShift);
+}
+
+Association* ClientEngine::AssociationForSocket(SocketId socket) {
+  if (!OwnsSocket(socket)) return nullptr;
+  const size_t index = ((socket - env_.socket_base) >> kSocketShift) - 1;
+  return index < associations_.size() ? associations_[index].get() : nullptr;
+}
+
+void ClientEngine::OnTimer(TimerKey key) {
+  const TimerKey local = key - env_.timer_base;
+  if (local == kDriftTimer) {
+    DriftTimer();
+  } else if (local == kSteeringTimer) {
+    if (steering_ != nullptr) steering_->OnTimer();
+  } else if (local - kFirstPollTimer < associations_.size()) {
+    associations_[local - kFirstPollTimer]->OnTimer();
+  }
+}
+
+void ClientEngine::OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {
+  if (Association* a = AssociationForSocket(socket); a != nullptr) a->OnDatagram(datagram);
+}
+
+void ClientEngine::OnSocketResult(const SocketResultInput& result) {
+  if (Association* a = AssociationForSocket(result.socket); a != nullptr) {
+    a->OnSocketResult(result);
+  }
+}
+
+void ClientEngine::OnSendResult(const SendResultInput& result) {
+  if (Association* a = AssociationForSocket(result.socket); a != nullptr) {
+    a->OnSendResult(result);
+  }
+}
+
+void ClientEngine::OnClockResult(const ClockResultInput& result) {
+  if (steering_ != nullptr) steering_->OnClockResult(result);
+}
+
+void ClientEngine::StartDrift(const DriftReading& drift, std::optional<double>* initial) {
+  has_drift_store_ = drift.state != DriftReading::State::kNoStore;
+  drift_where_ = drift.where;
+  // Initial frequency: `tinker freq`, else the drift store (ntpd 4.2.8:
+  // present -> FSET, absent or unreadable -> NSET, never a crash).
+  if (initial->has_value()) return;
+  switch (drift.state) {
+    case DriftReading::State::kNoStore:
+      return;
+    case DriftReading::State::kUnreadable:
+      Report(EventKind::kWarning, absl::StrCat(drift.error, " (", drift.where,
+                                               "); starting without a known frequency"));
+      return;
+    case DriftReading::State::kAbsent:
+      Report(EventKind::kDriftFile,
+             absl::StrCat("frequency file ", drift.where,
+                          " not found; starting without a known frequency"));
+      return;
+    case DriftReading::State::kValue:
+      *initial = drift.frequency_ppm;
+      drift_written_ppm_ = drift.frequency_ppm;
+      Report(EventKind::kDriftFile, absl::StrFormat("frequency initialized %.3f PPM from %s",
+                                                    drift.frequency_ppm, drift.where));
+      return;
+  }
+}
+
+absl::Status ClientEngine::Start(const StartInput& input) {
   if (started_) return absl::FailedPreconditionError("client already started");
   started_ = true;
-  origin_ = env_.scheduler->Now();
+  origin_ = input.now.monotonic;
   drift_threshold_ppm_ = options_.drift_write_threshold_ppm;
 
   SteeringOptions steering = options_.steering;
   if (options_.set_once_and_exit) steering.kernel_slew_only = true;
   steering.max_base_frequency_ppm =
       std::min(steering.max_base_frequency_ppm, options_.discipline.max_frequency_ppm);
-  steering_ = std::make_unique<ClockSteering>(env_.clock, env_.scheduler, origin_, steering);
+  steering_ = std::make_unique<ClockSteering>(env_.dispatch, env_.events, origin_,
+                                              env_.timer_base + kSteeringTimer, input.clock,
+                                              steering);
   discipline_ = std::make_unique<Discipline>(steering_.get(), env_.events, options_.discipline);
 
-  // Initial frequency: `tinker freq`, else the drift store (ntpd 4.2.8:
-  // present -> FSET, absent or unreadable -> NSET, never a crash).
   std::optional<double> initial = options_.initial_frequency_ppm;
-  if (!initial.has_value() && env_.drift_store != nullptr) {
-    absl::StatusOr<std::optional<double>> drift = env_.drift_store->Read();
-    const std::string where = env_.drift_store->Describe();
-    if (!drift.ok()) {
-      Report(EventKind::kWarning,
-             absl::StrCat(drift.status().message(), " (", where,
-                          "); starting without a known frequency"));
-    } else if (!drift->has_value()) {
-      Report(EventKind::kDriftFile,
-             absl::StrCat("frequency file ", where,
-                          " not found; starting without a known frequency"));
-    } else {
-      initial = **drift;
-      drift_written_ppm_ = **drift;
-      Report(EventKind::kDriftFile,
-             absl::StrFormat("frequency initialized %.3f PPM from %s", **drift, where));
-    }
-  }
+  StartDrift(input.drift, &initial);
   if (initial.has_value()) {
     initial = std::clamp(*initial, -options_.discipline.max_frequency_ppm,
                          options_.discipline.max_frequency_ppm);
   }
-  if (absl::Status s = discipline_->Start(initial); !s.ok()) {
-    Report(EventKind::kWarning, absl::StrCat("cannot set the clock frequency: ", s.message()));
-  }
+  discipline_->Start(initial);
   if (initial.has_value()) {
     Report(EventKind::kFrequencySet, absl::StrFormat("frequency set to %.3f PPM", *initial));
   }
+  BuildAssociations(input, initial);
+  if (has_drift_store_ && !options_.set_once_and_exit) {
+    drift_timer_armed_ = true;
+    env_.dispatch->out->Arm(env_.timer_base + kDriftTimer,
+                            input.now.monotonic +
+                                absl::Seconds(options_.drift_write_interval_seconds));
+  }
+  return absl::OkStatus();
+}
 
-  SystemVariables& sys = *env_.system;
-  sys.precision_log2 = static_cast<int8_t>(PrecisionLog2(env_.clock->Precision()));
-  const double precision = std::ldexp(1.0, sys.precision_log2);
+void ClientEngine::BuildAssociations(const StartInput& input, std::optional<double> initial) {
+  // The host sets the precision from the clock before starting the client.
+  const double precision = std::ldexp(1.0, env_.system->precision_log2);
 
   AssociationEnvironment aenv;
-  aenv.clock = env_.clock;
-  aenv.network = env_.network;
-  aenv.scheduler = env_.scheduler;
+  aenv.dispatch = env_.dispatch;
   aenv.steering = steering_.get();
   aenv.auth = auth_.get();
   aenv.events = env_.events;
@@ -182,6 +244,8 @@ absl::Status ClientEngine::Start() {
     if (options_.set_once_and_exit) config.iburst = true;  // ntpd -q
     auto association = std::make_unique<Association>(
         static_cast<int>(i), config, aenv, seeds.Fork(),
+        env_.timer_base + kFirstPollTimer + i,
+        env_.socket_base + (static_cast<SocketId>(i + 1) << kSocketShift),
         [this](Association& a, const AcceptedSample& s) { OnSample(a, s); },
         [this](Association& a) { OnAssociationState(a); });
     association->set_own_refids(own_refids);
@@ -193,22 +257,17 @@ absl::Status ClientEngine::Start() {
     const double delay = 1.0 + static_cast<double>(i) + seeds.Uniform() * 0.5;
     associations_[i]->Start(absl::Seconds(delay));
   }
-  if (env_.drift_store != nullptr && !options_.set_once_and_exit) {
-    drift_timer_ = env_.scheduler->RunAfter(
-        absl::Seconds(options_.drift_write_interval_seconds), [this] { DriftTimer(); });
-  }
-  return absl::OkStatus();
 }
 
 void ClientEngine::Stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
-  if (drift_timer_ != 0) {
-    env_.scheduler->Cancel(drift_timer_);
-    drift_timer_ = 0;
+  if (drift_timer_armed_) {
+    drift_timer_armed_ = false;
+    env_.dispatch->out->Disarm(env_.timer_base + kDriftTimer);
   }
   for (auto& a : associations_) a->Stop();
-  if (steering_ != nullptr) (void)steering_->Finish();
+  if (steering_ != nullptr) steering_->Finish();
   if (exit_ != ClientExit::kPanic && !options_.set_once_and_exit) WriteDrift(true);
 }
 
@@ -216,44 +275,53 @@ void ClientEngine::Exit(ClientExit how) {
   if (exit_ != ClientExit::kRunning) return;
   exit_ = how;
   for (auto& a : associations_) a->Stop();
-  if (drift_timer_ != 0) {
-    env_.scheduler->Cancel(drift_timer_);
-    drift_timer_ = 0;
+  if (drift_timer_armed_) {
+    drift_timer_armed_ = false;
+    env_.dispatch->out->Disarm(env_.timer_base + kDriftTimer);
   }
   if (env_.on_exit) env_.on_exit();
 }
 
 void ClientEngine::DriftTimer() {
-  drift_timer_ = 0;
+  if (!drift_timer_armed_) return;
+  drift_timer_armed_ = false;
   WriteDrift(false);
   if (!stopped_ && exit_ == ClientExit::kRunning) {
-    drift_timer_ = env_.scheduler->RunAfter(
-        absl::Seconds(options_.drift_write_interval_seconds), [this] { DriftTimer(); });
+    drift_timer_armed_ = true;
+    env_.dispatch->out->Arm(env_.timer_base + kDriftTimer,
+                            env_.dispatch->now.monotonic +
+                                absl::Seconds(options_.drift_write_interval_seconds));
   }
 }
 
 void ClientEngine::WriteDrift(bool at_shutdown) {
-  if (env_.drift_store == nullptr || updates_ == 0) return;
+  if (!has_drift_store_ || updates_ == 0) return;
   const double ppm = steering_->base_frequency_ppm();
-  // ntpd 4.2.8 (ref 3.10): hourly, only when the value moved by the
-  // threshold; after a write the threshold is reset, otherwise it halves.
-  // At shutdown any change visible in the file's 3 decimals is written.
+  // ntpd 4.2.8 (ntp_loopfilter.c, write_stats): hourly, only when the value
+  // moved by the threshold; after a write the threshold is reset, otherwise
+  // it halves. At shutdown any change visible in the file's 3 decimals is
+  // written.
   const double threshold = at_shutdown ? 0.0005 : drift_threshold_ppm_;
   if (drift_written_ppm_.has_value() && std::fabs(ppm - *drift_written_ppm_) < threshold) {
     if (!at_shutdown) drift_threshold_ppm_ /= 2;
     return;
   }
-  absl::Status status = env_.drift_store->Write(ppm);
-  if (!status.ok()) {
-    Report(EventKind::kWarning, absl::StrCat("cannot write frequency file ",
-                                             env_.drift_store->Describe(), ": ",
-                                             status.message()));
-    return;
-  }
+  // Taken as written; a failure (OnDriftWriteResult) says so and the next
+  // hourly check tries again.
   drift_written_ppm_ = ppm;
   drift_threshold_ppm_ = options_.drift_write_threshold_ppm;
-  Report(EventKind::kDriftFile, absl::StrFormat("frequency %.3f PPM written to %s", ppm,
-                                                env_.drift_store->Describe()));
+  env_.dispatch->out->StoreDrift(ppm);
+}
+
+void ClientEngine::OnDriftWriteResult(const DriftWriteResultInput& result) {
+  if (!result.status.ok()) {
+    drift_written_ppm_.reset();
+    Report(EventKind::kWarning, absl::StrCat("cannot write frequency file ", drift_where_,
+                                             ": ", result.status.message()));
+    return;
+  }
+  Report(EventKind::kDriftFile, absl::StrFormat("frequency %.3f PPM written to %s",
+                                                result.frequency_ppm, drift_where_));
 }
 
 void ClientEngine::OnSample(Association& association, const AcceptedSample& sample) {
@@ -349,7 +417,7 @@ void ClientEngine::UpdateSystemVariables(const Association& peer, double offset,
                            kPhi * std::max(0.0, now - f.update_seconds()) + std::fabs(offset);
   sys.root_dispersion = NtpShort::FromSeconds(
       h.root_dispersion_seconds + std::max(options_.mindist_seconds, increment));
-  sys.reference_time = NtpTimestamp::FromTime(env_.clock->Now());
+  sys.reference_time = NtpTimestamp::FromTime(env_.dispatch->now.clock);
   // The canonical address text (what ntpq prints and the simulator's
   // never_selects check compares with).
   const net::IpAddress& peer_ip = peer.config().server.ip();
@@ -364,17 +432,15 @@ void ClientEngine::UpdateSystemVariables(const Association& peer, double offset,
   sys.poll_log2 = peer.hpoll();
 
   if (!options_.set_once_and_exit && !options_.discipline.never_step) {
-    // ntpd clears the kernel's STA_UNSYNC once disciplined (ref 3.11); not
+    // ntpd clears the kernel's STA_UNSYNC once disciplined; not
     // in -q / -x, where the kernel loop is off.
-    clocks::ClockSyncStatus status;
-    status.synchronized = true;
-    status.leap = sys.leap == Leap::kInsertSecond   ? clocks::LeapStatus::kInsert
-                  : sys.leap == Leap::kDeleteSecond ? clocks::LeapStatus::kDelete
-                                                    : clocks::LeapStatus::kNone;
-    status.max_error = absl::Seconds(sys.root_delay.ToSeconds() / 2 +
-                                     sys.root_dispersion.ToSeconds());
-    status.est_error = absl::Seconds(system_jitter);
-    (void)env_.clock->SetSyncStatus(status);
+    ClockSyncState sync;
+    sync.synchronized = true;
+    sync.leap = sys.leap;
+    sync.max_error = absl::Seconds(sys.root_delay.ToSeconds() / 2 +
+                                   sys.root_dispersion.ToSeconds());
+    sync.est_error = absl::Seconds(system_jitter);
+    steering_->SetSyncState(sync);
   }
 }
 

@@ -10,8 +10,10 @@
 // oscillator (offset_tracker.h) whose estimates are applied at once through
 // ClockSteering; see discipline.h and README.md in this folder.
 //
-// I/O-free: Clock, Network, Scheduler, EventSink and DriftStore only. No
-// threads; every decision is a function of the inputs and the seed.
+// Sans I/O: it takes its inputs from the host (ntp/host.h) and appends its
+// actions (requests, timers, clock operations, drift writes, log events) to
+// the current Dispatch (ntp/actions.h). No threads; every decision is a
+// function of the inputs and the seed.
 #ifndef NTP_CLIENT_CLIENT_ENGINE_H_
 #define NTP_CLIENT_CLIENT_ENGINE_H_
 
@@ -24,16 +26,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "clock/clock.h"
-#include "clock/scheduler.h"
 #include "net/address.h"
-#include "net/network.h"
+#include "ntp/actions.h"
 #include "ntp/client/association.h"
 #include "ntp/client/clock_steering.h"
 #include "ntp/client/cluster.h"
 #include "ntp/client/combine.h"
 #include "ntp/client/discipline.h"
-#include "ntp/client/drift_store.h"
 #include "ntp/client/packet_auth.h"
 #include "ntp/client/selection.h"
 #include "ntp/events.h"
@@ -69,12 +68,13 @@ struct ClientEngineOptions {
 };
 
 struct ClientEngineEnvironment {
-  clocks::Clock* clock = nullptr;
-  net::Network* network = nullptr;
-  clocks::Scheduler* scheduler = nullptr;
+  const Dispatch* dispatch = nullptr;      // the input being handled
   EventSink* events = nullptr;             // may be null
-  DriftStore* drift_store = nullptr;       // may be null: no drift file
   const KeyStore* keys = nullptr;          // may be null: no keys
+  // Timer keys [timer_base, timer_base + 2 + servers) and socket ids from
+  // socket_base + 2^32 on belong to the engine (the host routes them).
+  TimerKey timer_base = 0;
+  SocketId socket_base = 0;
   SystemVariables* system = nullptr;       // written while we have a peer
   // Told when the engine gains (true) or loses (false) a system peer (the
   // host's LOCAL clock / orphan fallback listens). May be empty.
@@ -99,20 +99,31 @@ char PeerSelectTally(PeerSelect select);
 
 class ClientEngine {
  public:
-  // InvalidArgument for missing seams or an unusable server list entry;
-  // Internal if keys exist but the MAC library is unusable.
+  // InvalidArgument for a missing dispatch/system or an unusable server
+  // list entry; Internal if keys exist but the MAC library is unusable.
   static absl::StatusOr<std::unique_ptr<ClientEngine>> Create(
       const ClientEngineOptions& options, const ClientEngineEnvironment& env);
   ~ClientEngine();
   ClientEngine(const ClientEngine&) = delete;
   ClientEngine& operator=(const ClientEngine&) = delete;
 
-  // Reads the drift store, sets the initial frequency, starts the
-  // associations and the drift-file timer. FailedPrecondition if started.
-  absl::Status Start();
+  // Takes the drift value and the clock's capabilities, sets the initial
+  // frequency, starts the associations and the drift-file timer.
+  // FailedPrecondition if started.
+  absl::Status Start(const StartInput& input);
   // Clean shutdown: associations stopped, correction in progress ended, the
   // frequency written to the drift store if it changed. Idempotent.
   void Stop();
+
+  // Inputs the host routes here (by timer key / socket id ranges).
+  bool OwnsTimer(TimerKey key) const;
+  bool OwnsSocket(SocketId socket) const;
+  void OnTimer(TimerKey key);
+  void OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
+  void OnSocketResult(const SocketResultInput& result);
+  void OnSendResult(const SendResultInput& result);
+  void OnClockResult(const ClockResultInput& result);
+  void OnDriftWriteResult(const DriftWriteResultInput& result);
 
   ClientExit exit_state() const { return exit_; }
   const std::vector<std::unique_ptr<Association>>& associations() const {
@@ -123,7 +134,7 @@ class ClientEngine {
   std::optional<int> system_peer() const { return system_peer_; }
   const Discipline& discipline() const { return *discipline_; }
   const ClockSteering& steering() const { return *steering_; }
-  // Seconds since Start() on the scheduler's timeline.
+  // Seconds since Start() on the monotonic timeline.
   double Now() const;
   // Number of clock updates (slews and steps) so far.
   int updates() const { return updates_; }
@@ -140,6 +151,9 @@ class ClientEngine {
   void ApplyLeapVote(const std::vector<int>& survivors);
   void AdaptPolls(Association& association);
   void Exit(ClientExit how);
+  void StartDrift(const DriftReading& drift, std::optional<double>* initial);
+  void BuildAssociations(const StartInput& input, std::optional<double> initial);
+  Association* AssociationForSocket(SocketId socket);
   void DriftTimer();
   void WriteDrift(bool at_shutdown);
   void Report(EventKind kind, std::string text);
@@ -178,7 +192,9 @@ class ClientEngine {
   ClusterResult cluster_;
   std::vector<CombineInput> combine_in_;
 
-  clocks::TimerId drift_timer_ = 0;
+  bool has_drift_store_ = false;
+  std::string drift_where_;
+  bool drift_timer_armed_ = false;
   std::optional<double> drift_written_ppm_;
   double drift_threshold_ppm_ = 0.1;
 };

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
+
 namespace ntp {
 namespace {
 
@@ -14,32 +16,104 @@ constexpr size_t kMaxRecords = 256;
 
 double Sign(double x) { return x < 0 ? -1.0 : 1.0; }
 
-// What the kernel interfaces can express (Linux adjtimex/clock_adjtime, as
-// clocks::SystemClock and the simulator's clock apply them), so that the
-// ledger records exactly what the clock does: the frequency in units of
-// 2^-16 ppm, an adjtime slew in whole microseconds, a step in whole
-// nanoseconds (floored, as a timespec is built).
-double QuantizeFrequencyPpm(double ppm) { return std::round(ppm * 65536.0) / 65536.0; }
-double QuantizeSlewSeconds(double s) { return std::round(s * 1e6) / 1e6; }
-double QuantizeStepSeconds(double s) { return std::floor(s * 1e9) / 1e9; }
-
 }  // namespace
 
-ClockSteering::ClockSteering(clocks::Clock* clock, clocks::Scheduler* scheduler,
-                             absl::Time origin, const SteeringOptions& options)
-    : clock_(clock), scheduler_(scheduler), origin_(origin), options_(options) {
+ClockSteering::ClockSteering(const Dispatch* dispatch, EventSink* events, absl::Time origin,
+                             TimerKey end_timer, const ClockCapabilities& clock,
+                             const SteeringOptions& options)
+    : dispatch_(dispatch),
+      events_(events),
+      origin_(origin),
+      end_timer_(end_timer),
+      slew_rate_ppm_(clock.slew_rate_ppm),
+      options_(options) {
   // Never command more than this clock accepts.
-  options_.max_frequency_ppm =
-      std::min(options_.max_frequency_ppm, clock_->MaxFrequencyPpm());
+  options_.max_frequency_ppm = std::min(options_.max_frequency_ppm, clock.max_frequency_ppm);
   segments_.push_back(FrequencySegment{0.0, 0.0, 0.0});
 }
 
-ClockSteering::~ClockSteering() {
-  if (timer_ != 0) scheduler_->Cancel(timer_);
+double ClockSteering::Now() const {
+  return absl::ToDoubleSeconds(dispatch_->now.monotonic - origin_);
 }
 
-double ClockSteering::Now() const {
-  return absl::ToDoubleSeconds(scheduler_->Now() - origin_);
+uint64_t ClockSteering::Ask(ClockOperation op) {
+  op.id = next_op_id_++;
+  pending_.push_back(PendingOperation{op.id, op.kind, Now()});
+  dispatch_->out->Clock(op);
+  return op.id;
+}
+
+void ClockSteering::ArmEndTimer(double when) {
+  correction_end_ = when;
+  timer_armed_ = true;
+  dispatch_->out->Arm(end_timer_, origin_ + absl::Seconds(when));
+}
+
+void ClockSteering::DisarmEndTimer() {
+  if (!timer_armed_) return;
+  timer_armed_ = false;
+  temp_ppm_ = 0;
+  dispatch_->out->Disarm(end_timer_);
+}
+
+void ClockSteering::OnClockResult(const ClockResultInput& result) {
+  // Results come back in the order the operations were asked for.
+  while (!pending_.empty() && pending_.front().id < result.id) pending_.pop_front();
+  if (pending_.empty() || pending_.front().id != result.id) return;
+  const PendingOperation op = pending_.front();
+  pending_.pop_front();
+  if (!result.status.ok()) {
+    ReportRefusal(op.kind, result.status);
+    return;
+  }
+  refusal_reported_[static_cast<int>(op.kind)] = false;
+  switch (op.kind) {
+    case ClockOpKind::kFrequency:
+      RecordFrequency(op.time, result.applied_ppm);
+      break;
+    case ClockOpKind::kSlew:
+      RecordSlew(op.time, absl::ToDoubleSeconds(result.applied_offset));
+      break;
+    case ClockOpKind::kStep:
+      RecordStep(op.time, absl::ToDoubleSeconds(result.applied_offset));
+      break;
+    case ClockOpKind::kSyncStatus:
+      break;
+  }
+}
+
+void ClockSteering::ReportRefusal(ClockOpKind kind, const absl::Status& status) {
+  ++refused_;
+  bool& reported = refusal_reported_[static_cast<int>(kind)];
+  if (reported || events_ == nullptr) return;
+  reported = true;
+  events_->OnEvent(Event{EventKind::kWarning,
+                         absl::StrCat("clock ", ClockOpKindName(kind),
+                                      " refused: ", status.message())});
+}
+
+void ClockSteering::RecordFrequency(double time, double ppm) {
+  const double phase = FrequencyPhaseAt(time);
+  if (segments_.back().start == time) {
+    segments_.back().ppm = ppm;
+  } else {
+    segments_.push_back(FrequencySegment{time, phase, ppm});
+  }
+  applied_ppm_ = ppm;
+  Prune(time);
+}
+
+void ClockSteering::RecordSlew(double time, double amount) {
+  // A new slew replaces the one in progress.
+  if (!slews_.empty() && slews_.back().cut > time) slews_.back().cut = time;
+  if (amount != 0) slews_.push_back(SlewRecord{time, amount, kInf});
+}
+
+void ClockSteering::RecordStep(double time, double amount) {
+  // A step cancels the slew in progress.
+  if (!slews_.empty() && slews_.back().cut > time) slews_.back().cut = time;
+  steps_.push_back(StepRecord{time, amount});
+  Prune(time);
 }
 
 double ClockSteering::FrequencyPhaseAt(double t) const {
@@ -61,7 +135,7 @@ double ClockSteering::FrequencyPhaseAt(double t) const {
 double ClockSteering::SlewAppliedAt(const SlewRecord& s, double t) const {
   const double end = std::min(t, s.cut);
   if (end <= s.start) return 0;
-  const double applied = options_.kernel_slew_rate_ppm * 1e-6 * (end - s.start);
+  const double applied = slew_rate_ppm_ * 1e-6 * (end - s.start);
   return Sign(s.amount) * std::min(std::fabs(s.amount), applied);
 }
 
@@ -84,7 +158,7 @@ double ClockSteering::CorrectionAt(double t) const {
 double ClockSteering::RemainingCorrection() const {
   const double now = Now();
   double remaining = 0;
-  if (timer_ != 0) remaining += temp_ppm_ * 1e-6 * std::max(0.0, correction_end_ - now);
+  if (timer_armed_) remaining += temp_ppm_ * 1e-6 * std::max(0.0, correction_end_ - now);
   if (!slews_.empty()) {
     const SlewRecord& s = slews_.back();
     if (s.cut > now) remaining += s.amount - SlewAppliedAt(s, now);
@@ -100,8 +174,7 @@ void ClockSteering::Prune(double now) {
   }
   while (!slews_.empty()) {
     const SlewRecord& s = slews_.front();
-    const double natural_end =
-        s.start + std::fabs(s.amount) / (options_.kernel_slew_rate_ppm * 1e-6);
+    const double natural_end = s.start + std::fabs(s.amount) / (slew_rate_ppm_ * 1e-6);
     const double end = std::min(s.cut, natural_end);
     if (end >= horizon && slews_.size() <= kMaxRecords) break;
     folded_slews_ += SlewAppliedAt(s, kInf);
@@ -113,114 +186,92 @@ void ClockSteering::Prune(double now) {
   }
 }
 
-absl::Status ClockSteering::CommandFrequency(double ppm) {
+void ClockSteering::CommandFrequency(double ppm) {
   const double limit = options_.max_frequency_ppm;
-  ppm = QuantizeFrequencyPpm(std::clamp(ppm, -limit, limit));
-  if (std::fabs(ppm) > limit) ppm -= Sign(ppm) / 65536.0;
-  if (absl::Status s = clock_->SetFrequencyPpm(ppm); !s.ok()) return s;
-  const double now = Now();
-  const double phase = FrequencyPhaseAt(now);
-  if (segments_.back().start == now) {
-    segments_.back().ppm = ppm;
-  } else {
-    segments_.push_back(FrequencySegment{now, phase, ppm});
+  ppm = std::clamp(ppm, -limit, limit);
+  commanded_ppm_ = ppm;
+  ClockOperation op;
+  op.kind = ClockOpKind::kFrequency;
+  op.ppm = ppm;
+  Ask(op);
+}
+
+void ClockSteering::CommandSlew(double amount) {
+  if (amount == 0 && !SlewActiveAt(Now())) {
+    bool pending = false;
+    for (const PendingOperation& op : pending_) pending |= op.kind == ClockOpKind::kSlew;
+    if (!pending) return;
   }
-  freq_ppm_ = ppm;
-  Prune(now);
-  return absl::OkStatus();
+  ClockOperation op;
+  op.kind = ClockOpKind::kSlew;
+  op.offset = absl::Seconds(amount);
+  Ask(op);
 }
 
-absl::Status ClockSteering::CommandSlew(double amount) {
-  amount = QuantizeSlewSeconds(amount);
-  const double now = Now();
-  const bool active = SlewActiveAt(now);
-  if (amount == 0 && !active) return absl::OkStatus();
-  if (absl::Status s = clock_->SlewBy(absl::Seconds(amount)); !s.ok()) return s;
-  if (!slews_.empty() && slews_.back().cut > now) slews_.back().cut = now;
-  if (amount != 0) slews_.push_back(SlewRecord{now, amount, kInf});
-  return absl::OkStatus();
-}
-
-void ClockSteering::EndCorrection() {
-  timer_ = 0;
+void ClockSteering::OnTimer() {
+  if (!timer_armed_) return;
+  timer_armed_ = false;
   temp_ppm_ = 0;
-  // Nothing to report to: a failure leaves the temporary frequency in place
-  // and the ledger unchanged, which the next measurement will show.
-  (void)CommandFrequency(base_ppm_);
+  CommandFrequency(base_ppm_);
 }
 
-absl::Status ClockSteering::SetBaseFrequency(double ppm) {
+void ClockSteering::SetBaseFrequency(double ppm) {
   const double limit = options_.max_frequency_ppm;
   const double base_limit = std::min(limit, options_.max_base_frequency_ppm);
   const double remaining =
-      timer_ != 0 ? temp_ppm_ * 1e-6 * std::max(0.0, correction_end_ - Now()) : 0.0;
+      timer_armed_ ? temp_ppm_ * 1e-6 * std::max(0.0, correction_end_ - Now()) : 0.0;
   base_ppm_ = std::clamp(ppm, -base_limit, base_limit);
-  if (timer_ != 0 && remaining != 0) {
-    // Re-plan the frequency-path remainder around the new base (any kernel
-    // slew keeps running: CorrectPhase would replace it, so do it by hand).
-    scheduler_->Cancel(timer_);
-    timer_ = 0;
+  if (timer_armed_ && remaining != 0) {
+    // Re-plan the frequency-path remainder around the new base (any slew
+    // keeps running: CorrectPhase would replace it, so do it by hand).
     const double headroom = std::max(1e-3, limit - Sign(remaining) * base_ppm_);
     const double duration = std::max(options_.min_correction_seconds,
                                       std::fabs(remaining) / (headroom * 1e-6));
     temp_ppm_ = remaining / duration * 1e6;
-    if (absl::Status s = CommandFrequency(base_ppm_ + temp_ppm_); !s.ok()) return s;
-    correction_end_ = Now() + duration;
-    timer_ = scheduler_->RunAt(origin_ + absl::Seconds(correction_end_),
-                               [this] { EndCorrection(); });
-    return absl::OkStatus();
+    CommandFrequency(base_ppm_ + temp_ppm_);
+    ArmEndTimer(Now() + duration);
+    return;
   }
-  if (timer_ != 0) {
-    scheduler_->Cancel(timer_);
-    timer_ = 0;
-    temp_ppm_ = 0;
-  }
-  return CommandFrequency(base_ppm_);
+  DisarmEndTimer();
+  CommandFrequency(base_ppm_);
 }
 
-absl::Status ClockSteering::CorrectPhase(double offset_seconds,
-                                         double min_duration_seconds) {
-  if (timer_ != 0) {
-    scheduler_->Cancel(timer_);
-    timer_ = 0;
-    temp_ppm_ = 0;
-  }
+absl::Status ClockSteering::CorrectPhase(double offset_seconds, double min_duration_seconds) {
   if (!std::isfinite(offset_seconds)) {
     return absl::InvalidArgumentError("phase correction is not finite");
   }
+  DisarmEndTimer();
   if (options_.kernel_slew_only) {
-    if (absl::Status s = CommandSlew(offset_seconds); !s.ok()) return s;
-    return CommandFrequency(base_ppm_);
+    CommandSlew(offset_seconds);
+    CommandFrequency(base_ppm_);
+    return absl::OkStatus();
   }
   const double limit = options_.max_frequency_ppm;
   const double sign = Sign(offset_seconds);
   const double magnitude = std::fabs(offset_seconds);
   const double headroom_ppm = std::max(0.0, limit - sign * base_ppm_);
-  const double slew_ppm = options_.use_kernel_slew ? options_.kernel_slew_rate_ppm : 0.0;
+  const double slew_ppm = options_.use_kernel_slew ? slew_rate_ppm_ : 0.0;
   const double min_duration = std::max(options_.min_correction_seconds, min_duration_seconds);
   double kernel_part = 0;
   double duration;
   if (headroom_ppm <= 0 ||
       (slew_ppm > 0 && magnitude / (headroom_ppm * 1e-6) > min_duration)) {
-    // Large: run the kernel slew and the frequency in parallel, both ending
-    // together (or the frequency part later, if it must take longer).
+    // Large: run the clock's slew and the frequency in parallel, both
+    // ending together (or the frequency part later, if it must take longer).
     duration = std::max(min_duration, magnitude / ((headroom_ppm + slew_ppm) * 1e-6));
-    kernel_part =
-        QuantizeSlewSeconds(sign * std::min(magnitude, slew_ppm * 1e-6 * duration));
+    kernel_part = sign * std::min(magnitude, slew_ppm * 1e-6 * duration);
   } else {
     duration = std::max(min_duration, magnitude / (std::max(headroom_ppm, 1e-9) * 1e-6));
   }
-  if (absl::Status s = CommandSlew(kernel_part); !s.ok()) return s;
+  CommandSlew(kernel_part);
   const double frequency_part = offset_seconds - kernel_part;
-  if (frequency_part == 0 || duration <= 0) return CommandFrequency(base_ppm_);
-  temp_ppm_ = frequency_part / duration * 1e6;
-  if (absl::Status s = CommandFrequency(base_ppm_ + temp_ppm_); !s.ok()) {
-    temp_ppm_ = 0;
-    return s;
+  if (frequency_part == 0 || duration <= 0) {
+    CommandFrequency(base_ppm_);
+    return absl::OkStatus();
   }
-  correction_end_ = Now() + duration;
-  timer_ = scheduler_->RunAt(origin_ + absl::Seconds(correction_end_),
-                             [this] { EndCorrection(); });
+  temp_ppm_ = frequency_part / duration * 1e6;
+  CommandFrequency(base_ppm_ + temp_ppm_);
+  ArmEndTimer(Now() + duration);
   return absl::OkStatus();
 }
 
@@ -228,30 +279,26 @@ absl::Status ClockSteering::Step(double offset_seconds) {
   if (!std::isfinite(offset_seconds)) {
     return absl::InvalidArgumentError("step is not finite");
   }
-  offset_seconds = QuantizeStepSeconds(offset_seconds);
-  if (timer_ != 0) {
-    scheduler_->Cancel(timer_);
-    timer_ = 0;
-    temp_ppm_ = 0;
-  }
-  if (absl::Status s = clock_->StepBy(absl::Seconds(offset_seconds)); !s.ok()) return s;
-  const double now = Now();
-  // StepBy cancels the kernel slew in progress.
-  if (!slews_.empty() && slews_.back().cut > now) slews_.back().cut = now;
-  steps_.push_back(StepRecord{now, offset_seconds});
-  if (freq_ppm_ != base_ppm_) return CommandFrequency(base_ppm_);
-  Prune(now);
+  DisarmEndTimer();
+  ClockOperation op;
+  op.kind = ClockOpKind::kStep;
+  op.offset = absl::Seconds(offset_seconds);
+  Ask(op);
+  if (commanded_ppm_ != base_ppm_) CommandFrequency(base_ppm_);
   return absl::OkStatus();
 }
 
-absl::Status ClockSteering::Finish() {
-  if (timer_ != 0) {
-    scheduler_->Cancel(timer_);
-    timer_ = 0;
-    temp_ppm_ = 0;
-    return CommandFrequency(base_ppm_);
-  }
-  return absl::OkStatus();
+void ClockSteering::SetSyncState(const ClockSyncState& sync) {
+  ClockOperation op;
+  op.kind = ClockOpKind::kSyncStatus;
+  op.sync = sync;
+  Ask(op);
+}
+
+void ClockSteering::Finish() {
+  if (!timer_armed_) return;
+  DisarmEndTimer();
+  CommandFrequency(base_ppm_);
 }
 
 }  // namespace ntp

@@ -38,6 +38,11 @@ inline constexpr double kSlewOnlyStepThresholdSeconds = 600.0;
 // RFC 5905 §11.3: the frequency correction is clamped to +-500 ppm
 // (NTP_MAXFREQ); equals clocks::kMaxFrequencyPpm.
 inline constexpr double kMaxFrequencyCorrectionPpm = 500.0;
+// Largest total frequency ever asked of a clock that can also lengthen or
+// shorten its tick, for temporary fast slewing (chrony's default
+// maxslewrate, 1/12 of the Linux kernel's +-10% tick range). The clock's
+// ClockCapabilities::max_frequency_ppm lowers it.
+inline constexpr double kMaxSlewFrequencyPpm = 83333.0;
 
 // RFC 5905 §13 (Figure 29) BCOUNT is 8; ntpd 4.2.8 sends 6 for iburst.
 inline constexpr int kIburstCount = 6;

@@ -44,7 +44,7 @@ double Discipline::step_threshold_seconds() const {
   return options_.step_threshold_seconds;
 }
 
-absl::Status Discipline::Start(std::optional<double> initial_frequency_ppm) {
+void Discipline::Start(std::optional<double> initial_frequency_ppm) {
   state_ = initial_frequency_ppm.has_value() ? DisciplineState::kFset
                                              : DisciplineState::kNset;
   double ppm = initial_frequency_ppm.value_or(0.0);
@@ -54,11 +54,11 @@ absl::Status Discipline::Start(std::optional<double> initial_frequency_ppm) {
                            options_.max_frequency_ppm));
     ppm = std::copysign(options_.max_frequency_ppm, ppm);
   }
-  return steering_->SetBaseFrequency(ppm);
+  steering_->SetBaseFrequency(ppm);
 }
 
-absl::Status Discipline::SetFrequency(double frequency_ppm) {
-  return steering_->SetBaseFrequency(frequency_ppm);
+void Discipline::SetFrequency(double frequency_ppm) {
+  steering_->SetBaseFrequency(frequency_ppm);
 }
 
 UpdateResult Discipline::DoStep(double offset) {
@@ -89,10 +89,7 @@ UpdateResult Discipline::DoSlew(double offset, std::optional<double> frequency_p
                              options_.max_frequency_ppm));
       ppm = std::copysign(options_.max_frequency_ppm, ppm);
     }
-    if (absl::Status s = steering_->SetBaseFrequency(ppm); !s.ok()) {
-      Report(EventKind::kWarning, absl::StrCat("frequency update failed: ", s.message()));
-      return result;
-    }
+    steering_->SetBaseFrequency(ppm);
   }
   if (absl::Status s = steering_->CorrectPhase(offset, min_seconds); !s.ok()) {
     Report(EventKind::kWarning, absl::StrCat("slew failed: ", s.message()));

@@ -1,7 +1,9 @@
 // The clock discipline's decision layer (RFC 5905 §11.3, with ntpd 4.2.8's
 // thresholds and command-line modes): given the combined offset THETA and
 // the estimated oscillator frequency, decide between panic, step, ignore
-// (spike) and slew, and carry the decision out through ClockSteering.
+// (spike) and slew, and ask ClockSteering to carry the decision out (the
+// clock's answer comes back later as a ClockResultInput; a refusal is
+// reported by ClockSteering and leaves its ledger unchanged).
 //
 //   panic:  |THETA| > panic threshold (1000 s; 0 = off) and no -g allowance
 //           left (-g allows one correction of any size, the first) -> the
@@ -40,7 +42,7 @@ enum class DisciplineState { kNset, kFset, kSync, kSpike };
 const char* DisciplineStateName(DisciplineState state);
 
 enum class UpdateOutcome {
-  kIgnored,  // spike held back (or the clock refused the change)
+  kIgnored,  // spike held back
   kSlewed,   // frequency/phase correction applied
   kStepped,  // clock stepped: callers reset their associations
   kPanic,    // beyond the panic threshold: the daemon must exit
@@ -57,9 +59,9 @@ class Discipline {
   Discipline(ClockSteering* steering, EventSink* events,
              const DisciplineOptions& options);
 
-  // Starts from a known frequency (drift file, FSET) or none (NSET, 0 ppm).
-  // Sets the clock's frequency. Returns the clock's error if it refused.
-  absl::Status Start(std::optional<double> initial_frequency_ppm);
+  // Starts from a known frequency (drift file, FSET) or none (NSET, 0 ppm)
+  // and asks the clock for that frequency.
+  void Start(std::optional<double> initial_frequency_ppm);
 
   // One system update at `now_seconds` (engine timeline): `offset_seconds`
   // is THETA (positive: the clock is behind), `frequency_ppm` the
@@ -69,7 +71,7 @@ class Discipline {
                       std::optional<double> frequency_ppm, double min_slew_seconds = 0);
 
   // Sets the frequency only (holdover tweaks, tests).
-  absl::Status SetFrequency(double frequency_ppm);
+  void SetFrequency(double frequency_ppm);
 
   DisciplineState state() const { return state_; }
   // The step threshold in effect (600 s with -x; infinity when never).

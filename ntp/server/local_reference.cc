@@ -11,7 +11,8 @@ namespace ntp {
 namespace {
 
 // ntpd's LOCAL driver: every sample has offset 0 and the driver reports a
-// dispersion of 10 ms as the association's root dispersion (ref 4.1).
+// dispersion of 10 ms as the association's root dispersion
+// (ntpd/refclock_local.c, DISPERSION).
 constexpr double kLocalDriverDispersionSeconds = 0.01;
 // RFC 5905 §7.2 MAXDISP: a filter stage with no sample.
 constexpr double kMaxDispersionSeconds = 16.0;
@@ -25,37 +26,61 @@ constexpr uint32_t kLoopbackRefId = 0x7F000001;
 }  // namespace
 
 LocalReference::LocalReference(const LocalReferenceSettings& settings,
-                               clocks::Clock* clock,
-                               clocks::Scheduler* scheduler,
-                               SystemVariables* system, EventSink* events)
+                               const Dispatch* dispatch, TimerKey poll_timer,
+                               TimerKey orphan_timer, SystemVariables* system,
+                               EventSink* events)
     : settings_(settings),
-      clock_(clock),
-      scheduler_(scheduler),
+      dispatch_(dispatch),
+      poll_key_(poll_timer),
+      orphan_key_(orphan_timer),
       system_(system),
       events_(events) {}
 
-LocalReference::~LocalReference() { Stop(); }
+absl::Time LocalReference::Now() const { return dispatch_->now.monotonic; }
+
+void LocalReference::ArmPoll(absl::Time when) {
+  poll_armed_ = true;
+  dispatch_->out->Arm(poll_key_, when);
+}
+
+void LocalReference::ArmOrphan(absl::Time when) {
+  orphan_armed_ = true;
+  dispatch_->out->Arm(orphan_key_, when);
+}
+
+void LocalReference::DisarmOrphan() {
+  if (!orphan_armed_) return;
+  orphan_armed_ = false;
+  dispatch_->out->Disarm(orphan_key_);
+}
 
 void LocalReference::Start() {
   if (started_) return;
   started_ = true;
-  const absl::Time now = scheduler_->Now();
+  const absl::Time now = Now();
   orphan_wait_end_ = now + settings_.orphan_wait;
-  if (settings_.local_clock) {
-    poll_timer_ = scheduler_->RunAt(now + kFirstPollDelay, [this] { LocalPoll(); });
-  }
+  if (settings_.local_clock) ArmPoll(now + kFirstPollDelay);
   if (settings_.orphan_stratum < kMaxStratum) {
     // ntpd's once-a-second timer acts at the first second past the wait.
-    orphan_timer_ = scheduler_->RunAt(orphan_wait_end_ + absl::Seconds(1),
-                                      [this] { OrphanTick(); });
+    ArmOrphan(orphan_wait_end_ + absl::Seconds(1));
   }
 }
 
 void LocalReference::Stop() {
-  if (poll_timer_ != 0) scheduler_->Cancel(poll_timer_);
-  if (orphan_timer_ != 0) scheduler_->Cancel(orphan_timer_);
-  poll_timer_ = orphan_timer_ = 0;
+  if (poll_armed_) dispatch_->out->Disarm(poll_key_);
+  DisarmOrphan();
+  poll_armed_ = false;
   started_ = false;
+}
+
+void LocalReference::OnTimer(TimerKey key) {
+  if (key == poll_key_ && poll_armed_) {
+    poll_armed_ = false;
+    LocalPoll();
+  } else if (key == orphan_key_ && orphan_armed_) {
+    orphan_armed_ = false;
+    OrphanTick();
+  }
 }
 
 void LocalReference::SetUpstreamSystemPeer(bool has_peer) {
@@ -63,22 +88,19 @@ void LocalReference::SetUpstreamSystemPeer(bool has_peer) {
   upstream_ = has_peer;
   if (has_peer) {
     source_ = ReferenceSource::kUpstream;
-    if (orphan_timer_ != 0) scheduler_->Cancel(orphan_timer_);
-    orphan_timer_ = 0;
+    DisarmOrphan();
     return;
   }
   // Lost the upstream system peer: wait again before any fallback.
   source_ = ReferenceSource::kNone;
-  orphan_wait_end_ = scheduler_->Now() + settings_.orphan_wait;
+  orphan_wait_end_ = Now() + settings_.orphan_wait;
   if (started_ && settings_.orphan_stratum < kMaxStratum) {
-    if (orphan_timer_ != 0) scheduler_->Cancel(orphan_timer_);
-    orphan_timer_ = scheduler_->RunAt(orphan_wait_end_ + absl::Seconds(1),
-                                      [this] { OrphanTick(); });
+    ArmOrphan(orphan_wait_end_ + absl::Seconds(1));
   }
 }
 
-NtpTimestamp LocalReference::ClockNow() {
-  return NtpTimestamp::FromTime(clock_->Now());
+NtpTimestamp LocalReference::ClockNow() const {
+  return NtpTimestamp::FromTime(dispatch_->now.clock);
 }
 
 double LocalReference::FilterDispersion(absl::Time now) const {
@@ -104,8 +126,7 @@ double LocalReference::FilterDispersion(absl::Time now) const {
 }
 
 void LocalReference::LocalPoll() {
-  poll_timer_ = 0;
-  const absl::Time now = scheduler_->Now();
+  const absl::Time now = Now();
   reach_ = static_cast<uint8_t>(reach_ << 1);
   // ntpd's LOCAL driver samples only while there is no system peer or it is
   // the system peer itself.
@@ -123,13 +144,13 @@ void LocalReference::LocalPoll() {
   }
   const absl::Duration interval =
       absl::Seconds(int64_t{1} << std::clamp(settings_.local_poll_log2, 0, 17));
-  poll_timer_ = scheduler_->RunAt(now + interval, [this] { LocalPoll(); });
+  ArmPoll(now + interval);
 }
 
 void LocalReference::BecomeLocalClockPeer() {
   const bool first = source_ != ReferenceSource::kLocalClock;
   source_ = ReferenceSource::kLocalClock;
-  const absl::Time now = scheduler_->Now();
+  const absl::Time now = Now();
   const int stratum = std::min(settings_.local_stratum + 1, kMaxStratum);
   const double precision_seconds = std::ldexp(1.0, system_->precision_log2);
   system_->leap = stratum < kMaxStratum ? Leap::kNoWarning : Leap::kUnsynchronized;
@@ -159,10 +180,9 @@ void LocalReference::BecomeLocalClockPeer() {
 }
 
 void LocalReference::OrphanTick() {
-  orphan_timer_ = 0;
   if (upstream_ || source_ == ReferenceSource::kLocalClock) return;
   BecomeOrphan();
-  orphan_timer_ = scheduler_->RunAfter(kOrphanRefresh, [this] { OrphanTick(); });
+  ArmOrphan(Now() + kOrphanRefresh);
 }
 
 void LocalReference::BecomeOrphan() {
@@ -182,7 +202,7 @@ void LocalReference::BecomeOrphan() {
   }
 }
 
-LocalReference::LocalClockStatus LocalReference::local_clock_status() const {
+LocalReference::LocalClockStatus LocalReference::local_clock_status(absl::Time now) const {
   LocalClockStatus s;
   s.configured = settings_.local_clock;
   s.selected = source_ == ReferenceSource::kLocalClock;
@@ -191,7 +211,7 @@ LocalReference::LocalClockStatus LocalReference::local_clock_status() const {
   s.refid = settings_.local_refid.value_or(AsciiRefId("LOCL"));
   s.poll_log2 = settings_.local_poll_log2;
   s.last_sample = last_sample_;
-  s.dispersion_seconds = FilterDispersion(scheduler_->Now());
+  s.dispersion_seconds = FilterDispersion(now);
   return s;
 }
 

@@ -1,5 +1,5 @@
 // The server's fallback time references when no upstream server is
-// selected, as ntpd 4.2.8 behaves (ref 4.1-4.3):
+// selected, as ntpd 4.2.8 behaves (ntpd/refclock_local.c, ntp_proto.c):
 //  - the LOCAL clock driver (`server 127.127.1.u` + `fudge ... stratum N`):
 //    an undisciplined local clock sampled every 2^minpoll s (offset 0,
 //    dispersion 10 ms). Without `prefer` it is only a fallback, chosen at its
@@ -10,13 +10,14 @@
 //  - orphan mode (`tos orphan N`, N < 16), used only if there is no LOCAL
 //    clock: after the orphan wait with no system peer, stratum N, refid
 //    127.0.0.1 (or LOOP for N <= 1), zero root delay/dispersion. Deliberate
-//    deviation (ref 4.2): the reference time is refreshed every 64 s so that
+//    deviation: the reference time is refreshed every 64 s so that
 //    classic ntpdate does not reject the server as "too long without sync".
 //
 // It writes the host's SystemVariables only while it is the reference
-// (never while the client side reports an upstream system peer). It reads
-// the host clock (reference timestamps) and uses scheduler timers; it never
-// steers the clock: the local clock is, by definition, the reference.
+// (never while the client side reports an upstream system peer). It takes
+// the host clock's reading (reference timestamps) from the current Dispatch
+// and asks for timers as actions; it never steers the clock: the local clock
+// is, by definition, the reference.
 #ifndef NTP_SERVER_LOCAL_REFERENCE_H_
 #define NTP_SERVER_LOCAL_REFERENCE_H_
 
@@ -26,8 +27,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "clock/clock.h"
-#include "clock/scheduler.h"
+#include "ntp/actions.h"
 #include "ntp/events.h"
 #include "ntp/system_state.h"
 
@@ -37,7 +37,7 @@ struct LocalReferenceSettings {
   // LOCAL driver (type 1).
   bool local_clock = false;
   int local_unit = 0;             // 0..3
-  int local_stratum = 5;          // fudge stratum; driver default 5 (ref 4.1)
+  int local_stratum = 5;          // fudge stratum; driver default 5 (refclock_local.c)
   std::optional<uint32_t> local_refid;  // fudge refid; default "LOCL"
   bool local_prefer = false;      // `prefer`: a normal candidate, no wait
   int local_poll_log2 = 6;        // minpoll; refclock maxpoll = minpoll
@@ -66,16 +66,16 @@ class LocalReference {
     int stratum = 0;             // fudge stratum as the association shows it
     uint32_t refid = 0;          // "LOCL" or the fudge refid
     int poll_log2 = 6;
-    std::optional<absl::Time> last_sample;  // scheduler time
+    std::optional<absl::Time> last_sample;  // monotonic time
     double dispersion_seconds = 16.0;       // filter dispersion
   };
 
-  // REQUIRES: clock, scheduler and system outlive this object; events may
-  // be null.
-  LocalReference(const LocalReferenceSettings& settings, clocks::Clock* clock,
-                 clocks::Scheduler* scheduler, SystemVariables* system,
+  // REQUIRES: dispatch and system outlive this object; events may be null.
+  // The host routes the timer keys `poll_timer` and `orphan_timer` back to
+  // OnTimer().
+  LocalReference(const LocalReferenceSettings& settings, const Dispatch* dispatch,
+                 TimerKey poll_timer, TimerKey orphan_timer, SystemVariables* system,
                  EventSink* events);
-  ~LocalReference();
   LocalReference(const LocalReference&) = delete;
   LocalReference& operator=(const LocalReference&) = delete;
 
@@ -84,6 +84,8 @@ class LocalReference {
   void Start();
   // Cancels all timers.
   void Stop();
+  // One of its timers fired.
+  void OnTimer(TimerKey key);
 
   // Called by the client side when it gains (true) or loses (false) an
   // upstream system peer. Losing one restarts the orphan wait (ntpd
@@ -91,8 +93,9 @@ class LocalReference {
   void SetUpstreamSystemPeer(bool has_peer);
 
   ReferenceSource source() const { return source_; }
-  LocalClockStatus local_clock_status() const;
-  // When the orphan wait ends (scheduler time).
+  // As of monotonic time `now`.
+  LocalClockStatus local_clock_status(absl::Time now) const;
+  // When the orphan wait ends (monotonic time).
   absl::Time orphan_wait_end() const { return orphan_wait_end_; }
 
  private:
@@ -111,11 +114,16 @@ class LocalReference {
   void BecomeOrphan();
   double FilterDispersion(absl::Time now) const;
   void Emit(EventKind kind, std::string text);
-  NtpTimestamp ClockNow();
+  absl::Time Now() const;
+  NtpTimestamp ClockNow() const;
+  void ArmPoll(absl::Time when);
+  void ArmOrphan(absl::Time when);
+  void DisarmOrphan();
 
   const LocalReferenceSettings settings_;
-  clocks::Clock* const clock_;
-  clocks::Scheduler* const scheduler_;
+  const Dispatch* const dispatch_;
+  const TimerKey poll_key_;
+  const TimerKey orphan_key_;
   SystemVariables* const system_;
   EventSink* const events_;
 
@@ -123,8 +131,8 @@ class LocalReference {
   bool upstream_ = false;
   ReferenceSource source_ = ReferenceSource::kNone;
   absl::Time orphan_wait_end_;
-  clocks::TimerId poll_timer_ = 0;
-  clocks::TimerId orphan_timer_ = 0;
+  bool poll_armed_ = false;
+  bool orphan_armed_ = false;
   uint8_t reach_ = 0;
   std::array<Stage, 8> stages_{};
   size_t next_stage_ = 0;

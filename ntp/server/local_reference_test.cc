@@ -19,9 +19,9 @@ class SchedulerClock final : public clocks::Clock {
   explicit SchedulerClock(clocks::Scheduler* s) : s_(s) {}
   absl::Time Now() override { return s_->Now() - absl::UnixEpoch() + kEpoch; }
   absl::Duration Precision() const override { return absl::Nanoseconds(100); }
-  absl::Status StepBy(absl::Duration) override { return Refuse(); }
-  absl::Status SlewBy(absl::Duration) override { return Refuse(); }
-  absl::Status SetFrequencyPpm(double) override { return Refuse(); }
+  absl::StatusOr<absl::Duration> StepBy(absl::Duration) override { return Refuse(); }
+  absl::StatusOr<absl::Duration> SlewBy(absl::Duration) override { return Refuse(); }
+  absl::StatusOr<double> SetFrequencyPpm(double) override { return Refuse(); }
   absl::Status SetSyncStatus(const clocks::ClockSyncStatus&) override { return Refuse(); }
   absl::StatusOr<clocks::ClockStatus> ReadStatus() override { return clocks::ClockStatus(); }
   static inline const absl::Time kEpoch = absl::FromUnixSeconds(1704067200);

@@ -105,7 +105,6 @@ bool Responder::IsConfiguredPeer(const net::IpAddress& address) const {
 
 ServerOutcome Responder::Handle(const ServerRequest& request,
                                 const SystemVariables& system,
-                                clocks::Clock& clock,
                                 absl::Span<uint8_t> reply_buffer) {
   ++counters_.received;
   const absl::Span<const uint8_t> bytes = request.payload;
@@ -271,9 +270,9 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
                                settings_.dispersion_rate_ppm)
                 .raw());
 
-  // Transmit timestamp: read as late as possible, strictly after T2 (classic
-  // ntpdate ignores replies whose T3 is not later than T2).
-  NtpTimestamp transmit = NtpTimestamp::FromTime(clock.Now());
+  // Transmit timestamp: the reading taken as late as possible, strictly
+  // after T2 (classic ntpdate ignores replies whose T3 is not later than T2).
+  NtpTimestamp transmit = request.transmit_time;
   if (!request.receive_time.IsBefore(transmit)) {
     transmit = request.receive_time + NtpDuration::FromRaw(1);
   }

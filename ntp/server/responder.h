@@ -32,7 +32,6 @@
 
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "clock/clock.h"
 #include "net/address.h"
 #include "ntp/ntp_time.h"
 #include "ntp/server/access_control.h"
@@ -68,6 +67,9 @@ struct ServerRequest {
   net::SocketAddress source;
   NtpTimestamp receive_time;  // T2: kernel RX timestamp on the host clock
   absl::Time monotonic_now;   // scheduler time, for rate limiting
+  // T3: the host clock as the executor read it for this datagram, as late
+  // as it could (just before handing it to the core).
+  NtpTimestamp transmit_time;
 };
 
 enum class ServerAction : uint8_t {
@@ -98,11 +100,11 @@ class Responder {
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
 
-  // Handles one datagram. Reads `clock` once (for the transmit timestamp)
-  // and only when a timed reply is sent. REQUIRES: reply_buffer.size() >=
+  // Handles one datagram; a timed reply carries request.transmit_time (made
+  // later than T2 if it is not). REQUIRES: reply_buffer.size() >=
   // kMaxReplyOctets (else kInternalError). Counts the outcome.
   ServerOutcome Handle(const ServerRequest& request, const SystemVariables& system,
-                       clocks::Clock& clock, absl::Span<uint8_t> reply_buffer);
+                       absl::Span<uint8_t> reply_buffer);
 
   // For outcomes decided by the caller (no control handler, no client side,
   // send failure).

@@ -45,7 +45,8 @@ TEST(ResponderAllocationTest, SteadyStateRequestsDoNotAllocate) {
       r.source = net::SocketAddress(net::IpAddress::V4(0x0A000000 + (i / 2) % 1000), 40000);
       r.receive_time = NtpTimestamp::FromTime(clock.Now());
       r.monotonic_now = absl::FromUnixSeconds(100) + absl::Milliseconds(i);
-      responder.Handle(r, system, clock, absl::MakeSpan(reply));
+      r.transmit_time = NtpTimestamp::FromTime(clock.Now());
+      responder.Handle(r, system, absl::MakeSpan(reply));
       clock.Advance(absl::Microseconds(3));
     }
   };

@@ -122,7 +122,8 @@ class ResponderTest : public ::testing::Test {
     request.source = net::SocketAddress(*net::IpAddress::Parse(source), port);
     request.receive_time = NtpTimestamp::FromTime(kNow);
     request.monotonic_now = monotonic;
-    last_ = responder_->Handle(request, system_, clock_, absl::MakeSpan(buffer_));
+    request.transmit_time = NtpTimestamp::FromTime(clock_.Now());
+    last_ = responder_->Handle(request, system_, absl::MakeSpan(buffer_));
     return last_;
   }
 
@@ -215,21 +216,22 @@ TEST_F(ResponderTest, Version1Mode0IsAClientRequest) {
 
 TEST_F(ResponderTest, TransmitIsStrictlyAfterReceiveEvenWithACoarseClock) {
   Make();
-  clocks::FakeClock behind(kNow - absl::Milliseconds(5));
   ServerRequest request;
   const auto payload = Request();
   request.payload = payload;
   request.source = net::SocketAddress(net::IpAddress::V4(0x0A000001), 1234);
   request.receive_time = NtpTimestamp::FromTime(kNow);
-  for (clocks::FakeClock* c : {&behind}) {
-    const ServerOutcome out =
-        responder_->Handle(request, system_, *c, absl::MakeSpan(buffer_));
+  {
+    // The reading is behind T2.
+    request.transmit_time = NtpTimestamp::FromTime(kNow - absl::Milliseconds(5));
+    const ServerOutcome out = responder_->Handle(request, system_, absl::MakeSpan(buffer_));
     ASSERT_EQ(out.action, ServerAction::kReply);
     const Reply r = Decode(absl::MakeConstSpan(buffer_.data(), out.reply_octets));
     EXPECT_EQ(r.transmit, r.receive + 1);
   }
-  clocks::FakeClock same(NtpTimestamp::FromTime(kNow).ToTime(kNow));
-  const ServerOutcome out = responder_->Handle(request, system_, same, absl::MakeSpan(buffer_));
+  // The reading equals T2.
+  request.transmit_time = NtpTimestamp::FromTime(kNow);
+  const ServerOutcome out = responder_->Handle(request, system_, absl::MakeSpan(buffer_));
   const Reply r = Decode(absl::MakeConstSpan(buffer_.data(), out.reply_octets));
   EXPECT_GT(r.transmit, r.receive);
 }
@@ -542,7 +544,7 @@ TEST_F(ResponderTest, SmallReplyBufferIsAnInternalError) {
   request.payload = payload;
   request.source = net::SocketAddress(net::IpAddress::V4(0x0A000001), 1234);
   std::array<uint8_t, 20> small{};
-  EXPECT_EQ(responder_->Handle(request, system_, clock_, absl::MakeSpan(small)).drop_reason,
+  EXPECT_EQ(responder_->Handle(request, system_, absl::MakeSpan(small)).drop_reason,
             ServerDropReason::kInternalError);
 }
 

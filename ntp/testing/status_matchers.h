@@ -3,6 +3,7 @@
 //   EXPECT_THAT(s, IsOk());
 //   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
 //   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("x")));
+//   EXPECT_THAT(status_or, IsOkAndHolds(42));  // or IsOkAndHolds(Gt(41))
 //   ASSERT_OK_AND_ASSIGN(auto v, FunctionReturningStatusOr());
 #ifndef NTP_TESTING_STATUS_MATCHERS_H_
 #define NTP_TESTING_STATUS_MATCHERS_H_
@@ -43,6 +44,15 @@ MATCHER_P2(StatusIs, code, message_matcher,
          ::testing::ExplainMatchResult(message_matcher,
                                        std::string(status.message()),
                                        result_listener);
+}
+
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status().ToString();
+    return false;
+  }
+  *result_listener << "value is " << ::testing::PrintToString(*arg) << " ";
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 #define NTP_STATUS_CONCAT_INNER_(a, b) a##b

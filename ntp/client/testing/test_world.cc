@@ -77,29 +77,29 @@ void ModelClock::Inject(double seconds) {
   offset_ += seconds;
 }
 
-absl::Status ModelClock::StepBy(absl::Duration offset) {
+absl::StatusOr<absl::Duration> ModelClock::StepBy(absl::Duration offset) {
   Advance();
   ++steps_;
   step_amounts_.push_back(absl::ToDoubleSeconds(offset));
-  if (frozen_) return absl::OkStatus();
+  if (frozen_) return offset;
   offset_ += absl::ToDoubleSeconds(offset);
   slew_remaining_ = 0;
-  return absl::OkStatus();
+  return offset;
 }
 
-absl::Status ModelClock::SlewBy(absl::Duration offset) {
+absl::StatusOr<absl::Duration> ModelClock::SlewBy(absl::Duration offset) {
   Advance();
   slew_remaining_ = absl::ToDoubleSeconds(offset);
-  return absl::OkStatus();
+  return offset;
 }
 
-absl::Status ModelClock::SetFrequencyPpm(double ppm) {
+absl::StatusOr<double> ModelClock::SetFrequencyPpm(double ppm) {
   if (!(std::fabs(ppm) <= params_.max_frequency_ppm)) {
     return absl::InvalidArgumentError("frequency out of range");
   }
   Advance();
   freq_ppm_ = ppm;
-  return absl::OkStatus();
+  return ppm;
 }
 
 absl::Status ModelClock::SetSyncStatus(const clocks::ClockSyncStatus& status) {

@@ -62,9 +62,9 @@ class ModelClock final : public clocks::Clock {
 
   absl::Time Now() override;
   absl::Duration Precision() const override { return absl::Seconds(params_.precision_seconds); }
-  absl::Status StepBy(absl::Duration offset) override;
-  absl::Status SlewBy(absl::Duration offset) override;
-  absl::Status SetFrequencyPpm(double ppm) override;
+  absl::StatusOr<absl::Duration> StepBy(absl::Duration offset) override;
+  absl::StatusOr<absl::Duration> SlewBy(absl::Duration offset) override;
+  absl::StatusOr<double> SetFrequencyPpm(double ppm) override;
   absl::Status SetSyncStatus(const clocks::ClockSyncStatus& status) override;
   absl::StatusOr<clocks::ClockStatus> ReadStatus() override;
 

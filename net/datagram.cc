@@ -1,4 +1,4 @@
-#include "net/network.h"
+#include "net/datagram.h"
 
 namespace net {
 

@@ -1,11 +1,11 @@
-#include "ntp/client/memory_drift_store.h"
+#include "clock/memory_drift_store.h"
 
 #include <cmath>
 
 #include "gtest/gtest.h"
 #include "ntp/testing/status_matchers.h"
 
-namespace ntp {
+namespace clocks {
 namespace {
 
 using ::ntp::testing::IsOk;
@@ -33,4 +33,4 @@ TEST(MemoryDriftStoreTest, CorruptAndFailing) {
 }
 
 }  // namespace
-}  // namespace ntp
+}  // namespace clocks

@@ -1,8 +1,8 @@
-#include "ntp/client/memory_drift_store.h"
+#include "clock/memory_drift_store.h"
 
 #include <cmath>
 
-namespace ntp {
+namespace clocks {
 
 absl::StatusOr<std::optional<double>> MemoryDriftStore::Read() {
   if (corrupt_) return absl::DataLossError("memory drift store marked corrupt");
@@ -20,4 +20,4 @@ absl::Status MemoryDriftStore::Write(double frequency_ppm) {
   return absl::OkStatus();
 }
 
-}  // namespace ntp
+}  // namespace clocks

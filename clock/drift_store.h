@@ -1,11 +1,12 @@
-// The drift (frequency) store seam: where the clock discipline keeps its
-// frequency correction across restarts (ntpd's `driftfile`). The client reads
-// it once at start (a known frequency skips frequency training) and writes it
-// about hourly and at clean shutdown. Implementations: clocks::DriftFile
+// The drift (frequency) store port: where the clock discipline keeps its
+// frequency correction across restarts (ntpd's `driftfile`). The executor
+// (ntp/runtime/executor.h) reads it once at start and hands the value to the
+// core in its StartInput; it carries out the core's WriteDrift actions
+// (about hourly and at clean shutdown). Implementations: DriftFile
 // (clock/drift_file.h, the real atomic file) and MemoryDriftStore
-// (memory_drift_store.h, tests and the simulator).
-#ifndef NTP_CLIENT_DRIFT_STORE_H_
-#define NTP_CLIENT_DRIFT_STORE_H_
+// (clock/memory_drift_store.h, the simulator's drift files and tests).
+#ifndef CLOCK_DRIFT_STORE_H_
+#define CLOCK_DRIFT_STORE_H_
 
 #include <optional>
 #include <string>
@@ -13,7 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace ntp {
+namespace clocks {
 
 class DriftStore {
  public:
@@ -39,6 +40,6 @@ class DriftStore {
   virtual std::string Describe() const = 0;
 };
 
-}  // namespace ntp
+}  // namespace clocks
 
-#endif  // NTP_CLIENT_DRIFT_STORE_H_
+#endif  // CLOCK_DRIFT_STORE_H_

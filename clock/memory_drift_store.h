@@ -1,16 +1,16 @@
 // MemoryDriftStore: a DriftStore kept in memory, for unit tests and for the
 // simulator (one per simulated host, surviving a simulated restart). Can be
 // told to look corrupt or to fail, to exercise the client's error paths.
-#ifndef NTP_CLIENT_MEMORY_DRIFT_STORE_H_
-#define NTP_CLIENT_MEMORY_DRIFT_STORE_H_
+#ifndef CLOCK_MEMORY_DRIFT_STORE_H_
+#define CLOCK_MEMORY_DRIFT_STORE_H_
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "ntp/client/drift_store.h"
+#include "clock/drift_store.h"
 
-namespace ntp {
+namespace clocks {
 
 class MemoryDriftStore final : public DriftStore {
  public:
@@ -37,6 +37,6 @@ class MemoryDriftStore final : public DriftStore {
   std::vector<double> writes_;
 };
 
-}  // namespace ntp
+}  // namespace clocks
 
-#endif  // NTP_CLIENT_MEMORY_DRIFT_STORE_H_
+#endif  // CLOCK_MEMORY_DRIFT_STORE_H_

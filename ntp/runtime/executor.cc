@@ -1,0 +1,260 @@
+#include "ntp/runtime/executor.h"
+
+#include <utility>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+
+namespace ntp::runtime {
+namespace {
+
+clocks::LeapStatus ToLeapStatus(Leap leap) {
+  switch (leap) {
+    case Leap::kInsertSecond: return clocks::LeapStatus::kInsert;
+    case Leap::kDeleteSecond: return clocks::LeapStatus::kDelete;
+    default: return clocks::LeapStatus::kNone;
+  }
+}
+
+// Carries one clock operation out and says what the clock applied.
+ClockResultInput ApplyClockOperation(clocks::Clock& clock, const ClockOperation& op) {
+  ClockResultInput result;
+  result.id = op.id;
+  result.kind = op.kind;
+  switch (op.kind) {
+    case ClockOpKind::kStep: {
+      absl::StatusOr<absl::Duration> applied = clock.StepBy(op.offset);
+      result.status = applied.status();
+      if (applied.ok()) result.applied_offset = *applied;
+      break;
+    }
+    case ClockOpKind::kSlew: {
+      absl::StatusOr<absl::Duration> applied = clock.SlewBy(op.offset);
+      result.status = applied.status();
+      if (applied.ok()) result.applied_offset = *applied;
+      break;
+    }
+    case ClockOpKind::kFrequency: {
+      absl::StatusOr<double> applied = clock.SetFrequencyPpm(op.ppm);
+      result.status = applied.status();
+      if (applied.ok()) result.applied_ppm = *applied;
+      break;
+    }
+    case ClockOpKind::kSyncStatus: {
+      clocks::ClockSyncStatus status;
+      status.synchronized = op.sync.synchronized;
+      status.leap = ToLeapStatus(op.sync.leap);
+      status.max_error = op.sync.max_error;
+      status.est_error = op.sync.est_error;
+      result.status = clock.SetSyncStatus(status);
+      break;
+    }
+  }
+  return result;
+}
+
+DriftReading ReadDrift(clocks::DriftStore* store) {
+  DriftReading reading;
+  if (store == nullptr) return reading;
+  reading.where = store->Describe();
+  absl::StatusOr<std::optional<double>> value = store->Read();
+  if (!value.ok()) {
+    reading.state = DriftReading::State::kUnreadable;
+    reading.error = std::string(value.status().message());
+  } else if (!value->has_value()) {
+    reading.state = DriftReading::State::kAbsent;
+  } else {
+    reading.state = DriftReading::State::kValue;
+    reading.frequency_ppm = **value;
+  }
+  return reading;
+}
+
+}  // namespace
+
+Executor::Executor(Host* host, const Seams& seams) : host_(host), seams_(seams) {}
+
+Executor::~Executor() {
+  for (const auto& [key, timer] : timers_) seams_.scheduler->Cancel(timer.id);
+  if (graveyard_timer_ != 0) seams_.scheduler->Cancel(graveyard_timer_);
+  for (const auto& [id, socket] : sockets_) socket->SetReceiveHandler(nullptr);
+}
+
+Readings Executor::Read() {
+  return Readings{seams_.scheduler->Now(), seams_.clock->Now()};
+}
+
+absl::Status Executor::Start() {
+  if (started_) return absl::FailedPreconditionError("executor already started");
+  started_ = true;
+  StartInput input;
+  input.now = Read();
+  input.clock.precision = seams_.clock->Precision();
+  input.clock.max_frequency_ppm = seams_.clock->MaxFrequencyPpm();
+  input.clock.slew_rate_ppm = clocks::kSlewRatePpm;
+  input.drift = ReadDrift(seams_.drift_store);
+  Deliver(input);
+  return host_->start_status();
+}
+
+void Executor::Shutdown() {
+  if (!started_ || shut_down_) return;
+  shut_down_ = true;
+  Deliver(ShutdownInput{Read()});
+}
+
+void Executor::Deliver(const Input& input) {
+  ++counters_.inputs;
+  ++depth_;
+  if (observer_ != nullptr) observer_->OnInput(input);
+  const Actions& actions = host_->Handle(input);
+  if (observer_ != nullptr) observer_->OnActions(actions);
+  Execute(actions);
+  --depth_;
+  if (depth_ > 0) return;
+  // The results, in the order their actions were carried out; each may
+  // bring further actions and results.
+  while (!results_.empty()) {
+    Input result = std::move(results_.front());
+    results_.pop_front();
+    Deliver(result);
+    if (depth_ > 0) return;
+  }
+  if (!graveyard_.empty() && graveyard_timer_ == 0) {
+    // Closed sockets may still be inside their own receive handler: they
+    // are destroyed from the loop, once every handler has returned.
+    graveyard_timer_ = seams_.scheduler->RunAfter(absl::ZeroDuration(), [this] {
+      graveyard_timer_ = 0;
+      graveyard_.clear();
+    });
+  }
+  CheckExit();
+}
+
+void Executor::CheckExit() {
+  if (exit_reported_) return;
+  const HostExit state = host_->exit_state();
+  if (state == HostExit::kRunning) return;
+  exit_reported_ = true;
+  if (on_exit_) on_exit_(state);
+}
+
+void Executor::Execute(const Actions& actions) {
+  for (const Action& action : actions.list()) {
+    std::visit([&](const auto& a) { Carry(actions, a); }, action);
+  }
+}
+
+void Executor::Carry(const Actions&, const OpenSocket& open) {
+  SocketResultInput result;
+  absl::StatusOr<std::unique_ptr<net::DatagramSocket>> socket =
+      seams_.network->Bind(open.local);
+  result.socket = open.socket;
+  result.status = socket.status();
+  if (socket.ok()) {
+    result.bound = (*socket)->local_address();
+    const SocketId id = open.socket;
+    (*socket)->SetReceiveHandler(
+        [this, id](const net::ReceivedDatagram& datagram) { OnDatagram(id, datagram); });
+    auto [it, inserted] = sockets_.insert_or_assign(id, *std::move(socket));
+    (void)it;
+    (void)inserted;
+  }
+  result.now = Read();
+  results_.push_back(std::move(result));
+}
+
+void Executor::Carry(const Actions&, const CloseSocket& close) {
+  auto it = sockets_.find(close.socket);
+  if (it == sockets_.end()) return;
+  graveyard_.push_back(std::move(it->second));
+  sockets_.erase(it);
+}
+
+void Executor::Carry(const Actions& actions, const SendDatagram& send) {
+  auto it = sockets_.find(send.socket);
+  // The transmit time is read at the last moment, just before the send.
+  const absl::Time transmit_time =
+      send.token != 0 ? seams_.clock->Now() : absl::InfinitePast();
+  absl::Status status =
+      it == sockets_.end()
+          ? absl::FailedPreconditionError(absl::StrCat("socket ", send.socket, " is not open"))
+          : it->second->SendTo(actions.payload(send), send.to);
+  if (status.ok()) {
+    ++counters_.datagrams_sent;
+    if (send.token == 0) return;
+  } else {
+    ++counters_.send_failures;
+  }
+  SendResultInput result;
+  result.now = Read();
+  result.socket = send.socket;
+  result.token = send.token;
+  result.status = std::move(status);
+  result.transmit_time = transmit_time;
+  results_.push_back(std::move(result));
+}
+
+void Executor::Carry(const Actions&, const SetTimer& timer) {
+  const uint64_t generation = ++timer_generation_;
+  auto it = timers_.find(timer.key);
+  if (it != timers_.end()) seams_.scheduler->Cancel(it->second.id);
+  const TimerKey key = timer.key;
+  const clocks::TimerId id = seams_.scheduler->RunAt(timer.when, [this, key, generation] {
+    auto found = timers_.find(key);
+    if (found == timers_.end() || found->second.generation != generation) return;
+    timers_.erase(found);
+    OnTimer(key);
+  });
+  timers_.insert_or_assign(key, PendingTimer{id, generation});
+}
+
+void Executor::Carry(const Actions&, const CancelTimer& timer) {
+  auto it = timers_.find(timer.key);
+  if (it == timers_.end()) return;
+  seams_.scheduler->Cancel(it->second.id);
+  timers_.erase(it);
+}
+
+void Executor::Carry(const Actions&, const ClockOperation& op) {
+  ++counters_.clock_operations;
+  ClockResultInput result = ApplyClockOperation(*seams_.clock, op);
+  if (!result.status.ok()) ++counters_.clock_refusals;
+  result.now = Read();
+  results_.push_back(std::move(result));
+}
+
+void Executor::Carry(const Actions&, const LogEvent& log) {
+  if (seams_.events != nullptr) seams_.events->OnEvent(log.event);
+}
+
+void Executor::Carry(const Actions&, const WriteDrift& write) {
+  DriftWriteResultInput result;
+  result.frequency_ppm = write.frequency_ppm;
+  result.status = seams_.drift_store != nullptr
+                      ? seams_.drift_store->Write(write.frequency_ppm)
+                      : absl::FailedPreconditionError("no drift file");
+  result.now = Read();
+  results_.push_back(std::move(result));
+}
+
+void Executor::Carry(const Actions&, const LoopStatsRecord& record) {
+  if (stats_ != nullptr) stats_->OnLoopStats(record);
+}
+
+void Executor::Carry(const Actions&, const PeerStatsRecord& record) {
+  if (stats_ != nullptr) stats_->OnPeerStats(record);
+}
+
+void Executor::OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {
+  if (sockets_.find(socket) == sockets_.end()) return;  // closed meanwhile
+  DatagramInput input;
+  input.now = Read();
+  input.socket = socket;
+  input.datagram = datagram;
+  Deliver(input);
+}
+
+void Executor::OnTimer(TimerKey key) { Deliver(TimerInput{Read(), key}); }
+
+}  // namespace ntp::runtime
