@@ -125,8 +125,8 @@ int RecordingKernelCalls::AdjustTime(timex* tx) {
     if ((modes & ADJ_NANO) != 0) state_.status |= STA_NANO;
     if ((modes & ADJ_MICRO) != 0) state_.status &= ~STA_NANO;
     if ((modes & ADJ_FREQUENCY) != 0) {
-      const int64_t time_freq = std::clamp(static_cast<int64_t>(tx->freq) * kPpmScale,
-                                           -kMaxFreqScaled, kMaxFreqScaled);
+      const int64_t time_freq =
+          std::clamp(static_cast<int64_t>(tx->freq) * kPpmScale, -kMaxFreqScaled, kMaxFreqScaled);
       // Stored as adjtimex reads it back.
       state_.freq = static_cast<long>(
           ShiftRight((time_freq >> kPpmScaleInvShift) * kPpmScaleInv, kNtpScaleShift));
@@ -141,8 +141,7 @@ int RecordingKernelCalls::AdjustTime(timex* tx) {
     tx->offset = 0;  // no PLL offset: ADJ_OFFSET is not emulated
   }
   Fill(tx);
-  return (state_.status & (STA_UNSYNC | STA_CLOCKERR)) != 0 ? TIME_ERROR
-                                                            : state_.time_state;
+  return (state_.status & (STA_UNSYNC | STA_CLOCKERR)) != 0 ? TIME_ERROR : state_.time_state;
 }
 
 void RecordingKernelCalls::Fill(timex* tx) const {

@@ -24,17 +24,16 @@ class RecordingKernelCalls final : public KernelClockCalls {
   // The emulated kernel variables (kernel/time/ntp.c names in brackets), in
   // the units adjtimex reports them in.
   struct KernelState {
-    long freq = 0;  // [time_freq] scaled ppm (2^-16 ppm), within +-500 ppm
-    long tick = 10000;  // [tick_usec] microseconds per tick at USER_HZ 100
-    int status = STA_UNSYNC;  // [time_status] STA_* bits
+    long freq = 0;               // [time_freq] scaled ppm (2^-16 ppm), within +-500 ppm
+    long tick = 10000;           // [tick_usec] microseconds per tick at USER_HZ 100
+    int status = STA_UNSYNC;     // [time_status] STA_* bits
     long maxerror = 16'000'000;  // [time_maxerror] us
     long esterror = 16'000'000;  // [time_esterror] us
-    int time_state = TIME_OK;  // [time_state] leap second state
+    int time_state = TIME_OK;    // [time_state] leap second state
   };
 
   // The clock starts at `start`; the state is the kernel's at boot.
-  explicit RecordingKernelCalls(
-      absl::Time start = absl::FromUnixSeconds(1'800'000'000));
+  explicit RecordingKernelCalls(absl::Time start = absl::FromUnixSeconds(1'800'000'000));
 
   // KernelClockCalls.
   int GetTime(timespec* ts) override;

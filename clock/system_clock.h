@@ -1,9 +1,10 @@
 // The real Clock: Linux clock_gettime(CLOCK_REALTIME) for reading and
 // clock_adjtime(CLOCK_REALTIME) for steering. In read-only mode (like
 // `chronyd -x`) every write returns FailedPrecondition and no writing system
-// call is ever made; tests only ever construct it read-only. The kernel calls
-// go through KernelClockCalls so the writing paths can be unit-tested against
-// a recorder instead of the machine's clock.
+// call is ever made; on the real kernel tests only ever construct it
+// read-only. The kernel calls go through KernelClockCalls so the writing paths
+// can be unit-tested against a recorder that answers as the kernel would
+// (clock/recording_kernel_calls.h) instead of the machine's clock.
 #ifndef CLOCK_SYSTEM_CLOCK_H_
 #define CLOCK_SYSTEM_CLOCK_H_
 

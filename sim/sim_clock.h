@@ -5,10 +5,11 @@
 //
 //   StepBy          ADJ_SETOFFSET | ADJ_NANO via clock_adjtime: the offset is
 //                   applied in whole nanoseconds (floored, as SystemClock
-//                   builds the timespec); returns that step. Like the kernel's ntp_clear() on
-//                   a set: the adjtime slew is cancelled, STA_UNSYNC is set,
-//                   maxerror/esterror become 16 s, a pending leap second is
-//                   disarmed (status bits kept until rewritten).
+//                   builds the timespec); returns that step. Like the
+//                   kernel's ntp_clear() on a set: the adjtime slew is
+//                   cancelled, STA_UNSYNC is set, maxerror/esterror become
+//                   16 s, a pending leap second is disarmed (status bits kept
+//                   until rewritten).
 //   SlewBy          adjtime()-style ADJ_OFFSET_SINGLESHOT: the offset, rounded
 //                   to microseconds, REPLACES any slew in progress and is
 //                   applied at 500 ppm of oscillator time; returns the

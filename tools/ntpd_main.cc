@@ -26,9 +26,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -60,19 +64,41 @@ constexpr char kEmbeddedConfig[] =
     "interface listen 127.0.0.1\n";
 
 constexpr char kUsage[] =
-    "usage: ntpd [-n] [-c FILE] [--listen ADDR]... [--port N] [--help]\n"
-    "  -c FILE        configuration file (default /etc/ntp.conf; without it an\n"
-    "                 embedded default serves the local clock at stratum 10 on\n"
-    "                 127.0.0.1 port 11123)\n"
-    "  --listen ADDR  listen on ADDR (IPv4, IPv6, or ADDR:PORT / [ADDR]:PORT);\n"
-    "                 repeatable; overrides `interface listen`\n"
-    "  --port N       NTP port (default 123; 11123 with the embedded default)\n"
-    "  -n             stay in the foreground (always the case; accepted for\n"
-    "                 compatibility, as are -g and -x)\n"
-    "  --help         this text\n"
-    "The clock is only read: this daemon serves time and follows its servers,\n"
-    "but never sets the clock.\n"
-    "SIGTERM or SIGINT end it cleanly.\n";
+    "usage: ntpd [-n] [-g] [-x] [-q] [-c FILE] [--listen ADDR]... [--port N]\n"
+    "            [--server_port N] [--help]\n"
+    "  -c FILE          configuration file (default /etc/ntp.conf; without it an\n"
+    "                   embedded default serves the local clock at stratum 10 on\n"
+    "                   127.0.0.1 port 11123)\n"
+    "  --listen ADDR    listen on ADDR (IPv4, IPv6, or ADDR:PORT / [ADDR]:PORT);\n"
+    "                   repeatable or comma separated; overrides `interface listen`\n"
+    "  --port N         NTP port (default 123; 11123 with the embedded default)\n"
+    "  --server_port N  port of the upstream servers (default 123)\n"
+    "  -g               allow the first correction beyond the panic threshold\n"
+    "  -x               slew only (the step threshold becomes 600 s)\n"
+    "  -q               set the clock once and exit\n"
+    "  -n               stay in the foreground (always the case)\n"
+    "  --help           this text\n"
+    "The clock is only read: the discipline's clock changes are refused (and\n"
+    "logged once). SIGTERM or SIGINT end it cleanly.\n";
+
+}  // namespace
+
+ABSL_FLAG(std::string, c, "",
+          "configuration file (default /etc/ntp.conf; without it an embedded default "
+          "serves the local clock at stratum 10 on 127.0.0.1 port 11123)");
+ABSL_FLAG(std::vector<std::string>, listen, {},
+          "addresses to listen on (IPv4, IPv6, ADDR:PORT or [ADDR]:PORT), comma "
+          "separated or repeated; overrides `interface listen`");
+ABSL_FLAG(std::optional<uint16_t>, port, std::nullopt,
+          "NTP port to listen on (default 123; 11123 with the embedded default)");
+ABSL_FLAG(std::optional<uint16_t>, server_port, std::nullopt,
+          "port of the upstream servers (default 123; for tests on loopback)");
+ABSL_FLAG(bool, n, false, "stay in the foreground (always the case)");
+ABSL_FLAG(bool, g, false, "allow the first correction to exceed the panic threshold");
+ABSL_FLAG(bool, x, false, "slew only: the step threshold becomes 600 s");
+ABSL_FLAG(bool, q, false, "set the clock once and exit");
+
+namespace {
 
 // The loop a signal handler stops (PollLoop::Stop is async-signal-safe).
 net::PollLoop* g_loop_to_stop = nullptr;
@@ -97,56 +123,26 @@ class StderrEvents final : public ntp::EventSink {
   }
 };
 
-struct Flags {
-  std::optional<std::string> config_path;
+// ntpd's repeatable `--listen A --listen B` as one Abseil list flag: later
+// occurrences are joined to the first, comma separated.
+std::vector<char*> JoinRepeatedListen(int argc, char** argv, std::vector<std::string>* storage) {
   std::vector<std::string> listen;
-  std::optional<uint16_t> port;
-  bool help = false;
-};
-
-// Returns an error message, or "" on success.
-std::string ParseFlags(int argc, char** argv, Flags* flags) {
-  for (int i = 1; i < argc; ++i) {
+  std::vector<char*> out;
+  for (int i = 0; i < argc; ++i) {
     const absl::string_view arg = argv[i];
-    auto value = [&](absl::string_view name) -> std::optional<std::string> {
-      if (i + 1 >= argc) return std::nullopt;
-      (void)name;
-      return std::string(argv[++i]);
-    };
-    if (arg == "--help" || arg == "-h") {
-      flags->help = true;
-    } else if (arg == "-n" || arg == "-g" || arg == "-x" || arg == "-N") {
-      // Foreground, big first step, slew only: nothing to do for a server
-      // that never steers the clock.
-    } else if (arg == "-c" || arg == "--config") {
-      auto v = value(arg);
-      if (!v) return absl::StrCat("ntpd: option ", arg, " needs a file name");
-      flags->config_path = *v;
-    } else if (absl::StartsWith(arg, "-c") && arg.size() > 2) {
-      flags->config_path = std::string(arg.substr(2));
-    } else if (arg == "--listen" || arg == "-I") {
-      auto v = value(arg);
-      if (!v) return absl::StrCat("ntpd: option ", arg, " needs an address");
-      flags->listen.push_back(*v);
-    } else if (absl::StartsWith(arg, "--listen=")) {
-      flags->listen.push_back(std::string(arg.substr(9)));
-    } else if (arg == "--port" || absl::StartsWith(arg, "--port=")) {
-      std::optional<std::string> v;
-      if (arg == "--port") {
-        v = value(arg);
-      } else {
-        v = std::string(arg.substr(7));
-      }
-      uint32_t port = 0;
-      if (!v || !absl::SimpleAtoi(*v, &port) || port == 0 || port > 65535) {
-        return "ntpd: --port needs a number from 1 to 65535";
-      }
-      flags->port = static_cast<uint16_t>(port);
+    if ((arg == "--listen" || arg == "-listen") && i + 1 < argc) {
+      listen.push_back(argv[++i]);
+    } else if (absl::StartsWith(arg, "--listen=") || absl::StartsWith(arg, "-listen=")) {
+      listen.push_back(std::string(arg.substr(arg.find('=') + 1)));
     } else {
-      return absl::StrCat("ntpd: unknown option ", arg);
+      out.push_back(argv[i]);
     }
   }
-  return "";
+  if (!listen.empty()) {
+    storage->push_back(absl::StrCat("--listen=", absl::StrJoin(listen, ",")));
+    out.push_back(storage->back().data());
+  }
+  return out;
 }
 
 bool FileExists(const std::string& path) {
@@ -212,22 +208,33 @@ ntp::KeyStore ReadKeys(const ntp::NtpConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Flags flags;
-  if (std::string error = ParseFlags(argc, argv, &flags); !error.empty()) {
-    std::fprintf(stderr, "%s\n%s", error.c_str(), kUsage);
+  absl::SetProgramUsageMessage(kUsage);
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
+  std::vector<std::string> joined;
+  joined.reserve(1);
+  std::vector<char*> args = JoinRepeatedListen(argc, argv, &joined);
+  const std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  if (positional.size() > 1) {
+    std::fprintf(stderr, "ntpd: unexpected argument %s\n", positional[1]);
     return 2;
   }
-  if (flags.help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
+  std::optional<std::string> config_path;
+  if (!absl::GetFlag(FLAGS_c).empty()) config_path = absl::GetFlag(FLAGS_c);
+  const std::optional<uint16_t> port_flag = absl::GetFlag(FLAGS_port);
 
   // Configuration: -c FILE, else /etc/ntp.conf, else the embedded default.
   ntp::ParsedConfig parsed;
   bool embedded = false;
   ntp::PosixFileReader reader;
-  if (flags.config_path.has_value()) {
-    parsed = ntp::ParseNtpConfFile(*flags.config_path, reader);
+  if (config_path.has_value()) {
+    parsed = ntp::ParseNtpConfFile(*config_path, reader);
   } else if (FileExists(kDefaultConfigPath)) {
     parsed = ntp::ParseNtpConfFile(kDefaultConfigPath, reader);
   } else {
@@ -244,8 +251,12 @@ int main(int argc, char** argv) {
   }
 
   ntp::HostOptions options;
-  options.port = flags.port.value_or(embedded ? kEmbeddedPort : 123);
-  for (const std::string& text : flags.listen) {
+  options.port = port_flag.value_or(embedded ? kEmbeddedPort : 123);
+  options.server_port = absl::GetFlag(FLAGS_server_port).value_or(123);
+  options.allow_big_first_step = absl::GetFlag(FLAGS_g);
+  options.never_step = absl::GetFlag(FLAGS_x);
+  options.set_once_and_exit = absl::GetFlag(FLAGS_q);
+  for (const std::string& text : absl::GetFlag(FLAGS_listen)) {
     absl::StatusOr<net::SocketAddress> address =
         net::SocketAddress::Parse(text, options.port);
     if (!address.ok()) {
@@ -331,7 +342,7 @@ int main(int argc, char** argv) {
                                        : host.bound_addresses()[0].ToString().c_str());
   } else {
     std::printf("ntpd: serving on %s (configuration %s)\n", where.c_str(),
-                flags.config_path.value_or(kDefaultConfigPath).c_str());
+                config_path.value_or(kDefaultConfigPath).c_str());
   }
   std::fflush(stdout);
 
