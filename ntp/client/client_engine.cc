@@ -296,7 +296,7 @@ void ClientEngine::DriftTimer() {
 
 void ClientEngine::WriteDrift(bool at_shutdown) {
   if (!has_drift_store_ || updates_ == 0) return;
-  const double ppm = steering_->base_frequency_ppm();
+  const double ppm = discipline_->frequency_ppm();
   // ntpd 4.2.8 (ntp_loopfilter.c, write_stats): hourly, only when the value
   // moved by the threshold; after a write the threshold is reset, otherwise
   // it halves. At shutdown any change visible in the file's 3 decimals is
@@ -427,7 +427,7 @@ void ClientEngine::UpdateSystemVariables(const Association& peer, double offset,
   }
   sys.system_peer = system_peer_text_;
   sys.offset_seconds = offset;
-  sys.frequency_ppm = steering_->base_frequency_ppm();
+  sys.frequency_ppm = discipline_->frequency_ppm();
   sys.jitter_seconds = system_jitter;
   sys.poll_log2 = peer.hpoll();
 
@@ -646,7 +646,7 @@ void ClientEngine::SelectAndUpdate(bool update) {
       sys.root_dispersion = NtpShort();
       sys.reference_time = NtpTimestamp();
       sys.offset_seconds = result.offset_seconds;
-      sys.frequency_ppm = steering_->base_frequency_ppm();
+      sys.frequency_ppm = discipline_->frequency_ppm();
       if (options_.set_once_and_exit) {
         Report(EventKind::kExit,
                absl::StrFormat("ntpd: time set %+.6fs", result.offset_seconds));

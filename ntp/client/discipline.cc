@@ -47,18 +47,20 @@ double Discipline::step_threshold_seconds() const {
 void Discipline::Start(std::optional<double> initial_frequency_ppm) {
   state_ = initial_frequency_ppm.has_value() ? DisciplineState::kFset
                                              : DisciplineState::kNset;
-  double ppm = initial_frequency_ppm.value_or(0.0);
+  ApplyFrequency(initial_frequency_ppm.value_or(0.0));
+}
+
+void Discipline::SetFrequency(double frequency_ppm) { ApplyFrequency(frequency_ppm); }
+
+void Discipline::ApplyFrequency(double ppm) {
   if (std::fabs(ppm) > options_.max_frequency_ppm) {
     Report(EventKind::kWarning,
            absl::StrFormat("frequency error %.0f PPM exceeds tolerance %.0f PPM", ppm,
                            options_.max_frequency_ppm));
     ppm = std::copysign(options_.max_frequency_ppm, ppm);
   }
+  frequency_ppm_ = ppm;
   steering_->SetBaseFrequency(ppm);
-}
-
-void Discipline::SetFrequency(double frequency_ppm) {
-  steering_->SetBaseFrequency(frequency_ppm);
 }
 
 UpdateResult Discipline::DoStep(double offset) {
@@ -81,16 +83,7 @@ UpdateResult Discipline::DoSlew(double offset, std::optional<double> frequency_p
                                double min_seconds) {
   UpdateResult result;
   result.offset_seconds = offset;
-  if (frequency_ppm.has_value()) {
-    double ppm = *frequency_ppm;
-    if (std::fabs(ppm) > options_.max_frequency_ppm) {
-      Report(EventKind::kWarning,
-             absl::StrFormat("frequency error %.0f PPM exceeds tolerance %.0f PPM", ppm,
-                             options_.max_frequency_ppm));
-      ppm = std::copysign(options_.max_frequency_ppm, ppm);
-    }
-    steering_->SetBaseFrequency(ppm);
-  }
+  if (frequency_ppm.has_value()) ApplyFrequency(*frequency_ppm);
   if (absl::Status s = steering_->CorrectPhase(offset, min_seconds); !s.ok()) {
     Report(EventKind::kWarning, absl::StrCat("slew failed: ", s.message()));
     return result;

@@ -79,13 +79,18 @@ class Discipline {
   bool panic_allowance_left() const { return allow_panic_; }
   int step_count() const { return steps_; }
   double last_offset_seconds() const { return last_offset_; }
-  double frequency_ppm() const { return steering_->base_frequency_ppm(); }
+  // The frequency correction decided (the one owner of this value: the
+  // drift file, the system variables and ntpq read it here; ClockSteering
+  // plans around it and records what the clock applied).
+  double frequency_ppm() const { return frequency_ppm_; }
 
  private:
   void Report(EventKind kind, std::string text);
   UpdateResult DoStep(double offset);
   UpdateResult DoSlew(double offset, std::optional<double> frequency_ppm,
                       double min_seconds);
+  // Clamps to the tolerance (with ntpd's warning) and asks for it.
+  void ApplyFrequency(double ppm);
 
   ClockSteering* const steering_;
   EventSink* const events_;
@@ -94,6 +99,7 @@ class Discipline {
   bool allow_panic_ = false;
   double spike_start_ = 0;
   double last_offset_ = 0;
+  double frequency_ppm_ = 0;
   int steps_ = 0;
 };
 
