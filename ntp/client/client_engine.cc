@@ -444,24 +444,21 @@ void ClientEngine::UpdateSystemVariables(const Association& peer, double offset,
   }
 }
 
-void ClientEngine::SelectAndUpdate(bool update) {
-  const double now = Now();
+// Stage 1 (RFC 5905 §11.2): fitness and correctness intervals of every
+// source with data. Fills theta_/lambda_ and candidates_; sources beyond
+// `maxclock` (by root distance) become backups.
+void ClientEngine::CollectCandidates(double now) {
   const int n = static_cast<int>(associations_.size());
-  std::fill(select_.begin(), select_.end(), PeerSelect::kReject);
-
-  // Fitness (ntpd peer_unfit) and correctness intervals. The distance uses
-  // the dispersion of the samples actually held (see README.md: the RFC's
-  // dummy stages only encode "not enough data", which the quorum and the
-  // trackers handle).
-  std::vector<SelectionCandidate>& candidates = candidates_;
-  std::vector<double>& lambda = lambda_;
-  std::vector<double>& theta = theta_;
-  candidates.clear();
-  lambda.assign(n, 0.0);
-  theta.assign(n, 0.0);
+  candidates_.clear();
+  lambda_.assign(n, 0.0);
+  theta_.assign(n, 0.0);
   for (int i = 0; i < n; ++i) {
     const Association& a = *associations_[i];
     if (!a.enabled() || !a.has_reply()) continue;
+    // The offset comes from the source's tracker, the distance terms from
+    // its clock filter (README.md: one owner per statistic). The distance
+    // uses the dispersion of the samples actually held: the RFC's dummy
+    // stages only encode "not enough data", which the quorum handles.
     const std::optional<double> offset = a.EstimatedOffset(now);
     if (!offset.has_value()) continue;
     const Association::Header& h = *a.header();
@@ -473,135 +470,149 @@ void ClientEngine::SelectAndUpdate(bool update) {
     d.root_dispersion_seconds = h.root_dispersion_seconds;
     d.jitter_seconds = f.jitter_seconds();
     d.age_seconds = now - f.update_seconds();
-    lambda[i] = RootDistance(d, options_.mindist_seconds);
-    theta[i] = *offset;
+    lambda_[i] = RootDistance(d, options_.mindist_seconds);
+    theta_[i] = *offset;
     FitnessInput fit;
     fit.leap_unsynchronized = h.leap == Leap::kUnsynchronized;
     fit.stratum = h.stratum;
     fit.stratum_floor = options_.stratum_floor;
     fit.stratum_ceiling = options_.stratum_ceiling;
-    fit.root_distance_seconds = lambda[i];
+    fit.root_distance_seconds = lambda_[i];
     fit.max_distance_seconds = options_.maxdist_seconds;
     fit.poll_seconds = std::ldexp(1.0, a.hpoll());
     fit.refid_is_ours = a.loop_detected();
     fit.reach = a.reach();
     fit.noselect = a.config().noselect;
     if (PeerFitness(fit) != 0 || !f.has_sample()) continue;
-    candidates.push_back({i, theta[i], lambda[i], a.config().truechimer});
+    candidates_.push_back({i, theta_[i], lambda_[i], a.config().truechimer});
   }
   // maxclock: keep the closest ones, the rest are backups ('#').
-  if (static_cast<int>(candidates.size()) > options_.maxclock) {
-    std::stable_sort(candidates.begin(), candidates.end(),
+  if (static_cast<int>(candidates_.size()) > options_.maxclock) {
+    std::stable_sort(candidates_.begin(), candidates_.end(),
                      [](const SelectionCandidate& x, const SelectionCandidate& y) {
                        return x.root_distance_seconds < y.root_distance_seconds;
                      });
-    for (size_t k = options_.maxclock; k < candidates.size(); ++k) {
-      select_[candidates[k].id] = PeerSelect::kBackup;
+    for (size_t k = options_.maxclock; k < candidates_.size(); ++k) {
+      select_[candidates_[k].id] = PeerSelect::kBackup;
     }
-    candidates.resize(options_.maxclock);
+    candidates_.resize(options_.maxclock);
   }
+}
 
-  // First update: wait for a majority of the servers that may still answer,
-  // and for a few samples from any server in a burst, so that a single
-  // early reply (possibly a falseticker's) cannot set the clock.
-  const bool first = !ever_synced_;
-  if (first) {
-    int potential = 0;
-    for (const auto& a : associations_) {
-      if (!a->enabled() || a->config().noselect) continue;
-      if (!a->has_reply() && a->unanswered() >= kDeadAfterUnanswered) continue;
-      ++potential;
-    }
-    const int required = std::max(options_.minsane, potential / 2 + 1);
-    if (static_cast<int>(candidates.size()) < required) return;
+// Before the first update: a majority of the servers that may still answer
+// must be candidates, so that a single early reply (possibly a
+// falseticker's) cannot set the clock.
+bool ClientEngine::FirstUpdateQuorum() const {
+  int potential = 0;
+  for (const auto& a : associations_) {
+    if (!a->enabled() || a->config().noselect) continue;
+    if (!a->has_reply() && a->unanswered() >= kDeadAfterUnanswered) continue;
+    ++potential;
   }
+  const int required = std::max(options_.minsane, potential / 2 + 1);
+  return static_cast<int>(candidates_.size()) >= required;
+}
 
-  if (candidates.empty()) {
-    LoseSystemPeer();
-    return;
-  }
-  FindIntersection(candidates, intersection_scratch_, intersection_);
-  const IntersectionResult& intersection = intersection_;
-  for (int id : intersection.falsetickers) select_[id] = PeerSelect::kFalseticker;
-  if (intersection.truechimers.empty() ||
-      static_cast<int>(intersection.truechimers.size()) < options_.minsane) {
+// Stages 2 and 3 (RFC 5905 §11.2.1, §11.2.2): intersection and cluster.
+// False when fewer than `minsane` survive (the system peer is then lost).
+bool ClientEngine::IntersectAndCluster() {
+  FindIntersection(candidates_, intersection_scratch_, intersection_);
+  for (int id : intersection_.falsetickers) select_[id] = PeerSelect::kFalseticker;
+  if (intersection_.truechimers.empty() ||
+      static_cast<int>(intersection_.truechimers.size()) < options_.minsane) {
     if (!reported_no_majority_) {
       reported_no_majority_ = true;
       Report(EventKind::kWarning,
-             absl::StrCat("no majority among ", candidates.size(),
+             absl::StrCat("no majority among ", candidates_.size(),
                           " candidates: the clock is not updated"));
     }
-    LoseSystemPeer();
-    return;
+    return false;
   }
   reported_no_majority_ = false;
 
-  std::vector<ClusterCandidate>& cluster_in = cluster_in_;
-  cluster_in.clear();
-  for (int id : intersection.truechimers) {
+  cluster_in_.clear();
+  for (int id : intersection_.truechimers) {
     const Association& a = *associations_[id];
     ClusterCandidate c;
     c.id = id;
-    c.offset_seconds = theta[id];
+    c.offset_seconds = theta_[id];
     c.jitter_seconds = a.filter().jitter_seconds();
-    c.root_distance_seconds = lambda[id];
+    c.root_distance_seconds = lambda_[id];
     c.stratum = a.header()->stratum;
     c.prefer = a.config().prefer;
     c.always_true = a.config().truechimer;
-    cluster_in.push_back(c);
+    cluster_in_.push_back(c);
   }
   ClusterOptions cluster_options;
   cluster_options.min_survivors = options_.minclock;
   cluster_options.precision_seconds = std::ldexp(1.0, env_.system->precision_log2);
   cluster_options.max_distance_seconds = options_.maxdist_seconds;
-  Cluster(cluster_in, cluster_options, cluster_scratch_, cluster_);
-  const ClusterResult& cluster = cluster_;
-  for (int id : cluster.outliers) select_[id] = PeerSelect::kOutlier;
-  for (int id : cluster.survivors) select_[id] = PeerSelect::kCandidate;
-  if (static_cast<int>(cluster.survivors.size()) < options_.minsane) {
-    LoseSystemPeer();
-    return;
-  }
+  Cluster(cluster_in_, cluster_options, cluster_scratch_, cluster_);
+  for (int id : cluster_.outliers) select_[id] = PeerSelect::kOutlier;
+  for (int id : cluster_.survivors) select_[id] = PeerSelect::kCandidate;
+  return static_cast<int>(cluster_.survivors.size()) >= options_.minsane;
+}
 
-  // System peer: the first survivor, but stay with the current one while
-  // it survives and agrees within mindist (ntpd's anti-clockhop).
-  int peer = cluster.survivors[0];
+// The system peer: the first survivor, but the current one stays while it
+// survives and agrees within mindist (ntpd's anti-clockhop).
+int ClientEngine::ChooseSystemPeer() const {
+  int peer = cluster_.survivors[0];
   if (system_peer_.has_value() && !associations_[peer]->config().prefer &&
-      std::find(cluster.survivors.begin(), cluster.survivors.end(), *system_peer_) !=
-          cluster.survivors.end() &&
-      std::fabs(theta[*system_peer_] - theta[peer]) < options_.mindist_seconds) {
+      std::find(cluster_.survivors.begin(), cluster_.survivors.end(), *system_peer_) !=
+          cluster_.survivors.end() &&
+      std::fabs(theta_[*system_peer_] - theta_[peer]) < options_.mindist_seconds) {
     peer = *system_peer_;
   }
-  select_[peer] = PeerSelect::kSystemPeer;
+  return peer;
+}
 
-  std::vector<CombineInput>& combine_in = combine_in_;
-  combine_in.clear();
-  combine_in.push_back({theta[peer], lambda[peer],
-                        associations_[peer]->filter().jitter_seconds(),
-                        associations_[peer]->config().prefer});
-  for (int id : cluster.survivors) {
+// Stage 4 (RFC 5905 §11.2.3): the combined offset and system jitter, and
+// the frequency from the survivors' rate estimates weighted by their
+// precision (`rate_sigma`: the combined estimate's standard deviation).
+ClientEngine::Combined ClientEngine::CombineSurvivors(int peer) {
+  combine_in_.clear();
+  combine_in_.push_back({theta_[peer], lambda_[peer],
+                         associations_[peer]->filter().jitter_seconds(),
+                         associations_[peer]->config().prefer});
+  for (int id : cluster_.survivors) {
     if (id == peer) continue;
-    combine_in.push_back({theta[id], lambda[id], associations_[id]->filter().jitter_seconds(),
-                          false});
+    combine_in_.push_back(
+        {theta_[id], lambda_[id], associations_[id]->filter().jitter_seconds(), false});
   }
-  const CombineResult combined = Combine(combine_in, cluster.selection_jitter_seconds);
-
-  // Frequency: the survivors' rate estimates weighted by their precision.
+  Combined out;
+  out.combined = Combine(combine_in_, cluster_.selection_jitter_seconds);
   double weight_sum = 0, rate_sum = 0;
-  for (int id : cluster.survivors) {
+  for (int id : cluster_.survivors) {
     const OffsetTracker& t = associations_[id]->tracker();
     const double sigma = std::max(t.rate_sigma(), 1e-12);
     const double w = 1.0 / (sigma * sigma);
     weight_sum += w;
     rate_sum += w * t.rate();
   }
-  const double frequency_ppm = rate_sum / weight_sum * 1e6;
+  out.frequency_ppm = rate_sum / weight_sum * 1e6;
+  out.rate_sigma = std::sqrt(1.0 / weight_sum);
+  return out;
+}
+
+void ClientEngine::SelectAndUpdate(bool update) {
+  const double now = Now();
+  std::fill(select_.begin(), select_.end(), PeerSelect::kReject);
+  CollectCandidates(now);
+  const bool first = !ever_synced_;
+  if (first && !FirstUpdateQuorum()) return;
+  if (candidates_.empty() || !IntersectAndCluster()) {
+    LoseSystemPeer();
+    return;
+  }
+  const int peer = ChooseSystemPeer();
+  select_[peer] = PeerSelect::kSystemPeer;
+  const Combined combined = CombineSurvivors(peer);
 
   // A first step waits for a few samples from a server in a burst (they
   // are seconds away); a slew may start at once, later samples refine it.
   if (first && update &&
-      std::fabs(combined.offset_seconds) > discipline_->step_threshold_seconds()) {
-    for (int id : cluster.survivors) {
+      std::fabs(combined.combined.offset_seconds) > discipline_->step_threshold_seconds()) {
+    for (int id : cluster_.survivors) {
       const Association& a = *associations_[id];
       if (a.in_burst() && a.tracker().samples() < kFirstUpdateBurstSamples) return;
     }
@@ -612,54 +623,47 @@ void ClientEngine::SelectAndUpdate(bool update) {
   system_peer_ = peer;
   if (!had_peer && env_.on_upstream_change) env_.on_upstream_change(true);
   if (!update) return;
+  UpdateClock(peer, combined, new_peer, now);
+}
 
+// Stage 5 (RFC 5905 §11.3): the discipline acts on the combined offset.
+void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer,
+                               double now) {
   // With a single sample and no known frequency, a fast correction would
   // only be undone by the drift it cannot see: stretch it to the system
   // peer's next sample, which gives the first frequency estimate.
   double min_slew_seconds = 0;
-  const double rate_sigma = std::sqrt(1.0 / weight_sum);
-  if (rate_sigma > kUncertainRate && associations_[peer]->tracker().samples() < 2) {
+  if (combined.rate_sigma > kUncertainRate &&
+      associations_[peer]->tracker().samples() < 2) {
     min_slew_seconds = std::clamp(associations_[peer]->next_poll_seconds() - now, 0.0,
                                   kMaxStretchSeconds);
   }
 
-  ApplyLeapVote(cluster.survivors);
-  const UpdateResult result =
-      discipline_->Update(now, combined.offset_seconds, frequency_ppm, min_slew_seconds);
+  ApplyLeapVote(cluster_.survivors);
+  const UpdateResult result = discipline_->Update(now, combined.combined.offset_seconds,
+                                                  combined.frequency_ppm, min_slew_seconds);
   switch (result.outcome) {
     case UpdateOutcome::kPanic:
       Exit(ClientExit::kPanic);
       return;
     case UpdateOutcome::kIgnored:
       return;
-    case UpdateOutcome::kStepped: {
-      ++updates_;
-      ever_synced_ = true;
-      // RFC 5905 §11.2.3: after a step all associations are reset and the
-      // server side announces "unsynchronised, STEP" until the next update.
-      for (auto& a : associations_) a->ResetAfterStep();
-      SystemVariables& sys = *env_.system;
-      sys.leap = Leap::kUnsynchronized;
-      sys.stratum = kMaxStratum;
-      sys.reference_id = AsciiRefId("STEP");
-      sys.root_delay = NtpShort();
-      sys.root_dispersion = NtpShort();
-      sys.reference_time = NtpTimestamp();
-      sys.offset_seconds = result.offset_seconds;
-      sys.frequency_ppm = discipline_->frequency_ppm();
-      if (options_.set_once_and_exit) {
-        Report(EventKind::kExit,
-               absl::StrFormat("ntpd: time set %+.6fs", result.offset_seconds));
-        Exit(ClientExit::kDone);
-      }
+    case UpdateOutcome::kStepped:
+      AfterStep(result.offset_seconds);
       return;
-    }
     case UpdateOutcome::kSlewed:
       break;
   }
   ++updates_;
   UpdateSystemVariables(*associations_[peer], result.offset_seconds,
-                        combined.system_jitter_seconds, now);
+                        combined.combined.system_jitter_seconds, now);
+  LoopStatsRecord stats;
+  stats.clock_time = env_.dispatch->now.clock;
+  stats.offset = absl::Seconds(result.offset_seconds);
+  stats.frequency_ppm = discipline_->frequency_ppm();
+  stats.jitter = absl::Seconds(combined.combined.system_jitter_seconds);
+  stats.poll_log2 = associations_[peer]->hpoll();
+  env_.dispatch->out->Stats(stats);
   if (!ever_synced_ || new_peer) {
     Report(EventKind::kSync,
            absl::StrFormat("synchronized to %s, stratum %d", env_.system->system_peer,
@@ -668,6 +672,27 @@ void ClientEngine::SelectAndUpdate(bool update) {
   ever_synced_ = true;
   if (options_.set_once_and_exit) {
     Report(EventKind::kExit, absl::StrFormat("ntpd: time slew %+.6fs", result.offset_seconds));
+    Exit(ClientExit::kDone);
+  }
+}
+
+// RFC 5905 §11.2.3: after a step all associations are reset and the server
+// side announces "unsynchronised, STEP" until the next update.
+void ClientEngine::AfterStep(double offset_seconds) {
+  ++updates_;
+  ever_synced_ = true;
+  for (auto& a : associations_) a->ResetAfterStep();
+  SystemVariables& sys = *env_.system;
+  sys.leap = Leap::kUnsynchronized;
+  sys.stratum = kMaxStratum;
+  sys.reference_id = AsciiRefId("STEP");
+  sys.root_delay = NtpShort();
+  sys.root_dispersion = NtpShort();
+  sys.reference_time = NtpTimestamp();
+  sys.offset_seconds = offset_seconds;
+  sys.frequency_ppm = discipline_->frequency_ppm();
+  if (options_.set_once_and_exit) {
+    Report(EventKind::kExit, absl::StrFormat("ntpd: time set %+.6fs", offset_seconds));
     Exit(ClientExit::kDone);
   }
 }

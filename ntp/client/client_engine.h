@@ -85,7 +85,8 @@ struct ClientEngineEnvironment {
 
 enum class ClientExit { kRunning, kPanic, kDone };
 
-// ntpq's select codes (ntp-behaviour.md §6.1) of an association.
+// ntpq's select codes of an association (the peer status word's selection
+// field, RFC 9327).
 enum class PeerSelect : uint8_t {
   kReject = 0,       // ' ' unfit / no data
   kFalseticker = 1,  // 'x'
@@ -145,6 +146,19 @@ class ClientEngine {
   void OnAssociationState(Association& association);
   // The system process; `update` false: only re-evaluate (lost peers).
   void SelectAndUpdate(bool update);
+  // Its stages (RFC 5905 §11), in order.
+  struct Combined {
+    CombineResult combined;
+    double frequency_ppm = 0;
+    double rate_sigma = 0;  // of the combined rate estimate (s/s)
+  };
+  void CollectCandidates(double now);
+  bool FirstUpdateQuorum() const;
+  bool IntersectAndCluster();
+  int ChooseSystemPeer() const;
+  Combined CombineSurvivors(int peer);
+  void UpdateClock(int peer, const Combined& combined, bool new_peer, double now);
+  void AfterStep(double offset_seconds);
   void LoseSystemPeer();
   void UpdateSystemVariables(const Association& peer, double offset,
                              double system_jitter, double now);

@@ -1,6 +1,6 @@
 // Protocol and algorithm constants of the NTP client, each with the RFC 5905
 // section (or the ntpd 4.2.8 value where the reference implementation and the
-// RFC differ; see /work/shared/reference/ntp-behaviour.md §3.1 and §9).
+// RFC differ, as ntpd/ntp_proto.c and include/ntp.h define it).
 // Values that ntp.conf can change (tinker, tos) are defaults only; the
 // configured values travel in the option structs.
 #ifndef NTP_CLIENT_CONSTANTS_H_

@@ -103,7 +103,7 @@ class Discipline {
   int steps_ = 0;
 };
 
-// ntpd's panic message for an offset (ntp-behaviour.md §3.9):
+// ntpd's panic message for an offset (ntpd/ntp_loopfilter.c):
 // "time correction of 2000 seconds exceeds sanity limit (1000); set clock
 // manually to the correct UTC time."
 std::string PanicMessage(double offset_seconds, double panic_threshold_seconds);

@@ -109,7 +109,7 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
   ++counters_.received;
   const absl::Span<const uint8_t> bytes = request.payload;
 
-  // 1. Source checks (ref 1.9 step 1; ntpd never answers port 0 or
+  // 1. Source checks (ntpd never answers port 0 or
   //    multicast sources).
   if (request.source.port() == 0) return Drop(ServerDropReason::kBadSourcePort, 0);
   if (bytes.empty()) return Drop(ServerDropReason::kEmpty, 0);
@@ -158,7 +158,7 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
     return Drop(ServerDropReason::kVersionRestricted, flags);
   }
 
-  // 6. Dispatch on mode (RFC 5905 §9, Figure 20 / ref 2.5).
+  // 6. Dispatch on mode (RFC 5905 §9, Figure 20).
   bool is_client_request = packet.mode == Mode::kClient;
   if (packet.mode == Mode::kReserved) {
     // ntpd: an NTPv1 packet with mode 0 is a client request.
@@ -188,7 +188,7 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
   const int8_t reply_poll =
       ReplyPoll(packet.poll_log2_seconds, settings_.rate.average_log2_seconds);
 
-  // 8. Rate limiting (ref 4.4): the client table sees every request while
+  // 8. Rate limiting (ntpd/ntp_monitor.c): the client table sees every request while
   //    monitoring is on; its verdict matters only with `limited`.
   const bool limited = (flags & kRestrictLimited) != 0;
   if (limited || settings_.monitor) {
@@ -236,7 +236,7 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
     }
   }
 
-  // 10. The reply (RFC 5905 §7.3, §8; ref 2.3).
+  // 10. The reply (RFC 5905 §7.3, §8).
   size_t reply_octets = kNtpHeaderOctets;
   if (kind == ServerReplyKind::kCryptoNak) reply_octets += kCryptoNakOctets;
   if (kind == ServerReplyKind::kAuthenticated) {

@@ -3,10 +3,11 @@
 // octets written into a caller-owned buffer or a typed drop reason out.
 // Stateless towards clients except for the bounded client table used for
 // rate limiting. No I/O: the caller passes the receive timestamp and the
-// Clock; the transmit timestamp is read from that Clock as late as possible,
-// after every decision and just before the MAC is computed.
+// clock reading taken as late as it could for the transmit timestamp, which
+// is written after every decision and just before the MAC is computed.
 //
-// Rules (ref 1.9, 2.3, 4.4, 4.5):
+// Rules (RFC 5905 §8, §9.2; ntpd/ntp_proto.c receive() and fast_xmit();
+// ntpd/ntp_monitor.c for rate limiting):
 //  - never answers modes 2, 4, 5, 7 or anything unparseable; mode 6 is handed
 //    to the control handler (kControl) unless `noquery`; modes 1/2/4/5 go to
 //    the client side (kClientPacket) — mode 1 only from configured peers;
