@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ntp/random.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp {
 
@@ -204,9 +205,7 @@ std::vector<ClientTable::ClientView> ClientTable::MostRecent(size_t max) const {
     std::memcpy(bytes.data(), e.key, 16);
     ClientView v;
     if (e.v4) {
-      v.address = net::IpAddress::V4((uint32_t{bytes[0]} << 24) |
-                                     (uint32_t{bytes[1]} << 16) |
-                                     (uint32_t{bytes[2]} << 8) | bytes[3]);
+      v.address = net::IpAddress::V4(LoadBe32(bytes.data()));
     } else {
       v.address = net::IpAddress::V6(bytes);
     }
