@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "ntp/wire/refid.h"
 
 namespace sim {
 namespace {
@@ -465,9 +466,15 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
         errors.Add(wh.Field(h, "prober").Field(p, "poll_s"), "must be >= 0.001");
       }
     }
-    if (h.role() == scenario::RESPONDER && h.responder().refid().size() > 4) {
-      errors.Add(wh.Field(h, "responder").Field(h.responder(), "refid"),
-                 "at most 4 characters");
+    if (h.role() == scenario::RESPONDER) {
+      const std::string& refid = h.responder().refid();
+      if (refid.size() > 4) {
+        errors.Add(wh.Field(h, "responder").Field(h.responder(), "refid"),
+                   "at most 4 characters");
+      } else if (!refid.empty() && !ntp::RefIdFromAscii(refid).ok()) {
+        errors.Add(wh.Field(h, "responder").Field(h.responder(), "refid"),
+                   "printable ASCII characters other than space only");
+      }
     }
     std::vector<net::IpAddress> addresses;
     for (int a = 0; a < h.addresses_size(); ++a) {
