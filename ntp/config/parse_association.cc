@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "ntp/config/parse_context.h"
+#include "ntp/wire/refid.h"
 
 namespace ntp::config_internal {
 namespace {
@@ -311,11 +312,7 @@ void HandleFudge(ParseContext& ctx) {
           ctx.Integer(*value, 0, 15, "fudge stratum");
       if (stratum.has_value()) fudge.stratum = static_cast<int>(*stratum);
     } else if (word == "refid") {
-      bool printable = !value->text.empty() && value->text.size() <= 4;
-      for (char c : value->text) {
-        if (c < 0x21 || c > 0x7E) printable = false;
-      }
-      if (!printable) {
+      if (!RefIdFromAscii(value->text).ok()) {
         ctx.Error(value->column,
                   absl::StrCat("fudge refid: ", Quote(value->text),
                                " is not 1 to 4 printable ASCII characters"));
