@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "ntp/auth/key_id_list.h"
 #include "ntp/auth/key_store.h"
 #include "ntp/auth/keys_file.h"
 #include "ntp/wire/big_endian.h"
