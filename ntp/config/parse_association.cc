@@ -1,5 +1,5 @@
 // Directive handlers for associations: server, peer, pool and fudge
-// (ntp.conf(5); docs428 confopt.md and clockopt.md; ref 4.1, 5.2, 5.3).
+// (ntp.conf(5), ntp_clock(5)).
 #include <optional>
 #include <string>
 
@@ -221,7 +221,7 @@ void HandleAssociation(ParseContext& ctx) {
   if (!ctx.line_ok()) return;
 
   // Reference clocks poll at a fixed interval: maxpoll defaults to minpoll
-  // (ref 4.1).
+  // (ntpd 4.2.8).
   if (server.is_refclock() && !server.maxpoll_given) {
     server.maxpoll = server.minpoll;
   }

@@ -1,7 +1,7 @@
 // Directive handlers for files, keys and monitoring: driftfile, keys,
 // keysdir, leapfile, logfile, pidfile, statsdir, saveconfigdir, trustedkey,
 // requestkey, controlkey, statistics, filegen, logconfig, setvar
-// (docs428 miscopt.md, authopt.md, monopt.md; ref 5.5, 5.7).
+// (ntp_misc(5), ntp_auth(5), ntp_mon(5)).
 #include <algorithm>
 #include <optional>
 #include <string>

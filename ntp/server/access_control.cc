@@ -13,7 +13,7 @@ struct FlagWord {
   RestrictMask bit;
   const char* word;
 };
-// docs428 accopt.md order.
+// In the order of ntp_acc(5)'s flag list.
 constexpr FlagWord kFlagWords[] = {
     {kRestrictFlake, "flake"},
     {kRestrictIgnore, "ignore"},

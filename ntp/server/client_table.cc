@@ -178,7 +178,7 @@ RateVerdict ClientTable::Record(const net::IpAddress& source,
   e.last_mode = mode;
   e.last_version = version;
 
-  // ntpd 4.2.8 ntp_monitor() (ref 4.4).
+  // ntpd 4.2.8 ntp_monitor(), as described at Record() in client_table.h.
   int64_t leak = std::max<int64_t>(0, e.leak - interval);
   const int64_t head = int64_t{1} << std::clamp(settings_.average_log2_seconds, 0, 24);
   const int64_t limit = 8 * head;  // NTP_SHIFT * head

@@ -41,7 +41,7 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
   ResponderSettings& r = setup.responder;
   r.hash_seed = hash_seed;
 
-  // restrict (ref 4.5): most specific wins; duplicates OR their flags.
+  // restrict: most specific wins; duplicates OR their flags (access_control.h).
   for (const RestrictRule& rule : config.restricts) {
     const RestrictMask mask = RestrictFlagsToMask(rule.flags);
     if (rule.is_source) {
@@ -88,7 +88,7 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
     setup.trusted_key_ranges.push_back(range);
   }
 
-  // LOCAL clock and orphan mode (ref 4.1, 4.2).
+  // LOCAL clock and orphan mode (local_reference.h).
   LocalReferenceSettings& l = setup.local_reference;
   l.orphan_stratum = config.tos.orphan_stratum;
   l.orphan_wait = absl::Seconds(config.tos.orphanwait_seconds);
