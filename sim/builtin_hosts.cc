@@ -1,100 +1,36 @@
 #include "sim/builtin_hosts.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ntp/precision.h"
+#include "ntp/wire/packet.h"
+#include "ntp/wire/refid.h"
 #include "sim/random.h"
 
 namespace sim {
 namespace {
 
-// RFC 5905 §7.3 header layout (48 octets).
-constexpr size_t kHeaderOctets = 48;
-constexpr uint8_t kModeClient = 3;
-constexpr uint8_t kModeServer = 4;
-constexpr uint8_t kVersion = 4;
 constexpr uint16_t kNtpPort = 123;
+constexpr uint32_t kDefaultRefId = ntp::AsciiRefId("SIM");
 
-struct RawPacket {
-  uint8_t leap = 0;
-  uint8_t version = kVersion;
-  uint8_t mode = kModeClient;
-  uint8_t stratum = 0;
-  int8_t poll = 0;
-  int8_t precision = 0;
-  uint32_t root_delay = 0;
-  uint32_t root_dispersion = 0;
-  uint32_t reference_id = 0;
-  uint64_t reference = 0;
-  uint64_t origin = 0;
-  uint64_t receive = 0;
-  uint64_t transmit = 0;
-};
-
-void Put32(uint8_t* p, uint32_t v) {
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-void Put64(uint8_t* p, uint64_t v) {
-  Put32(p, static_cast<uint32_t>(v >> 32));
-  Put32(p + 4, static_cast<uint32_t>(v));
-}
-uint32_t Get32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-uint64_t Get64(const uint8_t* p) { return (uint64_t{Get32(p)} << 32) | Get32(p + 4); }
-
-std::array<uint8_t, kHeaderOctets> Encode(const RawPacket& r) {
-  std::array<uint8_t, kHeaderOctets> b{};
-  b[0] = static_cast<uint8_t>((r.leap << 6) | ((r.version & 7) << 3) | (r.mode & 7));
-  b[1] = r.stratum;
-  b[2] = static_cast<uint8_t>(r.poll);
-  b[3] = static_cast<uint8_t>(r.precision);
-  Put32(&b[4], r.root_delay);
-  Put32(&b[8], r.root_dispersion);
-  Put32(&b[12], r.reference_id);
-  Put64(&b[16], r.reference);
-  Put64(&b[24], r.origin);
-  Put64(&b[32], r.receive);
-  Put64(&b[40], r.transmit);
-  return b;
+// Parses a datagram of `mode` (RFC 5905 §7.3); nullopt for anything else.
+std::optional<ntp::NtpPacket> ParseMode(absl::Span<const uint8_t> payload, ntp::Mode mode) {
+  ntp::WireResult<ntp::NtpPacket, ntp::PacketError> packet = ntp::ParsePacket(payload);
+  if (!packet.ok() || packet->mode != mode) return std::nullopt;
+  return std::move(packet).value();
 }
 
-std::optional<RawPacket> Decode(absl::Span<const uint8_t> b) {
-  if (b.size() < kHeaderOctets) return std::nullopt;
-  RawPacket r;
-  r.leap = b[0] >> 6;
-  r.version = (b[0] >> 3) & 7;
-  r.mode = b[0] & 7;
-  r.stratum = b[1];
-  r.poll = static_cast<int8_t>(b[2]);
-  r.precision = static_cast<int8_t>(b[3]);
-  r.root_delay = Get32(&b[4]);
-  r.root_dispersion = Get32(&b[8]);
-  r.reference_id = Get32(&b[12]);
-  r.reference = Get64(&b[16]);
-  r.origin = Get64(&b[24]);
-  r.receive = Get64(&b[32]);
-  r.transmit = Get64(&b[40]);
-  if (r.version < 1 || r.version > 4) return std::nullopt;
-  return r;
-}
-
-int8_t PrecisionLog2(absl::Duration precision) {
-  const double seconds = std::max(absl::ToDoubleSeconds(precision), 1e-18);
-  return static_cast<int8_t>(std::clamp(std::ceil(std::log2(seconds)), -127.0, 0.0));
-}
-
-uint32_t RefId(const std::string& text) {
-  uint32_t id = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    id = (id << 8) | (i < text.size() ? static_cast<uint8_t>(text[i]) : 0);
-  }
-  return id;
+// Sends the 48-octet header `packet`; false if it could not be sent.
+bool SendPacket(net::DatagramSocket& socket, const ntp::NtpPacket& packet,
+                const net::SocketAddress& to) {
+  std::array<uint8_t, ntp::kNtpHeaderOctets> bytes;
+  return ntp::SerializePacket(packet, absl::MakeSpan(bytes)).ok() &&
+         socket.SendTo(bytes, to).ok();
 }
 
 double Seconds(ntp::NtpDuration d) { return d.ToSeconds(); }
@@ -127,8 +63,11 @@ Responder::Responder(const scenario::ResponderOptions& options, const SimHostEnv
   system_.leap = unsync ? ntp::Leap::kUnsynchronized : ntp::Leap::kNoWarning;
   system_.stratum = unsync ? ntp::kMaxStratum
                            : static_cast<int>(options.has_stratum() ? options.stratum() : 1);
-  system_.reference_id = RefId(options.refid().empty() ? "SIM" : options.refid());
-  system_.precision_log2 = PrecisionLog2(env.clock->Precision());
+  // The loader admits only refids RefIdFromAscii accepts (scenario_loader.cc).
+  system_.reference_id = options.refid().empty()
+                             ? kDefaultRefId
+                             : ntp::RefIdFromAscii(options.refid()).value_or(kDefaultRefId);
+  system_.precision_log2 = ntp::PrecisionLog2(env.clock->Precision());
   system_.system_peer = unsync ? "" : "SIM(0)";
 }
 
@@ -152,24 +91,24 @@ absl::Status Responder::Start() {
 void Responder::Stop() { sockets_.clear(); }
 
 void Responder::OnDatagram(net::DatagramSocket* socket, const net::ReceivedDatagram& d) {
-  const std::optional<RawPacket> request = Decode(d.payload);
-  if (!request.has_value() || request->mode != kModeClient) return;
-  RawPacket reply;
-  reply.leap = static_cast<uint8_t>(system_.leap);
+  const std::optional<ntp::NtpPacket> request = ParseMode(d.payload, ntp::Mode::kClient);
+  if (!request.has_value()) return;
+  ntp::NtpPacket reply;
+  reply.leap = static_cast<ntp::LeapIndicator>(system_.leap);
   reply.version = request->version;
-  reply.mode = kModeServer;
-  reply.stratum = system_.stratum >= ntp::kMaxStratum ? 0 : system_.stratum;
-  reply.poll = request->poll;
-  reply.precision = system_.precision_log2;
-  reply.root_dispersion = ntp::NtpShort::FromSeconds(0.0001).raw();
+  reply.mode = ntp::Mode::kServer;
+  reply.stratum =
+      static_cast<uint8_t>(system_.stratum >= ntp::kMaxStratum ? 0 : system_.stratum);
+  reply.poll_log2_seconds = request->poll_log2_seconds;
+  reply.precision_log2_seconds = system_.precision_log2;
+  reply.root_dispersion = ntp::NtpShort::FromSeconds(0.0001);
   reply.reference_id = system_.reference_id;
-  reply.origin = request->transmit;
-  reply.receive = ntp::NtpTimestamp::FromTime(d.rx_time).raw();
+  reply.origin_timestamp = request->transmit_timestamp;
+  reply.receive_timestamp = ntp::NtpTimestamp::FromTime(d.rx_time);
   const absl::Time now = env_.clock->Now();
-  reply.reference = ntp::NtpTimestamp::FromTime(now - absl::Seconds(1)).raw();
-  reply.transmit = ntp::NtpTimestamp::FromTime(now).raw();
-  const auto bytes = Encode(reply);
-  if (socket->SendTo(bytes, d.source).ok()) ++answered_;
+  reply.reference_timestamp = ntp::NtpTimestamp::FromTime(now - absl::Seconds(1));
+  reply.transmit_timestamp = ntp::NtpTimestamp::FromTime(now);
+  if (SendPacket(*socket, reply, d.source)) ++answered_;
 }
 
 // ---------------------------------------------------------------------------
@@ -178,7 +117,7 @@ void Responder::OnDatagram(net::DatagramSocket* socket, const net::ReceivedDatag
 Prober::Prober(const scenario::ProberOptions& options, const ProberFlags& flags,
                const SimHostEnvironment& env)
     : options_(options), flags_(flags), env_(env), rng_state_(env.random_seed) {
-  system_.precision_log2 = PrecisionLog2(env.clock->Precision());
+  system_.precision_log2 = ntp::PrecisionLog2(env.clock->Precision());
   const double poll_s = options_.has_poll_s() ? options_.poll_s() : 16;
   system_.poll_log2 = static_cast<int>(std::lround(std::log2(std::max(poll_s, 1.0))));
 }
@@ -260,40 +199,39 @@ void Prober::Poll() {
 
 void Prober::SendRequest(Server& server) {
   auto& socket = server.address.ip().is_v4() ? socket_v4_ : socket_v6_;
-  RawPacket request;
-  request.leap = synchronized_once_ ? 0 : 3;
-  request.mode = kModeClient;
-  request.poll = static_cast<int8_t>(system_.poll_log2);
-  request.precision = system_.precision_log2;
+  ntp::NtpPacket request;
+  request.leap = synchronized_once_ ? ntp::LeapIndicator::kNoWarning
+                                    : ntp::LeapIndicator::kUnsynchronized;
+  request.mode = ntp::Mode::kClient;
+  request.poll_log2_seconds = static_cast<int8_t>(system_.poll_log2);
+  request.precision_log2_seconds = system_.precision_log2;
   server.t1 = env_.clock->Now();
-  const ntp::NtpTimestamp transmit = ntp::NtpTimestamp::FromTime(server.t1);
-  request.transmit = transmit.raw();
-  server.outstanding = transmit;
-  if (!socket->SendTo(Encode(request), server.address).ok()) server.outstanding.reset();
+  request.transmit_timestamp = ntp::NtpTimestamp::FromTime(server.t1);
+  server.outstanding = request.transmit_timestamp;
+  if (!SendPacket(*socket, request, server.address)) server.outstanding.reset();
 }
 
 void Prober::OnDatagram(const net::ReceivedDatagram& d) {
-  const std::optional<RawPacket> reply = Decode(d.payload);
-  if (!reply.has_value() || reply->mode != kModeServer) return;
+  const std::optional<ntp::NtpPacket> reply = ParseMode(d.payload, ntp::Mode::kServer);
+  if (!reply.has_value()) return;
   for (Server& s : servers_) {
     if (s.address != d.source) continue;
     // RFC 5905 §8: the origin timestamp must match the request (bogus /
     // duplicate replies are dropped).
-    if (!s.outstanding.has_value() || reply->origin != s.outstanding->raw()) return;
+    if (!s.outstanding.has_value() || reply->origin_timestamp.raw() != s.outstanding->raw()) {
+      return;
+    }
     s.outstanding.reset();
     if (reply->stratum == 0) {
       Emit(ntp::EventKind::kKissOfDeath,
-           absl::StrCat("kiss code ", std::string{static_cast<char>(reply->reference_id >> 24),
-                                                  static_cast<char>(reply->reference_id >> 16),
-                                                  static_cast<char>(reply->reference_id >> 8),
-                                                  static_cast<char>(reply->reference_id)},
-                        " from ", s.address.ToString()));
+           absl::StrCat("kiss code ", ntp::RefIdToText(reply->reference_id), " from ",
+                        s.address.ToString()));
       return;
     }
-    if (reply->leap == 3) return;  // server not synchronised
+    if (reply->leap == ntp::LeapIndicator::kUnsynchronized) return;
     const ntp::NtpTimestamp t1 = ntp::NtpTimestamp::FromTime(s.t1);
-    const ntp::NtpTimestamp t2 = ntp::NtpTimestamp::FromRaw(reply->receive);
-    const ntp::NtpTimestamp t3 = ntp::NtpTimestamp::FromRaw(reply->transmit);
+    const ntp::NtpTimestamp t2 = reply->receive_timestamp;
+    const ntp::NtpTimestamp t3 = reply->transmit_timestamp;
     const ntp::NtpTimestamp t4 = ntp::NtpTimestamp::FromTime(d.rx_time);
     ProbeSample sample;
     sample.server = s.address;

@@ -1,6 +1,6 @@
-// Built-in simulated hosts written directly against the seams with raw
-// 48-octet NTP packets (RFC 5905 §7.3), so the simulator can be exercised
-// and validated without the project's daemon:
+// Built-in simulated hosts written directly against the seams with plain
+// 48-octet NTP packets (RFC 5905 §7.3, encoded by ntp/wire/packet.h), so the
+// simulator can be exercised and validated without the project's daemon:
 //   Responder  a stateless server answering client requests (mode 3) from
 //              its own clock, like a reference server;
 //   Prober     a client polling its servers and computing offset and delay

@@ -1,8 +1,8 @@
 // The ntpsim command as a library: runs a scenario file for one or more
 // seeds, prints per-run results, writes the per-host CSV series, the SVG
 // plot and the summary JSON, and prints for every failed check the seed and
-// the one command that replays exactly that run. Used by ntpsim_main.cc and
-// by the per-scenario tests (scenario_test_main.cc).
+// the one command that replays exactly that run. Used by tools/ntpsim_main.cc
+// and by the per-scenario tests (scenario_test_main.cc).
 #ifndef SIM_RUNNER_H_
 #define SIM_RUNNER_H_
 

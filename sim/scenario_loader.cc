@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "ntp/wire/refid.h"
 
 namespace sim {
 namespace {
@@ -366,12 +367,15 @@ absl::StatusOr<LoadedScenario> LoadScenarioFile(const std::string& path,
   return ParseScenario(*text, path, reader, display_path);
 }
 
-absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::string& path,
-                                             const ScenarioFileReader& reader,
-                                             const std::string& display_path) {
-  LoadedScenario out;
-  out.path = display_path.empty() ? path : display_path;
-  TextFormat::ParseInfoTree tree;
+namespace {
+
+// The stages of ParseScenario, in order. Each validates one part of the
+// scenario, adding what is wrong to `errors` (the order of the messages is
+// the order of these stages), and fills its part of LoadedScenario.
+
+// Text format to the Scenario message; syntax errors as FILE:LINE:COLUMN.
+absl::Status ParseText(absl::string_view text, TextFormat::ParseInfoTree& tree,
+                       LoadedScenario& out) {
   CollectErrors collector(&out.path);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
@@ -379,12 +383,13 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
   if (!parser.ParseFromString(std::string(text), &out.scenario)) {
     return absl::InvalidArgumentError(absl::StrJoin(collector.lines, "\n"));
   }
-  scenario::Scenario& s = out.scenario;
-  if (s.name().empty()) s.set_name(Stem(out.path));
-  const Where root(&out.path, &tree);
-  Errors errors;
+  if (out.scenario.name().empty()) out.scenario.set_name(Stem(out.path));
+  return absl::OkStatus();
+}
 
-  // Settings.
+// The top-level settings and the default clock and link.
+void LoadSettings(const Where& root, LoadedScenario& out, Errors& errors) {
+  const scenario::Scenario& s = out.scenario;
   if (!(Finite(s.duration_s()) && s.duration_s() > 0)) {
     errors.Add(root.Field(s, "duration_s"), "required, must be > 0");
   }
@@ -421,68 +426,92 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
   }
   out.default_link = s.default_link();
   out.default_link.clear_asymmetry_s();
+}
 
-  // Hosts: expand counts, parse addresses.
+// The fields of one `hosts` entry, addresses aside.
+void ValidateHost(const scenario::Host& h, double duration_s, const Where& wh, Errors& errors) {
+  if (!ValidName(h.name())) {
+    errors.Add(wh.Field(h, "name"), "required: letters, digits, '_', '-', '.'");
+  }
+  if (h.role() == scenario::ROLE_UNSPECIFIED) {
+    errors.Add(wh.Field(h, "role"), "required (NTPD, PROBER or RESPONDER)");
+  }
+  if (!h.ntp_conf().empty() && !h.ntp_conf_file().empty()) {
+    errors.Add(wh.Field(h, "ntp_conf_file"), "give ntp_conf or ntp_conf_file, not both");
+  }
+  if (h.count() > 1 && h.addresses_size() > 0) {
+    errors.Add(wh.Field(h, "addresses"), "must be empty when count > 1");
+  }
+  if (h.count() > 100000) errors.Add(wh.Field(h, "count"), "must be <= 100000");
+  if (!(Finite(h.start_s()) && h.start_s() >= 0 && h.start_s() <= duration_s)) {
+    errors.Add(wh.Field(h, "start_s"), "must be within [0, duration_s]");
+  }
+  for (int f = 0; f < h.flags_size(); ++f) {
+    const std::string& flag = h.flags(f);
+    if (flag != "-g" && flag != "-x" && flag != "-q") {
+      errors.Add(wh.Field(h, "flags", f),
+                 absl::StrCat("unknown daemon flag \"", flag, "\" (known: -g, -x, -q)"));
+    }
+  }
+  ValidateClock(h.clock(), wh.Field(h, "clock"), errors);
+  if (h.has_drift_file_ppm() && !Finite(h.drift_file_ppm())) {
+    errors.Add(wh.Field(h, "drift_file_ppm"), "must be finite");
+  }
+  if (h.role() == scenario::PROBER) {
+    const scenario::ProberOptions& p = h.prober();
+    if (p.servers_size() == 0) {
+      errors.Add(wh.Field(h, "prober").Field(p, "servers"), "a prober needs servers");
+    }
+    if (p.has_poll_s() && !(Finite(p.poll_s()) && p.poll_s() >= 0.001)) {
+      errors.Add(wh.Field(h, "prober").Field(p, "poll_s"), "must be >= 0.001");
+    }
+  }
+  if (h.role() == scenario::RESPONDER) {
+    const std::string& refid = h.responder().refid();
+    if (refid.size() > 4) {
+      errors.Add(wh.Field(h, "responder").Field(h.responder(), "refid"),
+                 "at most 4 characters");
+    } else if (!refid.empty() && !ntp::RefIdFromAscii(refid).ok()) {
+      errors.Add(wh.Field(h, "responder").Field(h.responder(), "refid"),
+                 "printable ASCII characters other than space only");
+    }
+  }
+}
+
+// The literal addresses of one `hosts` entry; `used` collects every address
+// taken so far.
+std::vector<net::IpAddress> ParseAddresses(const scenario::Host& h, const Where& wh,
+                                           std::set<net::IpAddress>& used, Errors& errors) {
+  std::vector<net::IpAddress> addresses;
+  for (int a = 0; a < h.addresses_size(); ++a) {
+    absl::StatusOr<net::IpAddress> ip = net::IpAddress::Parse(h.addresses(a));
+    if (!ip.ok() || ip->IsUnspecified()) {
+      errors.Add(wh.Field(h, "addresses", a),
+                 absl::StrCat("not a usable IPv4/IPv6 address: \"", h.addresses(a), "\""));
+      continue;
+    }
+    if (!used.insert(*ip).second) {
+      errors.Add(wh.Field(h, "addresses", a),
+                 absl::StrCat("address ", ip->ToString(), " is used by another host"));
+    }
+    addresses.push_back(*ip);
+  }
+  return addresses;
+}
+
+// Validates every `hosts` entry and expands it `count` times into
+// out.hosts (clock merged over default_clock). Returns the indices of the
+// expanded hosts that still need an address.
+std::vector<int> ExpandHosts(const Where& root, std::set<net::IpAddress>& used,
+                             LoadedScenario& out, Errors& errors) {
+  const scenario::Scenario& s = out.scenario;
   if (s.hosts_size() == 0) errors.Add(root.Field(s, "hosts"), "at least one host is required");
-  std::set<net::IpAddress> used;
-  std::vector<int> needs_address;  // expanded indices
+  std::vector<int> needs_address;
   for (int i = 0; i < s.hosts_size(); ++i) {
     const scenario::Host& h = s.hosts(i);
     const Where wh = root.Field(s, "hosts", i);
-    if (!ValidName(h.name())) {
-      errors.Add(wh.Field(h, "name"), "required: letters, digits, '_', '-', '.'");
-    }
-    if (h.role() == scenario::ROLE_UNSPECIFIED) {
-      errors.Add(wh.Field(h, "role"), "required (NTPD, PROBER or RESPONDER)");
-    }
-    if (!h.ntp_conf().empty() && !h.ntp_conf_file().empty()) {
-      errors.Add(wh.Field(h, "ntp_conf_file"), "give ntp_conf or ntp_conf_file, not both");
-    }
-    if (h.count() > 1 && h.addresses_size() > 0) {
-      errors.Add(wh.Field(h, "addresses"), "must be empty when count > 1");
-    }
-    if (h.count() > 100000) errors.Add(wh.Field(h, "count"), "must be <= 100000");
-    if (!(Finite(h.start_s()) && h.start_s() >= 0 && h.start_s() <= s.duration_s())) {
-      errors.Add(wh.Field(h, "start_s"), "must be within [0, duration_s]");
-    }
-    for (int f = 0; f < h.flags_size(); ++f) {
-      const std::string& flag = h.flags(f);
-      if (flag != "-g" && flag != "-x" && flag != "-q") {
-        errors.Add(wh.Field(h, "flags", f),
-                   absl::StrCat("unknown daemon flag \"", flag, "\" (known: -g, -x, -q)"));
-      }
-    }
-    ValidateClock(h.clock(), wh.Field(h, "clock"), errors);
-    if (h.has_drift_file_ppm() && !Finite(h.drift_file_ppm())) {
-      errors.Add(wh.Field(h, "drift_file_ppm"), "must be finite");
-    }
-    if (h.role() == scenario::PROBER) {
-      const scenario::ProberOptions& p = h.prober();
-      if (p.servers_size() == 0) {
-        errors.Add(wh.Field(h, "prober").Field(p, "servers"), "a prober needs servers");
-      }
-      if (p.has_poll_s() && !(Finite(p.poll_s()) && p.poll_s() >= 0.001)) {
-        errors.Add(wh.Field(h, "prober").Field(p, "poll_s"), "must be >= 0.001");
-      }
-    }
-    if (h.role() == scenario::RESPONDER && h.responder().refid().size() > 4) {
-      errors.Add(wh.Field(h, "responder").Field(h.responder(), "refid"),
-                 "at most 4 characters");
-    }
-    std::vector<net::IpAddress> addresses;
-    for (int a = 0; a < h.addresses_size(); ++a) {
-      absl::StatusOr<net::IpAddress> ip = net::IpAddress::Parse(h.addresses(a));
-      if (!ip.ok() || ip->IsUnspecified()) {
-        errors.Add(wh.Field(h, "addresses", a),
-                   absl::StrCat("not a usable IPv4/IPv6 address: \"", h.addresses(a), "\""));
-        continue;
-      }
-      if (!used.insert(*ip).second) {
-        errors.Add(wh.Field(h, "addresses", a),
-                   absl::StrCat("address ", ip->ToString(), " is used by another host"));
-      }
-      addresses.push_back(*ip);
-    }
+    ValidateHost(h, s.duration_s(), wh, errors);
+    const std::vector<net::IpAddress> addresses = ParseAddresses(h, wh, used, errors);
     const uint32_t count = h.count() > 1 ? h.count() : 1;
     for (uint32_t k = 0; k < count && count <= 100000; ++k) {
       ExpandedHost e;
@@ -500,15 +529,23 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
       out.hosts.push_back(std::move(e));
     }
   }
-  {
-    std::set<std::string> names;
-    for (const ExpandedHost& e : out.hosts) {
-      if (!names.insert(e.spec.name()).second) {
-        errors.Add(root.Field(s, "hosts"), absl::StrCat("duplicate host name \"", e.spec.name(),
-                                                        "\" (", e.location, ")"));
-      }
+  return needs_address;
+}
+
+void CheckUniqueNames(const Where& root, const LoadedScenario& out, Errors& errors) {
+  std::set<std::string> names;
+  for (const ExpandedHost& e : out.hosts) {
+    if (!names.insert(e.spec.name()).second) {
+      errors.Add(root.Field(out.scenario, "hosts"),
+                 absl::StrCat("duplicate host name \"", e.spec.name(), "\" (", e.location, ")"));
     }
   }
+}
+
+// Gives each host in `needs_address` the next free address of 10.0.0.0/8
+// and writes every host's addresses back into its spec.
+void AssignAddresses(const std::vector<int>& needs_address, std::set<net::IpAddress>& used,
+                     std::vector<ExpandedHost>& hosts) {
   uint32_t next_auto = 0;
   for (int index : needs_address) {
     net::IpAddress ip;
@@ -519,53 +556,73 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
       ++next_auto;
     } while (used.contains(ip));
     used.insert(ip);
-    out.hosts[index].addresses.push_back(ip);
+    hosts[index].addresses.push_back(ip);
   }
-  for (ExpandedHost& e : out.hosts) {
+  for (ExpandedHost& e : hosts) {
     e.spec.clear_addresses();
     for (const net::IpAddress& ip : e.addresses) e.spec.add_addresses(ip.ToString());
   }
+}
 
-  // Configuration text and prober servers (need every address).
-  for (ExpandedHost& e : out.hosts) {
-    const int entry = e.entry;
-    const Where wh = root.Field(s, "hosts", entry);
-    std::string conf = e.spec.ntp_conf();
-    Where wconf = wh.Field(s.hosts(entry), "ntp_conf");
-    if (!e.spec.ntp_conf_file().empty()) {
-      wconf = wh.Field(s.hosts(entry), "ntp_conf_file");
-      std::string file = e.spec.ntp_conf_file();
-      if (file[0] != '/') file = Dirname(path) + file;
-      absl::StatusOr<std::string> read = reader(file);
-      if (!read.ok()) {
-        errors.Add(wconf, std::string(read.status().message()));
-      } else {
-        conf = *read;
-      }
-    }
-    e.spec.set_ntp_conf(ExpandReferences(conf, out.hosts, wconf, errors));
-    if (e.spec.role() == scenario::PROBER) {
-      scenario::ProberOptions* p = e.spec.mutable_prober();
-      std::vector<std::string> literal;
-      for (int k = 0; k < p->servers_size(); ++k) {
-        const std::string& server = p->servers(k);
-        if (net::IpAddress::Parse(server).ok()) {
-          literal.push_back(server);
-          continue;
-        }
-        const std::vector<int> matches = Indices(Match(out.hosts, server));
-        if (matches.empty()) {
-          errors.Add(wh.Field(s.hosts(entry), "prober").Field(s.hosts(entry).prober(), "servers", k),
-                     absl::StrCat("\"", server, "\" is neither a host nor an address"));
-        }
-        for (int m : matches) literal.push_back(out.hosts[m].addresses[0].ToString());
-      }
-      p->clear_servers();
-      for (const std::string& l : literal) p->add_servers(l);
+// The host's final ntp_conf: the file read (relative to the scenario's
+// directory) and ${host:NAME} replaced.
+void ResolveNtpConf(ExpandedHost& e, const Where& wh, const scenario::Host& entry,
+                    const std::string& path, const ScenarioFileReader& reader,
+                    const std::vector<ExpandedHost>& hosts, Errors& errors) {
+  std::string conf = e.spec.ntp_conf();
+  Where wconf = wh.Field(entry, "ntp_conf");
+  if (!e.spec.ntp_conf_file().empty()) {
+    wconf = wh.Field(entry, "ntp_conf_file");
+    std::string file = e.spec.ntp_conf_file();
+    if (file[0] != '/') file = Dirname(path) + file;
+    absl::StatusOr<std::string> read = reader(file);
+    if (!read.ok()) {
+      errors.Add(wconf, std::string(read.status().message()));
+    } else {
+      conf = *read;
     }
   }
+  e.spec.set_ntp_conf(ExpandReferences(conf, hosts, wconf, errors));
+}
 
-  // Links.
+// A prober's servers as literal addresses (host names and patterns
+// resolved).
+void ResolveProberServers(ExpandedHost& e, const Where& wh, const scenario::Host& entry,
+                          const std::vector<ExpandedHost>& hosts, Errors& errors) {
+  scenario::ProberOptions* p = e.spec.mutable_prober();
+  std::vector<std::string> literal;
+  for (int k = 0; k < p->servers_size(); ++k) {
+    const std::string& server = p->servers(k);
+    if (net::IpAddress::Parse(server).ok()) {
+      literal.push_back(server);
+      continue;
+    }
+    const std::vector<int> matches = Indices(Match(hosts, server));
+    if (matches.empty()) {
+      errors.Add(wh.Field(entry, "prober").Field(entry.prober(), "servers", k),
+                 absl::StrCat("\"", server, "\" is neither a host nor an address"));
+    }
+    for (int m : matches) literal.push_back(hosts[m].addresses[0].ToString());
+  }
+  p->clear_servers();
+  for (const std::string& l : literal) p->add_servers(l);
+}
+
+// Configuration text and prober servers (they need every address).
+void ResolveHostReferences(const Where& root, const std::string& path,
+                           const ScenarioFileReader& reader, LoadedScenario& out,
+                           Errors& errors) {
+  const scenario::Scenario& s = out.scenario;
+  for (ExpandedHost& e : out.hosts) {
+    const scenario::Host& entry = s.hosts(e.entry);
+    const Where wh = root.Field(s, "hosts", e.entry);
+    ResolveNtpConf(e, wh, entry, path, reader, out.hosts, errors);
+    if (e.spec.role() == scenario::PROBER) ResolveProberServers(e, wh, entry, out.hosts, errors);
+  }
+}
+
+void ResolveLinks(const Where& root, LoadedScenario& out, Errors& errors) {
+  const scenario::Scenario& s = out.scenario;
   for (int i = 0; i < s.links_size(); ++i) {
     const scenario::Link& l = s.links(i);
     const Where wl = root.Field(s, "links", i);
@@ -590,26 +647,114 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
     }
     out.link_rules.push_back(std::move(rule));
   }
+}
 
-  // Faults.
-  auto resolve_hosts = [&](const std::string& pattern, const Where& w) {
-    std::vector<int> hosts = Indices(Match(out.hosts, pattern));
-    if (hosts.empty()) errors.Add(w, absl::StrCat("\"", pattern, "\" matches no host"));
-    return hosts;
-  };
-  auto resolve_links = [&](const std::string& from, const std::string& to, bool one_way,
-                           const Where& wf, const Where& wt) {
-    std::vector<std::pair<int, int>> pairs;
-    const std::vector<int> a = resolve_hosts(from, wf), b = resolve_hosts(to, wt);
-    for (int x : a) {
-      for (int y : b) {
-        if (x == y) continue;
-        pairs.push_back({x, y});
-        if (!one_way) pairs.push_back({y, x});
+// The hosts `pattern` matches; an error at `w` if none.
+std::vector<int> ResolveHosts(const std::vector<ExpandedHost>& hosts, const std::string& pattern,
+                              const Where& w, Errors& errors) {
+  std::vector<int> matches = Indices(Match(hosts, pattern));
+  if (matches.empty()) errors.Add(w, absl::StrCat("\"", pattern, "\" matches no host"));
+  return matches;
+}
+
+// The directed host pairs between the `from` and `to` patterns (both
+// directions unless `one_way`).
+std::vector<std::pair<int, int>> ResolveLinkPairs(const std::vector<ExpandedHost>& hosts,
+                                                  const std::string& from, const std::string& to,
+                                                  bool one_way, const Where& wf, const Where& wt,
+                                                  Errors& errors) {
+  std::vector<std::pair<int, int>> pairs;
+  const std::vector<int> a = ResolveHosts(hosts, from, wf, errors);
+  const std::vector<int> b = ResolveHosts(hosts, to, wt, errors);
+  for (int x : a) {
+    for (int y : b) {
+      if (x == y) continue;
+      pairs.push_back({x, y});
+      if (!one_way) pairs.push_back({y, x});
+    }
+  }
+  return pairs;
+}
+
+// A partition's group per host (-1: in no group).
+std::vector<int> ResolvePartition(const scenario::Partition& p, const Where& wp,
+                                  const std::vector<ExpandedHost>& hosts, Errors& errors) {
+  std::vector<int> group_of_host(hosts.size(), -1);
+  if (p.groups_size() < 2) errors.Add(wp.Field(p, "groups"), "needs at least two groups");
+  for (int g = 0; g < p.groups_size(); ++g) {
+    const Where wg = wp.Field(p, "groups", g);
+    for (int k = 0; k < p.groups(g).hosts_size(); ++k) {
+      const Where wk = wg.Field(p.groups(g), "hosts", k);
+      for (int h : ResolveHosts(hosts, p.groups(g).hosts(k), wk, errors)) {
+        if (group_of_host[h] >= 0 && group_of_host[h] != g) {
+          errors.Add(wk, absl::StrCat("host ", hosts[h].spec.name(), " is in two groups"));
+        }
+        group_of_host[h] = g;
       }
     }
-    return pairs;
-  };
+  }
+  return group_of_host;
+}
+
+// The hosts and links one fault acts on.
+void ResolveFaultTargets(const scenario::Fault& f, const Where& wf,
+                         const std::vector<ExpandedHost>& hosts, ResolvedFault& r,
+                         Errors& errors) {
+  switch (f.kind_case()) {
+    case scenario::Fault::kLinkDown:
+    case scenario::Fault::kLinkUp: {
+      const bool down = f.kind_case() == scenario::Fault::kLinkDown;
+      const scenario::LinkRef& l = down ? f.link_down() : f.link_up();
+      const Where wl = wf.Field(f, down ? "link_down" : "link_up");
+      r.links = ResolveLinkPairs(hosts, l.from(), l.to(), l.one_way(), wl.Field(l, "from"),
+                                 wl.Field(l, "to"), errors);
+      break;
+    }
+    case scenario::Fault::kRouteChange: {
+      const scenario::RouteChange& c = f.route_change();
+      const Where wc = wf.Field(f, "route_change");
+      r.links = ResolveLinkPairs(hosts, c.from(), c.to(), c.one_way(), wc.Field(c, "from"),
+                                 wc.Field(c, "to"), errors);
+      if (!Finite(c.delay_change_s())) errors.Add(wc.Field(c, "delay_change_s"), "must be finite");
+      break;
+    }
+    case scenario::Fault::kPartition:
+      r.group_of_host = ResolvePartition(f.partition(), wf.Field(f, "partition"), hosts, errors);
+      break;
+    case scenario::Fault::kHeal:
+      break;
+    case scenario::Fault::kHostDown:
+      r.hosts = ResolveHosts(hosts, f.host_down(), wf.Field(f, "host_down"), errors);
+      break;
+    case scenario::Fault::kHostUp:
+      r.hosts = ResolveHosts(hosts, f.host_up(), wf.Field(f, "host_up"), errors);
+      break;
+    case scenario::Fault::kClockStep: {
+      const Where wc = wf.Field(f, "clock_step");
+      r.hosts = ResolveHosts(hosts, f.clock_step().host(), wc.Field(f.clock_step(), "host"), errors);
+      if (!Finite(f.clock_step().offset_s())) {
+        errors.Add(wc.Field(f.clock_step(), "offset_s"), "must be finite");
+      }
+      break;
+    }
+    case scenario::Fault::kFalseticker: {
+      const Where wc = wf.Field(f, "falseticker");
+      r.hosts =
+          ResolveHosts(hosts, f.falseticker().host(), wc.Field(f.falseticker(), "host"), errors);
+      if (!Finite(f.falseticker().offset_s()) || !Finite(f.falseticker().freq_ppm())) {
+        errors.Add(wc, "offset_s and freq_ppm must be finite");
+      }
+      break;
+    }
+    case scenario::Fault::KIND_NOT_SET:
+      errors.Add(wf, "no fault kind given");
+      break;
+  }
+}
+
+// Every fault with its targets resolved, by time (file order among equals).
+void ResolveFaults(const Where& root, LoadedScenario& out, Errors& errors) {
+  const scenario::Scenario& s = out.scenario;
   for (int i = 0; i < s.faults_size(); ++i) {
     const scenario::Fault& f = s.faults(i);
     const Where wf = root.Field(s, "faults", i);
@@ -620,80 +765,90 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
     if (!(Finite(f.at_s()) && f.at_s() >= 0 && f.at_s() <= s.duration_s())) {
       errors.Add(wf.Field(f, "at_s"), "must be within [0, duration_s]");
     }
-    switch (f.kind_case()) {
-      case scenario::Fault::kLinkDown:
-      case scenario::Fault::kLinkUp: {
-        const scenario::LinkRef& l = f.kind_case() == scenario::Fault::kLinkDown ? f.link_down() : f.link_up();
-        const Where wl = wf.Field(f, f.kind_case() == scenario::Fault::kLinkDown ? "link_down" : "link_up");
-        r.links = resolve_links(l.from(), l.to(), l.one_way(), wl.Field(l, "from"),
-                                wl.Field(l, "to"));
-        break;
-      }
-      case scenario::Fault::kRouteChange: {
-        const scenario::RouteChange& c = f.route_change();
-        const Where wc = wf.Field(f, "route_change");
-        r.links = resolve_links(c.from(), c.to(), c.one_way(), wc.Field(c, "from"),
-                                wc.Field(c, "to"));
-        if (!Finite(c.delay_change_s())) {
-          errors.Add(wc.Field(c, "delay_change_s"), "must be finite");
-        }
-        break;
-      }
-      case scenario::Fault::kPartition: {
-        const scenario::Partition& p = f.partition();
-        const Where wp = wf.Field(f, "partition");
-        r.group_of_host.assign(out.hosts.size(), -1);
-        if (p.groups_size() < 2) errors.Add(wp.Field(p, "groups"), "needs at least two groups");
-        for (int g = 0; g < p.groups_size(); ++g) {
-          const Where wg = wp.Field(p, "groups", g);
-          for (int k = 0; k < p.groups(g).hosts_size(); ++k) {
-            for (int h : resolve_hosts(p.groups(g).hosts(k),
-                                       wg.Field(p.groups(g), "hosts", k))) {
-              if (r.group_of_host[h] >= 0 && r.group_of_host[h] != g) {
-                errors.Add(wg.Field(p.groups(g), "hosts", k),
-                           absl::StrCat("host ", out.hosts[h].spec.name(),
-                                        " is in two groups"));
-              }
-              r.group_of_host[h] = g;
-            }
-          }
-        }
-        break;
-      }
-      case scenario::Fault::kHeal:
-        break;
-      case scenario::Fault::kHostDown:
-        r.hosts = resolve_hosts(f.host_down(), wf.Field(f, "host_down"));
-        break;
-      case scenario::Fault::kHostUp:
-        r.hosts = resolve_hosts(f.host_up(), wf.Field(f, "host_up"));
-        break;
-      case scenario::Fault::kClockStep: {
-        const Where wc = wf.Field(f, "clock_step");
-        r.hosts = resolve_hosts(f.clock_step().host(), wc.Field(f.clock_step(), "host"));
-        if (!Finite(f.clock_step().offset_s())) {
-          errors.Add(wc.Field(f.clock_step(), "offset_s"), "must be finite");
-        }
-        break;
-      }
-      case scenario::Fault::kFalseticker: {
-        const Where wc = wf.Field(f, "falseticker");
-        r.hosts = resolve_hosts(f.falseticker().host(), wc.Field(f.falseticker(), "host"));
-        if (!Finite(f.falseticker().offset_s()) || !Finite(f.falseticker().freq_ppm())) {
-          errors.Add(wc, "offset_s and freq_ppm must be finite");
-        }
-        break;
-      }
-      case scenario::Fault::KIND_NOT_SET:
-        errors.Add(wf, "no fault kind given");
-        break;
-    }
+    ResolveFaultTargets(f, wf, out.hosts, r, errors);
     out.faults.push_back(std::move(r));
   }
   std::stable_sort(out.faults.begin(), out.faults.end(),
                    [](const ResolvedFault& a, const ResolvedFault& b) { return a.at_s < b.at_s; });
+}
 
-  // Checks.
+// The bounds of one check (times within the run, limits > 0).
+void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double duration_s,
+                         Errors& errors) {
+  auto in_run = [&](double t, const Where& w) {
+    if (!(Finite(t) && t >= 0 && t <= duration_s)) errors.Add(w, "must be within [0, duration_s]");
+  };
+  switch (c.kind_case()) {
+    case scenario::Check::kConverge: {
+      const Where w = wc.Field(c, "converge");
+      in_run(c.converge().within_s(), w.Field(c.converge(), "within_s"));
+      if (!(c.converge().max_abs_offset_s() > 0)) {
+        errors.Add(w.Field(c.converge(), "max_abs_offset_s"), "must be > 0");
+      }
+      break;
+    }
+    case scenario::Check::kRmsOffset:
+    case scenario::Check::kMaxOffset: {
+      const bool rms = c.kind_case() == scenario::Check::kRmsOffset;
+      const scenario::OffsetBound& b = rms ? c.rms_offset() : c.max_offset();
+      const Where w = wc.Field(c, rms ? "rms_offset" : "max_offset");
+      in_run(b.after_s(), w.Field(b, "after_s"));
+      if (!(b.max_s() > 0)) errors.Add(w.Field(b, "max_s"), "must be > 0");
+      break;
+    }
+    case scenario::Check::kNoStepAfterS:
+      in_run(c.no_step_after_s(), wc.Field(c, "no_step_after_s"));
+      break;
+    case scenario::Check::kFreqError: {
+      const Where w = wc.Field(c, "freq_error");
+      in_run(c.freq_error().after_s(), w.Field(c.freq_error(), "after_s"));
+      if (!(c.freq_error().max_ppm() > 0)) {
+        errors.Add(w.Field(c.freq_error(), "max_ppm"), "must be > 0");
+      }
+      break;
+    }
+    case scenario::Check::kExits: {
+      const Where w = wc.Field(c, "exits");
+      if (c.exits().state() == scenario::EXIT_UNSPECIFIED) {
+        errors.Add(w.Field(c.exits(), "state"), "required");
+      }
+      if (c.exits().has_within_s()) in_run(c.exits().within_s(), w.Field(c.exits(), "within_s"));
+      break;
+    }
+    case scenario::Check::kMaxSteps:
+      if (c.max_steps() < 0) errors.Add(wc.Field(c, "max_steps"), "must be >= 0");
+      break;
+    default:
+      break;
+  }
+}
+
+// never_selects: the forbidden server's addresses (an address, or every
+// address of the hosts a name or pattern matches).
+std::vector<net::IpAddress> ForbiddenAddresses(const scenario::Check& c, const Where& wc,
+                                               const std::vector<ExpandedHost>& hosts,
+                                               Errors& errors) {
+  std::vector<net::IpAddress> forbidden;
+  if (c.kind_case() != scenario::Check::kNeverSelects) return forbidden;
+  absl::StatusOr<net::IpAddress> ip = net::IpAddress::Parse(c.never_selects());
+  if (ip.ok()) {
+    forbidden.push_back(*ip);
+    return forbidden;
+  }
+  const std::vector<int> servers = Indices(Match(hosts, c.never_selects()));
+  if (servers.empty()) {
+    errors.Add(wc.Field(c, "never_selects"),
+               absl::StrCat("\"", c.never_selects(), "\" is neither a host nor an address"));
+  }
+  for (int h : servers) {
+    forbidden.insert(forbidden.end(), hosts[h].addresses.begin(), hosts[h].addresses.end());
+  }
+  return forbidden;
+}
+
+// Every check, once per host its pattern matches, with a unique name.
+void ResolveChecks(const Where& root, LoadedScenario& out, Errors& errors) {
+  const scenario::Scenario& s = out.scenario;
   std::set<std::string> check_names;
   for (int i = 0; i < s.checks_size(); ++i) {
     const scenario::Check& c = s.checks(i);
@@ -702,75 +857,13 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
       errors.Add(wc, "no check kind given");
       continue;
     }
-    auto in_run = [&](double t, const Where& w) {
-      if (!(Finite(t) && t >= 0 && t <= s.duration_s())) {
-        errors.Add(w, "must be within [0, duration_s]");
-      }
-    };
-    switch (c.kind_case()) {
-      case scenario::Check::kConverge: {
-        const Where w = wc.Field(c, "converge");
-        in_run(c.converge().within_s(), w.Field(c.converge(), "within_s"));
-        if (!(c.converge().max_abs_offset_s() > 0)) {
-          errors.Add(w.Field(c.converge(), "max_abs_offset_s"), "must be > 0");
-        }
-        break;
-      }
-      case scenario::Check::kRmsOffset:
-      case scenario::Check::kMaxOffset: {
-        const scenario::OffsetBound& b = c.kind_case() == scenario::Check::kRmsOffset ? c.rms_offset() : c.max_offset();
-        const Where w = wc.Field(c, c.kind_case() == scenario::Check::kRmsOffset ? "rms_offset" : "max_offset");
-        in_run(b.after_s(), w.Field(b, "after_s"));
-        if (!(b.max_s() > 0)) errors.Add(w.Field(b, "max_s"), "must be > 0");
-        break;
-      }
-      case scenario::Check::kNoStepAfterS:
-        in_run(c.no_step_after_s(), wc.Field(c, "no_step_after_s"));
-        break;
-      case scenario::Check::kFreqError: {
-        const Where w = wc.Field(c, "freq_error");
-        in_run(c.freq_error().after_s(), w.Field(c.freq_error(), "after_s"));
-        if (!(c.freq_error().max_ppm() > 0)) {
-          errors.Add(w.Field(c.freq_error(), "max_ppm"), "must be > 0");
-        }
-        break;
-      }
-      case scenario::Check::kExits: {
-        const Where w = wc.Field(c, "exits");
-        if (c.exits().state() == scenario::EXIT_UNSPECIFIED) {
-          errors.Add(w.Field(c.exits(), "state"), "required");
-        }
-        if (c.exits().has_within_s()) in_run(c.exits().within_s(), w.Field(c.exits(), "within_s"));
-        break;
-      }
-      case scenario::Check::kMaxSteps:
-        if (c.max_steps() < 0) errors.Add(wc.Field(c, "max_steps"), "must be >= 0");
-        break;
-      default:
-        break;
-    }
-    std::vector<net::IpAddress> forbidden;
-    if (c.kind_case() == scenario::Check::kNeverSelects) {
-      absl::StatusOr<net::IpAddress> ip = net::IpAddress::Parse(c.never_selects());
-      if (ip.ok()) {
-        forbidden.push_back(*ip);
-      } else {
-        const std::vector<int> servers = Indices(Match(out.hosts, c.never_selects()));
-        if (servers.empty()) {
-          errors.Add(wc.Field(c, "never_selects"),
-                     absl::StrCat("\"", c.never_selects(), "\" is neither a host nor an address"));
-        }
-        for (int h : servers) {
-          forbidden.insert(forbidden.end(), out.hosts[h].addresses.begin(),
-                           out.hosts[h].addresses.end());
-        }
-      }
-    }
+    ValidateCheckBounds(c, wc, s.duration_s(), errors);
+    const std::vector<net::IpAddress> forbidden = ForbiddenAddresses(c, wc, out.hosts, errors);
     if (c.host().empty()) {
       errors.Add(wc.Field(c, "host"), "required: the host (or pattern) the check applies to");
       continue;
     }
-    const std::vector<int> hosts = resolve_hosts(c.host(), wc.Field(c, "host"));
+    const std::vector<int> hosts = ResolveHosts(out.hosts, c.host(), wc.Field(c, "host"), errors);
     for (int h : hosts) {
       ResolvedCheck r;
       r.check = c;
@@ -788,6 +881,28 @@ absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::
       out.checks.push_back(std::move(r));
     }
   }
+}
+
+}  // namespace
+
+absl::StatusOr<LoadedScenario> ParseScenario(absl::string_view text, const std::string& path,
+                                             const ScenarioFileReader& reader,
+                                             const std::string& display_path) {
+  LoadedScenario out;
+  out.path = display_path.empty() ? path : display_path;
+  TextFormat::ParseInfoTree tree;
+  if (absl::Status parsed = ParseText(text, tree, out); !parsed.ok()) return parsed;
+  const Where root(&out.path, &tree);
+  Errors errors;
+  LoadSettings(root, out, errors);
+  std::set<net::IpAddress> used;
+  const std::vector<int> needs_address = ExpandHosts(root, used, out, errors);
+  CheckUniqueNames(root, out, errors);
+  AssignAddresses(needs_address, used, out.hosts);
+  ResolveHostReferences(root, path, reader, out, errors);
+  ResolveLinks(root, out, errors);
+  ResolveFaults(root, out, errors);
+  ResolveChecks(root, out, errors);
   if (!errors.empty()) return errors.ToStatus();
   return out;
 }

@@ -14,6 +14,7 @@ using ::ntp::testing::IsOk;
 using ::ntp::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 ScenarioFileReader Files(std::map<std::string, std::string> files) {
   return [files](const std::string& path) -> absl::StatusOr<std::string> {
@@ -177,6 +178,20 @@ TEST(ScenarioLoaderTest, RejectsDuplicatesAndBadFlags) {
   EXPECT_THAT(m, HasSubstr("hosts[1].flags[0]: unknown daemon flag \"-z\""));
   EXPECT_THAT(m, HasSubstr("duplicate host name \"a\""));
   EXPECT_THAT(m, HasSubstr("default_link.asymmetry_s"));
+}
+
+TEST(ScenarioLoaderTest, ResponderRefIdIsOneToFourPrintableCharacters) {
+  constexpr char kText[] = R"pb(
+    duration_s: 10
+    hosts { name: "a" role: RESPONDER responder { refid: "GPS" } }
+    hosts { name: "b" role: RESPONDER responder { refid: "TOOLONG" } }
+    hosts { name: "c" role: RESPONDER responder { refid: "A B" } }
+  )pb";
+  const std::string m(ParseScenario(kText, "r.textproto").status().message());
+  EXPECT_THAT(m, Not(HasSubstr("hosts[0]")));
+  EXPECT_THAT(m, HasSubstr("hosts[1].responder.refid: at most 4 characters"));
+  EXPECT_THAT(m, HasSubstr("hosts[2].responder.refid: printable ASCII characters other than "
+                           "space only"));
 }
 
 }  // namespace

@@ -4,8 +4,9 @@
 // tools/bench_server.sh. Never steers the clock (it only reads it).
 //
 //   bare_responder ADDR PORT [--user-stamp]
-// --user-stamp: take the receive timestamp with clock_gettime after recvmsg
-// returns (as OpenNTPD does) instead of the kernel's SO_TIMESTAMPING stamp.
+// --user-stamp (or --user_stamp): take the receive timestamp with
+// clock_gettime after recvmsg returns (as OpenNTPD does) instead of the
+// kernel's SO_TIMESTAMPING stamp.
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
@@ -17,8 +18,18 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "ntp/wire/big_endian.h"
+
+ABSL_FLAG(bool, user_stamp, false,
+          "stamp arrivals with clock_gettime after recvmsg, not SO_TIMESTAMPING");
 
 namespace {
 
@@ -32,23 +43,32 @@ uint64_t ToNtp(const timespec& ts) {
          ((static_cast<uint64_t>(ts.tv_nsec) << 32) / 1000000000ull);
 }
 
-void Put64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
-}
+constexpr char kUsage[] = "usage: bare_responder ADDR PORT [--user-stamp]\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: bare_responder ADDR PORT [--user-stamp]\n");
+  absl::SetProgramUsageMessage(kUsage);
+  // Abseil flag names are identifiers; tools/bench_server.sh and users spell
+  // this one with a dash.
+  std::string user_stamp_flag = "--user_stamp";
+  std::vector<char*> flags(argv, argv + argc);
+  for (char*& flag : flags) {
+    if (std::strcmp(flag, "--user-stamp") == 0) flag = user_stamp_flag.data();
+  }
+  const std::vector<char*> args =
+      absl::ParseCommandLine(static_cast<int>(flags.size()), flags.data());
+  uint32_t port = 0;
+  if (args.size() != 3 || !absl::SimpleAtoi(args[2], &port) || port > 65535) {
+    std::fputs(kUsage, stderr);
     return 2;
   }
-  const bool user_stamp = argc > 3 && std::strcmp(argv[3], "--user-stamp") == 0;
+  const bool user_stamp = absl::GetFlag(FLAGS_user_stamp);
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[2])));
-  if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1 ||
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, args[1], &addr.sin_addr) != 1 ||
       bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     std::perror("bare_responder: bind");
     return 1;
@@ -98,11 +118,11 @@ int main(int argc, char** argv) {
     reply[3] = precision;
     std::memcpy(reply + 12, "BARE", 4);
     std::memcpy(reply + 24, buf + 40, 8);  // origin = request transmit
-    Put64(reply + 16, ToNtp(rx));
-    Put64(reply + 32, ToNtp(rx));
+    ntp::StoreBe64(reply + 16, ToNtp(rx));
+    ntp::StoreBe64(reply + 32, ToNtp(rx));
     timespec tx{};
     clock_gettime(CLOCK_REALTIME, &tx);
-    Put64(reply + 40, ToNtp(tx));
+    ntp::StoreBe64(reply + 40, ToNtp(tx));
     sendto(fd, reply, sizeof(reply), 0, reinterpret_cast<sockaddr*>(&from), msg.msg_namelen);
   }
   close(fd);

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "clock/fake_clock.h"
 #include "ntp/server/responder.h"
 
@@ -28,7 +31,14 @@ long RssKib() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const uint32_t clients = argc > 1 ? static_cast<uint32_t>(std::atol(argv[1])) : 1000000;
+  absl::SetProgramUsageMessage("usage: client_table_rss [CLIENTS] (default 1000000)");
+  const std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  uint32_t clients = 1000000;
+  if (args.size() > 2 || (args.size() == 2 && (!absl::SimpleAtoi(args[1], &clients) ||
+                                               clients == 0))) {
+    std::fprintf(stderr, "usage: client_table_rss [CLIENTS] (default 1000000)\n");
+    return 2;
+  }
   const long rss_start = RssKib();
   ntp::ResponderSettings settings;
   settings.access.AddDefault(net::IpAddress::Family::kV4,

@@ -33,6 +33,20 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "ntp/wire/big_endian.h"
+
+ABSL_FLAG(std::string, query, "", "ADDR:PORT: send one mode 3 request and print the reply");
+ABSL_FLAG(std::string, target, "", "ADDR:PORT of the server under load");
+ABSL_FLAG(bool, closed, false, "closed loop: --inflight requests always outstanding");
+ABSL_FLAG(bool, open, false, "open loop: --rate requests/s regardless of replies");
+ABSL_FLAG(int, inflight, 64, "closed loop: requests kept in flight");
+ABSL_FLAG(int, sources, 64, "source addresses 127.0.1.1, 127.0.1.2, ... (1..4096)");
+ABSL_FLAG(double, rate, 100000, "open loop: requests per second");
+ABSL_FLAG(double, duration, 3, "seconds of load (at most 60)");
+
 namespace {
 
 constexpr uint64_t kNtpUnixOffset = 2208988800ull;
@@ -55,15 +69,6 @@ uint64_t NsToNtp(int64_t ns) {
 // Signed difference a - b of two NTP timestamps, in nanoseconds.
 double NtpDiffNs(uint64_t a, uint64_t b) {
   return static_cast<double>(static_cast<int64_t>(a - b)) * 1e9 / 4294967296.0;
-}
-
-uint64_t Get64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
-void Put64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
 }
 
 bool ParseAddress(const std::string& text, sockaddr_in* out) {
@@ -156,7 +161,7 @@ class LoadGen {
     // those measure the server's receive stamp (T2 - T1).
     const uint64_t t1 = NsToNtp(now) & ~uint64_t{kBatch - 1};
     for (int k = 0; k < n; ++k) {
-      Put64(requests_[k] + 40, t1 + k);
+      ntp::StoreBe64(requests_[k] + 40, t1 + k);
       iov[k] = {requests_[k], 48};
       msgs[k] = {};
       msgs[k].msg_hdr.msg_name = const_cast<sockaddr_in*>(&target_);
@@ -192,7 +197,7 @@ class LoadGen {
         ++stats_.bad;
         continue;
       }
-      const uint64_t t1 = Get64(r + 24), t2 = Get64(r + 32);
+      const uint64_t t1 = ntp::LoadBe64(r + 24), t2 = ntp::LoadBe64(r + 32);
       stats_.latency.Add(NtpDiffNs(t4, t1));
       const bool kod = r[1] == 0 && std::memcmp(r + 12, "RATE", 4) == 0;
       if (!kod && (t1 & (kBatch - 1)) == 0) {
@@ -296,7 +301,7 @@ int Query(const sockaddr_in& target) {
   request[0] = 0xE3;
   const int64_t t1_ns = NowNs();
   const uint64_t t1 = NsToNtp(t1_ns);
-  Put64(request + 40, t1);
+  ntp::StoreBe64(request + 40, t1);
   sendto(fd, request, sizeof(request), 0, reinterpret_cast<const sockaddr*>(&target),
          sizeof(target));
   uint8_t r[512];
@@ -311,7 +316,7 @@ int Query(const sockaddr_in& target) {
   }
   const int leap = r[0] >> 6, version = (r[0] >> 3) & 7, mode = r[0] & 7;
   const int stratum = r[1];
-  const uint64_t t2 = Get64(r + 32), t3 = Get64(r + 40);
+  const uint64_t t2 = ntp::LoadBe64(r + 32), t3 = ntp::LoadBe64(r + 40);
   const double offset = (NtpDiffNs(t2, t1) + NtpDiffNs(t3, t4)) / 2e9;
   const double delay = (NtpDiffNs(t4, t1) - NtpDiffNs(t3, t2)) / 1e9;
   char refid[32];
@@ -326,56 +331,42 @@ int Query(const sockaddr_in& target) {
               ntohs(target.sin_port), stratum, leaps[leap], offset, delay, refid);
   std::printf("  version %d mode %d poll %d precision %d rootdelay %.6f rootdisp %.6f\n",
               version, mode, static_cast<int8_t>(r[2]), static_cast<int8_t>(r[3]),
-              ((r[4] << 24 | r[5] << 16 | r[6] << 8 | r[7]) & 0xFFFFFFFFu) / 65536.0,
-              ((uint32_t{r[8]} << 24 | r[9] << 16 | r[10] << 8 | r[11])) / 65536.0);
+              ntp::LoadBe32(r + 4) / 65536.0, ntp::LoadBe32(r + 8) / 65536.0);
   if (stratum == 0) {
     std::printf("  unsynchronised (kiss code %c%c%c%c)\n", r[12], r[13], r[14], r[15]);
   }
   return 0;
 }
 
-void Usage() {
-  std::fprintf(stderr,
-               "usage: ntp_loadgen --query ADDR:PORT\n"
-               "       ntp_loadgen --target ADDR:PORT (--closed --inflight N | --open "
-               "--rate R) [--sources K] [--duration S]\n");
+constexpr char kUsage[] =
+    "usage: ntp_loadgen --query ADDR:PORT\n"
+    "       ntp_loadgen --target ADDR:PORT (--closed --inflight N | --open --rate R) "
+    "[--sources K] [--duration S]\n";
+
+int UsageError() {
+  std::fputs(kUsage, stderr);
+  return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string query, target;
-  bool closed = false, open = false;
-  int inflight = 64, sources = 64;
-  double rate = 100000, duration = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--query") query = next();
-    else if (a == "--target") target = next();
-    else if (a == "--closed") closed = true;
-    else if (a == "--open") open = true;
-    else if (a == "--inflight") inflight = std::atoi(next().c_str());
-    else if (a == "--sources") sources = std::atoi(next().c_str());
-    else if (a == "--rate") rate = std::atof(next().c_str());
-    else if (a == "--duration") duration = std::atof(next().c_str());
-    else {
-      Usage();
-      return 2;
-    }
-  }
+  absl::SetProgramUsageMessage(kUsage);
+  if (absl::ParseCommandLine(argc, argv).size() != 1) return UsageError();
+  const std::string query = absl::GetFlag(FLAGS_query);
+  const std::string target = absl::GetFlag(FLAGS_target);
+  const bool closed = absl::GetFlag(FLAGS_closed), open = absl::GetFlag(FLAGS_open);
+  const int inflight = absl::GetFlag(FLAGS_inflight), sources = absl::GetFlag(FLAGS_sources);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  double duration = absl::GetFlag(FLAGS_duration);
   sockaddr_in address;
   if (!query.empty()) {
-    if (!ParseAddress(query, &address)) {
-      Usage();
-      return 2;
-    }
+    if (!ParseAddress(query, &address)) return UsageError();
     return Query(address);
   }
   if (target.empty() || !ParseAddress(target, &address) || closed == open ||
       inflight < 1 || sources < 1 || sources > 4096 || rate <= 0 || duration <= 0) {
-    Usage();
-    return 2;
+    return UsageError();
   }
   duration = std::min(duration, kMaxDurationSeconds);
   LoadGen gen(address, sources);

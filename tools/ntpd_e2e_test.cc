@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ntp/wire/big_endian.h"
 
 namespace {
 
@@ -112,11 +113,6 @@ int Stop(const Daemon& d, int signal_number) {
   return Reap(d.pid);
 }
 
-uint32_t Be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-uint64_t Be64(const uint8_t* p) { return (uint64_t{Be32(p)} << 32) | Be32(p + 4); }
-
 uint64_t NtpNow() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -143,7 +139,7 @@ std::optional<Exchange> Query(uint16_t port, uint8_t first_octet = 0xE3,
   request[0] = first_octet;
   Exchange e;
   e.sent_transmit = 0x0123456789ABCDEFull;  // a nonce, as ntpsec sends
-  for (int i = 0; i < 8; ++i) request[40 + i] = static_cast<uint8_t>(e.sent_transmit >> (56 - 8 * i));
+  ntp::StoreBe64(request + 40, e.sent_transmit);
   e.t1 = NtpNow();
   sendto(fd, request, sizeof(request), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
   pollfd p{fd, POLLIN, 0};
@@ -198,8 +194,8 @@ TEST_F(NtpdTest, SeedServerConfigServesRealClientsAndStopsOnSigterm) {
   EXPECT_EQ(std::string(r.begin() + 12, r.begin() + 16), "INIT");
   EXPECT_EQ(static_cast<int8_t>(r[2]), 3);  // max(poll 0, discard average 3)
   EXPECT_LT(static_cast<int8_t>(r[3]), -10);  // a sub-millisecond precision
-  EXPECT_EQ(Be64(&r[24]), e->sent_transmit);   // origin = our transmit
-  const uint64_t t2 = Be64(&r[32]), t3 = Be64(&r[40]);
+  EXPECT_EQ(ntp::LoadBe64(&r[24]), e->sent_transmit);   // origin = our transmit
+  const uint64_t t2 = ntp::LoadBe64(&r[32]), t3 = ntp::LoadBe64(&r[40]);
   EXPECT_LT(t2, t3);  // T3 strictly after T2
   // Same machine, same clock: T1 <= T2 <= T3 <= T4 (to 1 ms).
   const uint64_t ms = (1ull << 32) / 1000;
@@ -285,13 +281,13 @@ TEST_F(NtpdTest, LocalClockWithShortOrphanWaitServesStratum11AndStopsOnSigint) {
   const std::vector<uint8_t>& r = e->reply;
   EXPECT_EQ(r[0], 0x24);  // LI 0, VN 4, mode 4
   EXPECT_EQ(r[1], 11);    // fudge stratum 10 + 1
-  EXPECT_EQ(Be32(&r[12]), 0x7F7F0100u);  // 127.127.1.0 -> LOCAL(0) on clients
-  const uint64_t reftime = Be64(&r[16]), t3 = Be64(&r[40]);
+  EXPECT_EQ(ntp::LoadBe32(&r[12]), 0x7F7F0100u);  // 127.127.1.0 -> LOCAL(0) on clients
+  const uint64_t reftime = ntp::LoadBe64(&r[16]), t3 = ntp::LoadBe64(&r[40]);
   EXPECT_NE(reftime, 0u);
   EXPECT_LT(reftime, t3);
   EXPECT_LT(t3 - reftime, 10ull << 32);  // fresh
-  EXPECT_GT(Be32(&r[8]), 0u);            // root dispersion
-  EXPECT_EQ(Be32(&r[4]), 0u);            // root delay
+  EXPECT_GT(ntp::LoadBe32(&r[8]), 0u);            // root dispersion
+  EXPECT_EQ(ntp::LoadBe32(&r[4]), 0u);            // root delay
   EXPECT_NE(ReadFile(daemon_.err_path).find("synchronized to LOCAL(0), stratum 11"),
             std::string::npos);
   const int status = Stop(daemon_, SIGINT);
@@ -336,7 +332,7 @@ TEST_F(NtpdTest, ServesIpv6AndSeveralAddresses) {
   close(fd);
   EXPECT_EQ(reply[0], 0x24);
   EXPECT_EQ(reply[1], 9);
-  EXPECT_EQ(Be32(&reply[12]), 0x7F000001u);  // orphan refid 127.0.0.1
+  EXPECT_EQ(ntp::LoadBe32(&reply[12]), 0x7F000001u);  // orphan refid 127.0.0.1
   EXPECT_EQ(reply[31], 0x5A);
   std::optional<Exchange> e = Query(port);  // and IPv4 on 127.0.0.2
   ASSERT_TRUE(e.has_value());

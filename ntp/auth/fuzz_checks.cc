@@ -10,8 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "ntp/auth/key_id_list.h"
 #include "ntp/auth/key_store.h"
 #include "ntp/auth/keys_file.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp::fuzz {
 namespace {
@@ -84,11 +86,6 @@ absl::Status CheckKeyIdList(KeyIdDirective directive, absl::string_view line) {
     return Violation("requestkey/controlkey must yield exactly one id");
   }
   return absl::OkStatus();
-}
-
-uint32_t LoadBigEndian32(const uint8_t* in) {
-  return (uint32_t{in[0]} << 24) | (uint32_t{in[1]} << 16) |
-         (uint32_t{in[2]} << 8) | uint32_t{in[3]};
 }
 
 // `status` was produced with the real secret, `twin` the same way with a
@@ -219,7 +216,7 @@ absl::Status CheckMacInput(MacContext& context,
     return Violation("OpenSSL failed on valid input");
   }
   if (verdict == MacVerdict::kCryptoNak &&
-      !(trailer.size() == 4 && LoadBigEndian32(trailer.data()) == 0)) {
+      !(trailer.size() == 4 && LoadBe32(trailer.data()) == 0)) {
     return Violation("crypto-NAK verdict for a non-NAK trailer");
   }
   absl::Status status = VerifyMacTrailer(context, *key, authenticated, trailer);
@@ -237,7 +234,7 @@ absl::Status CheckMacInput(MacContext& context,
   absl::StatusOr<MacTrailerView> split = ParseMacTrailer(trailer);
   if (split.ok() !=
       (trailer.size() == 20 || trailer.size() == 24 ||
-       (trailer.size() == 4 && LoadBigEndian32(trailer.data()) == 0))) {
+       (trailer.size() == 4 && LoadBe32(trailer.data()) == 0))) {
     return Violation("ParseMacTrailer accepts the wrong lengths");
   }
   if (split.ok() && split->digest.size() + kKeyIdLength != trailer.size()) {

@@ -1,6 +1,6 @@
-// Parser for ntpd's symmetric keys file (ntp.keys(5); /etc/ntp/keys) and for
-// the key-ID arguments of the ntp.conf directives trustedkey, requestkey and
-// controlkey. Text in, typed values and diagnostics out: no file I/O (the
+// Parser for ntpd's symmetric keys file (ntp.keys(5); /etc/ntp/keys); the
+// key-ID arguments of trustedkey, requestkey and controlkey are in
+// key_id_list.h. Text in, typed values and diagnostics out: no file I/O (the
 // daemon reads the file and stats it, then hands contents and metadata in).
 //
 // Keys file grammar, one key per line (ntpd 4.2.8 libntp/authreadkeys.c and
@@ -98,32 +98,6 @@ struct KeysFileStat {
 //   first when both apply; we report both.
 std::vector<KeysFileDiagnostic> CheckKeysFileStat(absl::string_view path,
                                                   const KeysFileStat& stat);
-
-enum class KeyIdDirective : uint8_t { kTrustedKey, kRequestKey, kControlKey };
-
-struct KeyIdList {
-  // Ascending, without duplicates.
-  std::vector<uint32_t> key_ids;
-  // Elements ntpd ignores with a notice (out-of-range IDs and ranges), in
-  // ntpd's words, e.g. "Ignoring invalid trustedkey 0, min 1 max 65535."
-  std::vector<std::string> notices;
-};
-
-// Parses the arguments (the text after the keyword, e.g. "4 8 (10 ... 12)")
-// of trustedkey, requestkey or controlkey. A '#' starts a comment.
-// * trustedkey: one or more elements, each a key ID or a range
-//   "(first ... last)"; '(' and ')' may touch the numbers, "..." must stand
-//   alone (ntpd's scanner). IDs outside 1..65535 and ranges with first > last
-//   or outside 1..65535 are dropped with a notice, as ntpd 4.2.8 and ntpsec
-//   do (ntp_config.c config_auth).
-// * requestkey, controlkey: exactly one key ID in 1..65535 (ntpd stores any
-//   integer; an ID outside the range can never name a key, so it is an error
-//   here).
-// InvalidArgument, naming the directive and the offending token, for
-// anything else (missing or extra arguments, a token that is not an
-// integer, a malformed range).
-absl::StatusOr<KeyIdList> ParseKeyIdList(KeyIdDirective directive,
-                                         absl::string_view arguments);
 
 }  // namespace ntp
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp {
 namespace {
@@ -31,18 +32,6 @@ struct MacDeleter {
 struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
 };
-
-void StoreBigEndian32(uint32_t value, uint8_t* out) {
-  out[0] = static_cast<uint8_t>(value >> 24);
-  out[1] = static_cast<uint8_t>(value >> 16);
-  out[2] = static_cast<uint8_t>(value >> 8);
-  out[3] = static_cast<uint8_t>(value);
-}
-
-uint32_t LoadBigEndian32(const uint8_t* in) {
-  return (uint32_t{in[0]} << 24) | (uint32_t{in[1]} << 16) |
-         (uint32_t{in[2]} << 8) | uint32_t{in[3]};
-}
 
 // Appends OpenSSL's queued error reasons (never key material: OpenSSL does
 // not put secrets into its error queue) and clears the queue.
@@ -317,7 +306,7 @@ absl::StatusOr<MacTrailerView> ParseMacTrailer(absl::Span<const uint8_t> trailer
         "SHA1)"));
   }
   MacTrailerView result;
-  result.key_id = LoadBigEndian32(trailer.data());
+  result.key_id = LoadBe32(trailer.data());
   result.digest = trailer.subspan(kKeyIdLength);
   if (size == kKeyIdLength && result.key_id != 0) {
     return absl::InvalidArgumentError(
@@ -340,7 +329,7 @@ absl::StatusOr<size_t> WriteMacTrailer(MacContext& context,
   absl::Status status =
       context.ComputeDigest(key, authenticated, out.subspan(kKeyIdLength));
   if (!status.ok()) return status;
-  StoreBigEndian32(key.key_id(), out.data());
+  StoreBe32(out.data(), key.key_id());
   return length;
 }
 
@@ -363,13 +352,13 @@ void AppendCryptoNak(std::vector<uint8_t>* packet) {
 MacVerdict CheckMacTrailer(MacContext& context, const SymmetricKey& key,
                            absl::Span<const uint8_t> authenticated,
                            absl::Span<const uint8_t> trailer) {
-  if (trailer.size() == kKeyIdLength && LoadBigEndian32(trailer.data()) == 0) {
+  if (trailer.size() == kKeyIdLength && LoadBe32(trailer.data()) == 0) {
     return MacVerdict::kCryptoNak;
   }
   if (trailer.size() != MacTrailerLength(key.algorithm())) {
     return MacVerdict::kBadLength;
   }
-  if (LoadBigEndian32(trailer.data()) != key.key_id()) {
+  if (LoadBe32(trailer.data()) != key.key_id()) {
     return MacVerdict::kKeyIdMismatch;
   }
   return context.CheckDigest(key, authenticated, trailer.subspan(kKeyIdLength));

@@ -8,7 +8,7 @@
 //   BM_OpenSslLowLevel_*   the deprecated MD5()/SHA1()/CMAC_* functions,
 //                          for reference only (in OpenSSL 3.0 some of them
 //                          look the algorithm up on every call)
-// Goal (issue 4): BM_MacVerify_* within 1.5x of BM_OpenSslEvp_*.
+// Goal: BM_MacVerify_* within 1.5x of BM_OpenSslEvp_*.
 // Run: bazel run -c opt //ntp/auth:mac_benchmark
 #define OPENSSL_SUPPRESS_DEPRECATED  // for the low-level reference only
 

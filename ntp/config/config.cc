@@ -35,7 +35,7 @@ std::string RefclockAddress::ToString() const {
 namespace {
 
 // Every flag with its ntp.conf word, in the order ToString() prints them
-// (the order of docs428 accopt.md).
+// (the order of ntp_acc(5)).
 struct FlagName {
   const char* word;
   bool RestrictFlags::*member;

@@ -7,9 +7,10 @@
 //  - Everything is kept in file order (includes expanded in place) unless a
 //    field says otherwise; every entry carries the SourceLocation of the line
 //    it came from.
-//  - Defaults are ntpd 4.2.8's, cited per field ("docs428" = ntp.org 4.2.8
-//    HTML documentation, nwtime/ntpwww content/en/documentation/4.2.8-series;
-//    "ref" = /work/shared/reference/ntp-behaviour.md).
+//  - Defaults are ntpd 4.2.8's, cited per field by the ntpd 4.2.8 manual
+//    page that documents them: ntp.conf(5) (associations), ntp_acc(5)
+//    (restrict, discard), ntp_auth(5) (keys), ntp_clock(5) (fudge),
+//    ntp_misc(5) (tinker, tos, mru, ...) and ntp_mon(5) (statistics).
 //  - Values are already validated by the parser: a field documented as
 //    "3..17" holds 3..17 whenever the parse had no errors.
 //  - File paths (driftfile, keys, statsdir, ...) are stored after the
@@ -53,16 +54,15 @@ struct ConfigPath {
 };
 
 // ---------------------------------------------------------------------------
-// Associations: server / peer / pool (ntp.conf(5) "Configuration Commands",
-// docs428 confopt.md; ref 5.2).
+// Associations: server / peer / pool (ntp.conf(5) "Configuration Commands").
 
 // RFC 5905 §7.3 poll exponent limits as ntpd 4.2.8 enforces them for
 // minpoll/maxpoll (NTP_MINPOLL = 3, NTP_MAXPOLL = 17; RHEL 6 Deployment
 // Guide 22.16.13: "Allowed values are in the range 3 to 17 inclusive").
 inline constexpr int kMinPollLimit = 3;
 inline constexpr int kMaxPollLimit = 17;
-// Defaults (RFC 5905 §7.3 text; docs428 confopt.md): minpoll 6 (64 s),
-// maxpoll 10 (1024 s). Reference clocks: maxpoll defaults to minpoll (ref 4.1).
+// Defaults (RFC 5905 §7.3 text; ntp.conf(5)): minpoll 6 (64 s), maxpoll 10
+// (1024 s). Reference clocks: maxpoll defaults to minpoll (ntpd 4.2.8).
 inline constexpr int kDefaultMinPoll = 6;
 inline constexpr int kDefaultMaxPoll = 10;
 // NTP versions an association may send (RFC 5905 §7.3 VN; ntpd accepts 1..4).
@@ -70,7 +70,7 @@ inline constexpr int kMinConfigVersion = 1;
 inline constexpr int kMaxConfigVersion = 4;
 inline constexpr int kDefaultNtpVersion = 4;
 
-// A reference-clock pseudo address 127.127.TYPE.UNIT (ref 4.1).
+// A reference-clock pseudo address 127.127.TYPE.UNIT (ntp_clock(5)).
 struct RefclockAddress {
   // Driver type 1 is the undisciplined local clock, shown as LOCAL(u).
   static constexpr int kLocalClockType = 1;
@@ -99,7 +99,7 @@ enum class AssociationKind {
   kServer,  // `server`: client mode (3) association
   kPeer,    // `peer`: symmetric active (1)
   kPool,    // `pool`: a name that spawns up to tos maxclock preemptible
-            // client associations (ref 5.2)
+            // client associations (ntp.conf(5))
 };
 
 struct ServerConfig {
@@ -114,7 +114,7 @@ struct ServerConfig {
   // Set for 127.127.t.u (only `server` may name one).
   std::optional<RefclockAddress> refclock;
 
-  // Flags (docs428 confopt.md).
+  // Flags (ntp.conf(5)).
   bool prefer = false;     // preferred peer (immune to clustering)
   bool iburst = false;     // burst of packets while unreachable
   bool burst = false;      // burst of packets while reachable
@@ -145,7 +145,7 @@ struct ServerConfig {
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 
-// `fudge 127.127.t.u ...` (ref 5.3; docs428 clockopt.md). Only fields that
+// `fudge 127.127.t.u ...` (ntp_clock(5)). Only fields that
 // were given are set; several fudge lines for one clock merge, later values
 // winning.
 struct FudgeConfig {
@@ -165,10 +165,11 @@ struct FudgeConfig {
 };
 
 // ---------------------------------------------------------------------------
-// Access control: restrict (docs428 accopt.md; ref 4.5).
+// Access control: restrict (ntp_acc(5); matching in
+// ntp/server/access_control.h).
 
-// The flags of one restrict line (docs428 accopt.md, "restrict"). Repeating
-// an address/mask ORs flags together (ref 4.5), see MergeFrom.
+// The flags of one restrict line (ntp_acc(5), "restrict"). Repeating an
+// address/mask ORs flags together (as ntpd 4.2.8 does), see MergeFrom.
 struct RestrictFlags {
   bool flake = false;        // drop 10% of packets (testing)
   bool ignore = false;       // drop everything, incl. ntpq
@@ -239,8 +240,8 @@ struct RestrictRule {
   friend bool operator==(const RestrictRule&, const RestrictRule&) = default;
 };
 
-// `discard` (docs428 accopt.md; ref 4.4): rate-limit parameters used when a
-// matching restrict entry has `limited`.
+// `discard` (ntp_acc(5)): rate-limit parameters used when a matching restrict
+// entry has `limited` (the decision: ntp/server/client_table.h).
 struct DiscardConfig {
   int average_log2_seconds = 3;  // minimum average headway, 2^3 = 8 s; 0..255
   int minimum_seconds = 2;       // guard time between packets; >= 0
@@ -250,7 +251,7 @@ struct DiscardConfig {
   friend bool operator==(const DiscardConfig&, const DiscardConfig&) = default;
 };
 
-// `mru` (docs428 miscopt.md): MRU list sizing for monitoring/rate control.
+// `mru` (ntp_misc(5)): MRU list sizing for monitoring/rate control.
 // Unset fields keep ntpd's defaults (maxmem 1024 KiB, mindepth 600,
 // maxage 64 s, initmem 4 KiB, incmem 4 KiB).
 struct MruConfig {
@@ -264,7 +265,8 @@ struct MruConfig {
 // ---------------------------------------------------------------------------
 // Clock discipline and selection knobs.
 
-// `tinker` (docs428 miscopt.md "tinker"; ref 3.1 and 9). Effective values.
+// `tinker` (ntp_misc(5) "tinker"; the RFC 5905 §7.2 constants where ntpd
+// 4.2.8 and the RFC differ are noted per field). Effective values.
 struct TinkerConfig {
   double step_seconds = 0.128;     // step threshold; 0 = never step
   double stepout_seconds = 300.0;  // 4.2.8 (RFC 5905 and 4.2.6: 900 s)
@@ -282,7 +284,8 @@ struct TinkerConfig {
   friend bool operator==(const TinkerConfig&, const TinkerConfig&) = default;
 };
 
-// `tos` (docs428 miscopt.md "tos"; ref 3.1, 4.2). Effective values. The
+// `tos` (ntp_misc(5) "tos"; orphan mode in ntp/server/local_reference.h).
+// Effective values. The
 // parser checks minsane < minclock <= maxclock and floor < ceiling.
 struct TosConfig {
   int minsane = 1;            // CMIN: survivors needed to set the clock
@@ -290,12 +293,12 @@ struct TosConfig {
   int maxclock = 10;          // pool/manycast association limit
   double mindist_seconds = 0.001;  // MINDISP (RFC 5905: 0.005)
   double maxdist_seconds = 1.5;    // MAXDIST (RFC 5905: 1)
-  int orphan_stratum = 16;    // 1..16; 16 = orphan mode off (ref 4.2)
+  int orphan_stratum = 16;    // 1..16; 16 = orphan mode off
   double orphanwait_seconds = 300.0;
   bool cohort = false;        // accept servers at our own stratum
   // Stratum window for acceptable servers: floor inclusive, ceiling
-  // exclusive (docs428). Defaults from 4.2.8p15 ntp_proto.c (sys_floor 0,
-  // sys_ceiling STRATUM_UNSPEC - 1); docs428 says floor 1, ceiling 16.
+  // exclusive (ntp_misc(5)). Defaults from 4.2.8p15 ntp_proto.c (sys_floor 0,
+  // sys_ceiling STRATUM_UNSPEC - 1); ntp_misc(5) says floor 1, ceiling 16.
   int floor = 0;              // 0..15
   int ceiling = 15;           // 1..15, > floor
   double beacon_seconds = 3600.0;  // manycast beacon interval
@@ -306,7 +309,7 @@ struct TosConfig {
   friend bool operator==(const TosConfig&, const TosConfig&) = default;
 };
 
-// `enable` / `disable` (docs428 miscopt.md). Effective values.
+// `enable` / `disable` (ntp_misc(5)). Effective values.
 struct SystemFlags {
   bool auth = true;       // require authentication to mobilize
   bool bclient = false;   // listen for broadcasts
@@ -325,7 +328,7 @@ struct SystemFlags {
 };
 
 // ---------------------------------------------------------------------------
-// Interfaces: `interface` / `nic` (docs428 miscopt.md).
+// Interfaces: `interface` / `nic` (ntp_misc(5)).
 
 struct InterfaceRule {
   enum class Action { kListen, kIgnore, kDrop };
@@ -341,7 +344,7 @@ struct InterfaceRule {
 };
 
 // ---------------------------------------------------------------------------
-// Statistics (docs428 monopt.md; ref 5.7).
+// Statistics (ntp_mon(5)).
 
 enum class StatsType {
   kClockstats,
@@ -369,7 +372,7 @@ struct FilegenConfig {
 };
 
 // ---------------------------------------------------------------------------
-// Keys (docs428 authopt.md; ref 5.5).
+// Keys (ntp_auth(5)).
 
 struct KeyIdSetting {
   uint32_t key_id = 0;  // kMinKeyId..kMaxKeyId
@@ -409,7 +412,8 @@ struct NtpConfig {
 
   // restrict lines in file order, exactly as written (no merging, no
   // sorting, no built-in entries): matching is the server's job
-  // (longest prefix wins, duplicates OR their flags; ref 4.5).
+  // (longest prefix wins, duplicates OR their flags; see
+  // ntp/server/access_control.h).
   std::vector<RestrictRule> restricts;
   DiscardConfig discard;
   MruConfig mru;
@@ -423,7 +427,7 @@ struct NtpConfig {
   // file ("config: driftfile disabled"): then driftfile->path is "".
   std::optional<ConfigPath> driftfile;
   // `driftfile PATH WANDER` or `nonvolatile WANDER`: write threshold (s/s),
-  // ntpd default 1e-7 (docs428 miscopt.md "nonvolatile").
+  // ntpd default 1e-7 (ntp_misc(5) "nonvolatile").
   std::optional<double> drift_wander_threshold;
   std::optional<ConfigPath> keys;
   std::optional<ConfigPath> keysdir;

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "ntp/auth/key_id_list.h"
 
 namespace ntp {
 
@@ -115,72 +116,34 @@ std::vector<Piece> SplitParentheses(const std::vector<Token>& tokens) {
 
 }  // namespace
 
-absl::StatusOr<KeyIdSet> ParseKeyIdList(const std::vector<Token>& tokens,
-                                        int* error_column) {
-  auto fail = [&](int column, std::string message) -> absl::Status {
-    if (error_column != nullptr) *error_column = column;
-    return absl::InvalidArgumentError(std::move(message));
-  };
+absl::StatusOr<TrustedKeyList> ParseTrustedKeyList(
+    const std::vector<Token>& tokens, int* error_column) {
   const std::vector<Piece> pieces = SplitParentheses(tokens);
-  if (pieces.empty()) return fail(0, "missing key ID list");
-  const int end_column =
-      pieces.back().column + static_cast<int>(pieces.back().text.size());
-  KeyIdSet keys;
-  size_t i = 0;
-  auto expect = [&](absl::string_view what) -> absl::Status {
-    if (i >= pieces.size()) {
-      return fail(end_column,
-                  absl::StrCat("key range: expected ", what,
-                               " before the end of the line"));
-    }
-    return absl::OkStatus();
+  std::vector<absl::string_view> words;
+  words.reserve(pieces.size());
+  for (const Piece& piece : pieces) words.push_back(piece.text);
+  // Columns of the words; one past the last is the end of the line.
+  auto column = [&](size_t word) {
+    if (word < pieces.size()) return pieces[word].column;
+    return pieces.empty() ? 0
+                          : pieces.back().column +
+                                static_cast<int>(pieces.back().text.size());
   };
-  while (i < pieces.size()) {
-    const Piece& piece = pieces[i];
-    if (piece.text == "(") {
-      ++i;
-      if (absl::Status s = expect("a key ID"); !s.ok()) return s;
-      const Piece& first_piece = pieces[i];
-      absl::StatusOr<uint32_t> first = ParseKeyId(first_piece.text);
-      if (!first.ok()) {
-        return fail(first_piece.column, std::string(first.status().message()));
-      }
-      ++i;
-      if (absl::Status s = expect("'...'"); !s.ok()) return s;
-      if (pieces[i].text != "...") {
-        return fail(pieces[i].column,
-                    absl::StrCat("key range: expected '...' but found '",
-                                 PrintableToken(pieces[i].text), "'"));
-      }
-      ++i;
-      if (absl::Status s = expect("a key ID"); !s.ok()) return s;
-      const Piece& last_piece = pieces[i];
-      absl::StatusOr<uint32_t> last = ParseKeyId(last_piece.text);
-      if (!last.ok()) {
-        return fail(last_piece.column, std::string(last.status().message()));
-      }
-      ++i;
-      if (absl::Status s = expect("')'"); !s.ok()) return s;
-      if (pieces[i].text != ")") {
-        return fail(pieces[i].column,
-                    absl::StrCat("key range: expected ')' but found '",
-                                 PrintableToken(pieces[i].text), "'"));
-      }
-      ++i;
-      if (*first > *last) {
-        return fail(first_piece.column,
-                    absl::StrCat("key range (", *first, " ... ", *last,
-                                 ") is empty: first is larger than last"));
-      }
-      keys.InsertRange(*first, *last);
-      continue;
-    }
-    absl::StatusOr<uint32_t> id = ParseKeyId(piece.text);
-    if (!id.ok()) return fail(piece.column, std::string(id.status().message()));
-    keys.Insert(*id);
-    ++i;
+  size_t error_word = 0;
+  absl::StatusOr<TrustedKeyRanges> parsed =
+      ParseTrustedKeyWords(words, &error_word);
+  if (!parsed.ok()) {
+    if (error_column != nullptr) *error_column = column(error_word);
+    return parsed.status();
   }
-  return keys;
+  TrustedKeyList result;
+  for (const auto& [first, last] : parsed->ranges) {
+    result.keys.InsertRange(first, last);
+  }
+  for (KeyIdNotice& notice : parsed->notices) {
+    result.notices.emplace_back(column(notice.word), std::move(notice.text));
+  }
+  return result;
 }
 
 }  // namespace ntp

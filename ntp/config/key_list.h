@@ -12,14 +12,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ntp/auth/mac.h"
 #include "ntp/config/tokenizer.h"
 
 namespace ntp {
 
 // Symmetric key IDs 1..65535 (ntpd's NTP_MAXKEY; 0 means "no key" and larger
 // IDs are reserved for Autokey, ntp_auth(5)).
-inline constexpr uint32_t kMinKeyId = 1;
-inline constexpr uint32_t kMaxKeyId = 65535;
+inline constexpr uint32_t kMinKeyId = kMinSymmetricKeyId;
+inline constexpr uint32_t kMaxKeyId = kMaxSymmetricKeyId;
 
 // A set of key IDs stored as sorted, disjoint, non-adjacent closed ranges, so
 // `trustedkey (1 ... 65535)` costs one entry.
@@ -53,14 +54,22 @@ class KeyIdSet {
 // the text and the allowed range.
 absl::StatusOr<uint32_t> ParseKeyId(absl::string_view text);
 
-// Parses the arguments of `trustedkey`: a non-empty list of key IDs and
-// ranges "( FIRST ... LAST )" as ntpd 4.2.8 accepts them (the parentheses
-// may touch the numbers, "..." must be a word of its own). Every ID must be
-// in 1..65535 and FIRST <= LAST. On failure returns InvalidArgument and, if
+// `trustedkey`'s arguments: the keys, and the notices for elements ntpd
+// ignores (with the 1-based column of each element's first token).
+struct TrustedKeyList {
+  KeyIdSet keys;
+  std::vector<std::pair<int, std::string>> notices;  // column, text
+};
+
+// Parses the arguments of `trustedkey` with ntp/auth/key_id_list.h's
+// ParseTrustedKeyWords (ntpd 4.2.8's rules: ranges "( FIRST ... LAST )",
+// the parentheses may touch the numbers, "..." must be a word of its own;
+// out-of-range IDs and empty ranges are ignored with a notice). Quoted
+// tokens are never split. On failure returns InvalidArgument and, if
 // `error_column` is not null, stores the 1-based column of the offending
 // token there (the column of the line's end when a token is missing).
-absl::StatusOr<KeyIdSet> ParseKeyIdList(const std::vector<Token>& tokens,
-                                        int* error_column);
+absl::StatusOr<TrustedKeyList> ParseTrustedKeyList(
+    const std::vector<Token>& tokens, int* error_column);
 
 }  // namespace ntp
 

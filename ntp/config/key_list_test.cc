@@ -79,25 +79,43 @@ TEST(ParseKeyIdTest, RejectsZeroLargeAndJunk) {
   }
 }
 
-TEST(ParseKeyIdListTest, TheTutorialsCommentedLine) {
+TEST(ParseTrustedKeyListTest, TheTutorialsCommentedLine) {
   int column = -1;
-  absl::StatusOr<KeyIdSet> keys = ParseKeyIdList(Args("4 8 42"), &column);
+  absl::StatusOr<TrustedKeyList> keys = ParseTrustedKeyList(Args("4 8 42"), &column);
   ASSERT_THAT(keys, IsOk());
-  EXPECT_EQ(keys->ToString(), "4 8 42");
+  EXPECT_EQ(keys->keys.ToString(), "4 8 42");
+  EXPECT_TRUE(keys->notices.empty());
   EXPECT_EQ(column, -1);  // untouched on success
 }
 
-TEST(ParseKeyIdListTest, RangesInEverySpacing) {
+TEST(ParseTrustedKeyListTest, RangesInEverySpacing) {
   for (const char* text :
        {"(10 ... 12)", "( 10 ... 12 )", "(10 ... 12 )", "( 10 ... 12)"}) {
-    absl::StatusOr<KeyIdSet> keys = ParseKeyIdList(Args(text), nullptr);
+    absl::StatusOr<TrustedKeyList> keys = ParseTrustedKeyList(Args(text), nullptr);
     ASSERT_THAT(keys, IsOk()) << text;
-    EXPECT_EQ(keys->ToString(), "(10 ... 12)") << text;
+    EXPECT_EQ(keys->keys.ToString(), "(10 ... 12)") << text;
   }
-  absl::StatusOr<KeyIdSet> mixed =
-      ParseKeyIdList(Args("1 (3 ... 5) 7 (5 ... 6)"), nullptr);
+  absl::StatusOr<TrustedKeyList> mixed =
+      ParseTrustedKeyList(Args("1 (3 ... 5) 7 (5 ... 6)"), nullptr);
   ASSERT_THAT(mixed, IsOk());
-  EXPECT_EQ(mixed->ToString(), "1 (3 ... 7)");
+  EXPECT_EQ(mixed->keys.ToString(), "1 (3 ... 7)");
+}
+
+// ntpd 4.2.8 ignores out-of-range IDs and empty ranges with a notice
+// (ntp/auth/key_id_list.h); the columns point at the ignored element.
+TEST(ParseTrustedKeyListTest, IgnoredElementsBecomeNoticesAtTheirColumn) {
+  absl::StatusOr<TrustedKeyList> keys =
+      ParseTrustedKeyList(Args("4 0 8 (5 ... 1) 70000 (1 ... 65536)"), nullptr);
+  ASSERT_THAT(keys, IsOk());
+  EXPECT_EQ(keys->keys.ToString(), "4 8");
+  EXPECT_THAT(
+      keys->notices,
+      ElementsAre(Pair(14, "Ignoring invalid trustedkey 0, min 1 max 65535."),
+                  Pair(18, "Ignoring invalid trustedkey range 5 ... 1, min 1 "
+                           "max 65535."),
+                  Pair(28, "Ignoring invalid trustedkey 70000, min 1 max 65535."),
+                  Pair(34, "Ignoring invalid trustedkey range 1 ... 65536, min "
+                           "1 max 65535.")));
 }
 
 struct BadList {
@@ -106,33 +124,30 @@ struct BadList {
   const char* message;
 };
 
-class ParseKeyIdListErrorTest : public ::testing::TestWithParam<BadList> {};
+class ParseTrustedKeyListErrorTest : public ::testing::TestWithParam<BadList> {};
 
-TEST_P(ParseKeyIdListErrorTest, PinsColumnAndMessage) {
+TEST_P(ParseTrustedKeyListErrorTest, PinsColumnAndMessage) {
   const BadList& bad = GetParam();
   int column = -1;
-  absl::StatusOr<KeyIdSet> keys = ParseKeyIdList(Args(bad.text), &column);
+  absl::StatusOr<TrustedKeyList> keys = ParseTrustedKeyList(Args(bad.text), &column);
   EXPECT_THAT(keys, StatusIs(absl::StatusCode::kInvalidArgument,
                              HasSubstr(bad.message)));
   EXPECT_EQ(column, bad.column);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    All, ParseKeyIdListErrorTest,
+    All, ParseTrustedKeyListErrorTest,
     ::testing::Values(
-        BadList{"4 0 8", 14, "invalid key ID '0'"},
-        BadList{"70000", 12, "invalid key ID '70000'"},
-        BadList{"(1...5)", 13, "invalid key ID '1...5'"},
-        BadList{"(5 ... 1)", 13, "is empty"},
-        BadList{"(1 ... 5", 20, "expected ')' before the end"},
-        BadList{"(1 .. 5)", 15, "expected '...' but found '..'"},
-        BadList{"(", 13, "expected a key ID before the end"},
-        BadList{"1 ) 2", 14, "invalid key ID ')'"},
-        BadList{"(0 ... 5)", 13, "invalid key ID '0'"},
-        BadList{"(1 ... 65536)", 19, "invalid key ID '65536'"}));
+        BadList{"4 eight 8", 14, "trustedkey: 'eight' is not a key id"},
+        BadList{"(1...5)", 13, "but found '1...5'"},
+        BadList{"(1 ... 5", 20, "but the arguments ended"},
+        BadList{"(1 .. 5)", 15, "but found '..'"},
+        BadList{"(", 13, "but the arguments ended"},
+        BadList{"1 ) 2", 14, "trustedkey: ')' without '('"},
+        BadList{"\"(1\" ... 5)", 12, "'(1' is not a key id"}));
 
-TEST(ParseKeyIdListTest, EmptyListIsAnError) {
-  EXPECT_THAT(ParseKeyIdList({}, nullptr),
+TEST(ParseTrustedKeyListTest, EmptyListIsAnError) {
+  EXPECT_THAT(ParseTrustedKeyList({}, nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -1,5 +1,6 @@
 // Directive handlers for access control and rate limiting: restrict,
-// discard, mru (docs428 accopt.md and miscopt.md; ref 4.4, 4.5).
+// discard, mru (ntp_acc(5), ntp_misc(5); the server applies them in
+// ntp/server/access_control.h and client_table.h).
 #include <limits>
 #include <optional>
 #include <string>
@@ -94,7 +95,8 @@ bool ParseRestrictMask(ParseContext& ctx, const Token& token,
     return false;
   }
   if (mask->PrefixLength() < 0) {
-    // ntpd would accept it, but our matching is longest-prefix (ref 4.5).
+    // ntpd would accept it, but our matching is longest-prefix
+    // (ntp/server/access_control.h).
     ctx.Error(token.column,
               absl::StrCat("restrict: mask ", Quote(token.text),
                            " unusable: not a contiguous netmask"));

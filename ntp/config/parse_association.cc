@@ -1,11 +1,12 @@
 // Directive handlers for associations: server, peer, pool and fudge
-// (ntp.conf(5); docs428 confopt.md and clockopt.md; ref 4.1, 5.2, 5.3).
+// (ntp.conf(5), ntp_clock(5)).
 #include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "ntp/config/parse_context.h"
+#include "ntp/wire/refid.h"
 
 namespace ntp::config_internal {
 namespace {
@@ -220,7 +221,7 @@ void HandleAssociation(ParseContext& ctx) {
   if (!ctx.line_ok()) return;
 
   // Reference clocks poll at a fixed interval: maxpoll defaults to minpoll
-  // (ref 4.1).
+  // (ntpd 4.2.8).
   if (server.is_refclock() && !server.maxpoll_given) {
     server.maxpoll = server.minpoll;
   }
@@ -311,11 +312,7 @@ void HandleFudge(ParseContext& ctx) {
           ctx.Integer(*value, 0, 15, "fudge stratum");
       if (stratum.has_value()) fudge.stratum = static_cast<int>(*stratum);
     } else if (word == "refid") {
-      bool printable = !value->text.empty() && value->text.size() <= 4;
-      for (char c : value->text) {
-        if (c < 0x21 || c > 0x7E) printable = false;
-      }
-      if (!printable) {
+      if (!RefIdFromAscii(value->text).ok()) {
         ctx.Error(value->column,
                   absl::StrCat("fudge refid: ", Quote(value->text),
                                " is not 1 to 4 printable ASCII characters"));

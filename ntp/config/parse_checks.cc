@@ -12,7 +12,7 @@ std::string At(const SourceLocation& where) {
 }
 
 // Warns when `key_id` is used for `what` but is not trusted or no keys file
-// is configured (docs428 authopt.md: a key must be trusted to authenticate
+// is configured (ntp_auth(5): a key must be trusted to authenticate
 // anything; the controlkey "must also be trusted").
 void CheckKeyUse(ParseContext& ctx, uint32_t key_id,
                  const SourceLocation& where, absl::string_view what) {
@@ -34,7 +34,8 @@ void CheckKeyUse(ParseContext& ctx, uint32_t key_id,
 void CheckWholeConfig(ParseContext& ctx) {
   const NtpConfig& config = ctx.config();
 
-  // fudge applies to the association of the same reference clock (ref 4.1);
+  // fudge applies to the association of the same reference clock
+  // (ntp_clock(5));
   // ntpd ignores a fudge without one.
   for (const auto& [refclock, fudge] : config.fudges) {
     bool configured = false;
@@ -68,7 +69,7 @@ void CheckWholeConfig(ParseContext& ctx) {
     }
   }
 
-  // docs428 miscopt.md: driftfile "is mutually exclusive with the freq
+  // ntp_misc(5): driftfile "is mutually exclusive with the freq
   // option of the tinker command".
   if (config.tinker.freq_ppm.has_value() && config.driftfile.has_value() &&
       !config.driftfile->path.empty()) {

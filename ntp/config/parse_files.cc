@@ -1,7 +1,7 @@
 // Directive handlers for files, keys and monitoring: driftfile, keys,
 // keysdir, leapfile, logfile, pidfile, statsdir, saveconfigdir, trustedkey,
 // requestkey, controlkey, statistics, filegen, logconfig, setvar
-// (docs428 miscopt.md, authopt.md, monopt.md; ref 5.5, 5.7).
+// (ntp_misc(5), ntp_auth(5), ntp_mon(5)).
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -106,14 +106,17 @@ void HandleKeyDirective(ParseContext& ctx) {
   if (keyword == "trustedkey") {
     std::vector<Token> arguments(tokens.begin() + 1, tokens.end());
     int column = 0;
-    absl::StatusOr<KeyIdSet> keys = ParseKeyIdList(arguments, &column);
+    absl::StatusOr<TrustedKeyList> keys = ParseTrustedKeyList(arguments, &column);
     if (!keys.ok()) {
-      ctx.Error(column, absl::StrCat("trustedkey: ", keys.status().message()));
+      ctx.Error(column, std::string(keys.status().message()));
       return;
+    }
+    for (auto& [notice_column, text] : keys->notices) {
+      ctx.Warning(notice_column, std::move(text));
     }
     // ntpd 4.2.8 keeps only the last trustedkey line's list; we take the
     // union, which is what every configuration with several lines means.
-    config.trusted_keys.InsertAll(*keys);
+    config.trusted_keys.InsertAll(keys->keys);
     config.trustedkey_locations.push_back(ctx.Location(tokens[0].column));
     return;
   }

@@ -1,6 +1,6 @@
 // Directive handlers for the clock discipline and system options: tinker,
 // tick, tos, enable, disable, interface/nic, broadcastdelay, nonvolatile
-// (docs428 miscopt.md; ref 3.1, 4.2, 5.9).
+// (ntp_misc(5)).
 #include <limits>
 #include <optional>
 #include <string>
@@ -84,7 +84,7 @@ void HandleTinker(ParseContext& ctx) {
       tinker.step_seconds = *seconds;
     } else if (w == "stepout") {
       if (*seconds < 300.0) {
-        // docs428: "it should not be set less than the default".
+        // ntp_misc(5): "it should not be set less than the default".
         ctx.Warning(value->column,
                     absl::StrCat("tinker stepout ", value->text,
                                  " is below the 300 s default; startup and "
@@ -94,7 +94,7 @@ void HandleTinker(ParseContext& ctx) {
     } else if (w == "panic") {
       tinker.panic_seconds = *seconds;
     } else if (w == "huffpuff") {
-      // docs428 huffpuff: "The lower limit is 900 s".
+      // ntp_misc(5), huffpuff: "The lower limit is 900 s".
       if (*seconds != 0.0 && *seconds < 900.0) {
         ctx.Error(value->column,
                   absl::StrCat("tinker huffpuff: value ", Quote(value->text),
@@ -171,7 +171,7 @@ void HandleTos(ParseContext& ctx) {
     } else if (w == "beacon") {
       seconds(0.0, kMaxSeconds, tos.beacon_seconds);
     } else if (w == "bcpollbstep") {
-      integer(0, 4, tos.bcpollbstep);  // docs428: 0 to 4
+      integer(0, 4, tos.bcpollbstep);  // ntp_misc(5): 0 to 4
     } else {  // basedate: YYYY-MM-DD or a day count since 1900-01-01
       const std::string& t = value->text;
       bool valid = false;

@@ -105,13 +105,25 @@ TEST(KeysTest, UntrustedControlKeyWarns) {
                                        "trustedkey")));
 }
 
+// ntpd 4.2.8 ignores an out-of-range ID or an empty range with a notice and
+// keeps the rest of the line (ntp/auth/key_id_list.h).
+TEST(KeysTest, IgnoredElementsWarn) {
+  ParsedConfig parsed = Parse("keys /k\ntrustedkey 4 0 8 (9 ... 3)\n");
+  EXPECT_TRUE(parsed.ok());
+  EXPECT_THAT(parsed.diagnostics,
+              ElementsAre(WarningAt(2, "Ignoring invalid trustedkey 0"),
+                          WarningAt(2, "Ignoring invalid trustedkey range 9 ... 3")));
+  EXPECT_EQ(parsed.diagnostics[0].column, 14);
+  EXPECT_EQ(parsed.config.trusted_keys.ToString(), "4 8");
+}
+
 TEST(KeysTest, Errors) {
-  ParsedConfig parsed = ExpectSingleError("trustedkey 4 0 8", 1,
-                                          "trustedkey: invalid key ID '0'");
+  ParsedConfig parsed = ExpectSingleError("trustedkey 4 eight 8", 1,
+                                          "trustedkey: 'eight' is not a key id");
   EXPECT_EQ(parsed.diagnostics[0].column, 14);
   EXPECT_TRUE(parsed.config.trusted_keys.empty());
   ExpectSingleError("trustedkey", 1, "trustedkey: missing key ID");
-  ExpectSingleError("trustedkey (9 ... 3)", 1, "is empty");
+  ExpectSingleError("trustedkey (9 .. 3)", 1, "malformed range");
   ExpectSingleError("requestkey 0", 1, "requestkey: invalid key ID '0'");
   ExpectSingleError("controlkey 70000", 1, "must be 1..65535");
   ExpectSingleError("controlkey 1 2", 1, "controlkey: unexpected argument '2'");

@@ -1,6 +1,6 @@
 // The tutorial's two ntp.conf files (testdata/configs/seed/, byte-for-byte
-// copies of /work/shared/seed/) parse verbatim, paths aside, into exactly
-// the model the tutorial describes.
+// copies; see testdata/configs/README.md) parse verbatim, paths aside, into
+// exactly the model the tutorial describes.
 #include <string>
 
 #include "gmock/gmock.h"
@@ -194,7 +194,8 @@ TEST(SeedConfigTest, ClientConfParsesIntoTheTutorialsModel) {
 }
 
 TEST(SeedConfigTest, WithRhelsCryptoPwFileThereIsNothingButTheKodWarnings) {
-  // RHEL ships /etc/ntp/crypto/pw holding one comment (ref 5.1).
+  // RHEL ships /etc/ntp/crypto/pw holding one comment
+  // ("#crypto pw apassword").
   PosixFileReader disk;
   absl::StatusOr<std::string> text = disk.Read(kServerConf, 1 << 20);
   ASSERT_TRUE(text.ok()) << text.status();

@@ -1,25 +1,25 @@
 #include "ntp/config/writer.h"
 
+#include <array>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace ntp {
 
 std::string FormatConfigNumber(double value) {
-  // Whole numbers of reasonable size read best without an exponent.
-  if (std::fabs(value) < 1e15 && std::trunc(value) == value) {
-    return absl::StrFormat("%.0f", value);
-  }
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::string text = absl::StrFormat("%.*g", precision, value);
-    if (std::strtod(text.c_str(), nullptr) == value) return text;
-  }
-  return absl::StrFormat("%.17g", value);
+  // Shortest round-trip text; whole numbers of reasonable size read best
+  // without an exponent ("100000", not "1e+05").
+  const bool whole = std::fabs(value) < 1e15 && std::trunc(value) == value;
+  std::array<char, 32> buffer;  // longest shortest form: 24 characters
+  const std::to_chars_result result =
+      whole ? std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                            std::chars_format::fixed)
+            : std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return std::string(buffer.data(), result.ptr);
 }
 
 namespace {

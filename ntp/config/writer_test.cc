@@ -31,6 +31,12 @@ TEST(FormatConfigNumberTest, ShortestExactText) {
   EXPECT_EQ(FormatConfigNumber(1e-7), "1e-07");
   EXPECT_EQ(FormatConfigNumber(-12.5), "-12.5");
   EXPECT_EQ(FormatConfigNumber(0), "0");
+  EXPECT_EQ(FormatConfigNumber(100000), "100000");
+  // std::to_chars's shortest form: the fewest digits that read back exactly,
+  // and the shorter of fixed and exponent notation.
+  EXPECT_EQ(FormatConfigNumber(0.0001), "1e-04");
+  EXPECT_EQ(FormatConfigNumber(0.00015), "0.00015");
+  EXPECT_EQ(FormatConfigNumber(std::ldexp(1.0, -24)), "5.960464477539063e-08");
   for (double x : {0.1, 1.0 / 3, 123456.789, 5e-324, 1.7976931348623157e308}) {
     EXPECT_EQ(std::strtod(FormatConfigNumber(x).c_str(), nullptr), x) << x;
   }

@@ -4,6 +4,8 @@
 #include <array>
 #include <type_traits>
 
+#include "ntp/wire/big_endian.h"
+
 namespace ntp {
 namespace {
 
@@ -11,7 +13,7 @@ struct FlagWord {
   RestrictMask bit;
   const char* word;
 };
-// docs428 accopt.md order.
+// In the order of ntp_acc(5)'s flag list.
 constexpr FlagWord kFlagWords[] = {
     {kRestrictFlake, "flake"},
     {kRestrictIgnore, "ignore"},
@@ -30,12 +32,6 @@ constexpr FlagWord kFlagWords[] = {
     {kRestrictServerResponseFuzz, "serverresponse fuzz"},
     {kRestrictVersion, "version"},
 };
-
-uint64_t Load64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
 
 uint64_t PrefixBits64(int bits) {
   if (bits <= 0) return 0;
@@ -124,8 +120,8 @@ void AccessControl::AddEntry(const net::IpAddress& address, int prefix_length,
   prefix_length = std::clamp(prefix_length, 0, 128);
   const uint64_t mask_hi = PrefixBits64(prefix_length);
   const uint64_t mask_lo = PrefixBits64(prefix_length - 64);
-  const uint64_t hi = Load64(address.bytes().data()) & mask_hi;
-  const uint64_t lo = Load64(address.bytes().data() + 8) & mask_lo;
+  const uint64_t hi = LoadBe64(address.bytes().data()) & mask_hi;
+  const uint64_t lo = LoadBe64(address.bytes().data() + 8) & mask_lo;
   for (V6Entry& e : v6_) {
     if (e.network_hi == hi && e.network_lo == lo &&
         e.prefix_length == prefix_length && e.ntpport_only == ntpport_only) {
@@ -151,8 +147,8 @@ RestrictMask AccessControl::Lookup(const net::IpAddress& source,
     }
     return 0;  // unreachable: the default entry matches everything
   }
-  const uint64_t hi = Load64(source.bytes().data());
-  const uint64_t lo = Load64(source.bytes().data() + 8);
+  const uint64_t hi = LoadBe64(source.bytes().data());
+  const uint64_t lo = LoadBe64(source.bytes().data() + 8);
   for (const V6Entry& e : v6_) {
     if ((hi & e.mask_hi) != e.network_hi || (lo & e.mask_lo) != e.network_lo) {
       continue;

@@ -1,5 +1,5 @@
-// Access control for the NTP server: ntpd's `restrict` table (docs428
-// accopt.md; ref 4.5). Entries are address/prefix pairs with a set of flags;
+// Access control for the NTP server: ntpd 4.2.8's `restrict` table
+// (ntp_acc(5)). Entries are address/prefix pairs with a set of flags;
 // for a source address the MOST SPECIFIC matching entry decides (longest
 // prefix, an `ntpport` entry before the same address/mask without it),
 // whatever the order of the lines; repeating an address/mask ORs the flags.
@@ -21,7 +21,7 @@
 
 namespace ntp {
 
-// Restriction flags (docs428 accopt.md), one bit each.
+// Restriction flags (ntp_acc(5)), one bit each.
 using RestrictMask = uint32_t;
 inline constexpr RestrictMask kRestrictIgnore = 1u << 0;    // drop everything
 inline constexpr RestrictMask kRestrictNoQuery = 1u << 1;   // drop mode 6/7

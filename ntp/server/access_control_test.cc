@@ -35,7 +35,7 @@ constexpr RestrictMask kSeedDefault = kRestrictKod | kRestrictNoModify |
                                       kRestrictNoTrap | kRestrictNoPeer |
                                       kRestrictNoQuery;
 
-// The seed's server-ntp.conf lines (ref 4.5 outcome matrix):
+// The seed's server-ntp.conf lines (testdata/configs/seed/server-ntp.conf):
 //   restrict default kod nomodify notrap nopeer noquery
 //   restrict -6 default kod nomodify notrap nopeer noquery
 //   restrict 127.0.0.1
@@ -79,7 +79,7 @@ TEST(AccessControlTest, SeedServerConfigOutcomeMatrix) {
 }
 
 TEST(AccessControlTest, MostSpecificWinsWhateverTheLineOrder) {
-  // docs428 accopt.md: "the most specific match wins"; ntpd sorts entries,
+  // ntpd sorts the entries so that the most specific match wins (ntp_acc(5)),
   // so reversing the lines changes nothing.
   std::vector<Line> lines = {
       {"default4", 0, kRestrictIgnore},

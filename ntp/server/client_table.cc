@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ntp/random.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp {
 
@@ -177,7 +178,7 @@ RateVerdict ClientTable::Record(const net::IpAddress& source,
   e.last_mode = mode;
   e.last_version = version;
 
-  // ntpd 4.2.8 ntp_monitor() (ref 4.4).
+  // ntpd 4.2.8 ntp_monitor(), as described at Record() in client_table.h.
   int64_t leak = std::max<int64_t>(0, e.leak - interval);
   const int64_t head = int64_t{1} << std::clamp(settings_.average_log2_seconds, 0, 24);
   const int64_t limit = 8 * head;  // NTP_SHIFT * head
@@ -204,9 +205,7 @@ std::vector<ClientTable::ClientView> ClientTable::MostRecent(size_t max) const {
     std::memcpy(bytes.data(), e.key, 16);
     ClientView v;
     if (e.v4) {
-      v.address = net::IpAddress::V4((uint32_t{bytes[0]} << 24) |
-                                     (uint32_t{bytes[1]} << 16) |
-                                     (uint32_t{bytes[2]} << 8) | bytes[3]);
+      v.address = net::IpAddress::V4(LoadBe32(bytes.data()));
     } else {
       v.address = net::IpAddress::V6(bytes);
     }

@@ -1,4 +1,4 @@
-// The server's per-client table (ntpd's MRU / monitor list, ref 4.4) and the
+// The server's per-client table (ntpd 4.2.8's MRU / monitor list) and the
 // `discard average/minimum` rate-limit decision made from it. One entry per
 // source IP address (all ports together, so a cron'd ntpdate cannot evade
 // it). Memory is bounded: every entry, the hash index and the LRU links are
@@ -20,7 +20,7 @@
 
 namespace ntp {
 
-// ntpd 4.2.8 `discard` defaults (docs428 accopt.md).
+// ntpd 4.2.8 `discard` defaults (ntp_acc(5)).
 struct RateLimitSettings {
   int average_log2_seconds = 3;  // 2^3 = 8 s minimum average headway
   int minimum_seconds = 2;       // guard time between two packets
@@ -66,7 +66,7 @@ class ClientTable {
   ClientTable& operator=(const ClientTable&) = delete;
 
   // Records a packet from `source` at monotonic time `now` and returns
-  // ntpd's rate decision (4.2.8 ntp_monitor(), ref 4.4): with
+  // ntpd's rate decision (4.2.8 ntp_monitor()): with
   // interval = whole seconds since this client's previous packet,
   // head = 2^average, limit = 8 * head, leak = max(0, leak - interval):
   //   interval + 1 >= minimum and leak + head < limit -> accept,

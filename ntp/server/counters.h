@@ -15,7 +15,8 @@
 namespace ntp {
 
 // Why a datagram got no reply from the server. Checked in roughly this
-// order (ref 1.9, ntpd 4.2.8 receive()).
+// order (ntpd 4.2.8 receive(): source port, restrict, mode 6/7, noserve,
+// length and version, MAC, rate limit).
 enum class ServerDropReason : uint8_t {
   kBadSourcePort = 0,  // source port 0
   kEmpty,              // zero-length datagram

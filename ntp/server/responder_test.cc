@@ -9,26 +9,14 @@
 #include "gtest/gtest.h"
 #include "ntp/auth/key_store.h"
 #include "ntp/auth/mac.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp {
 namespace {
 
-// Wire helpers written independently of ntp/wire so the tests pin the
-// on-wire contract (RFC 5905 §7.3, Figure 8).
-uint32_t Be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-uint64_t Be64(const uint8_t* p) { return (uint64_t{Be32(p)} << 32) | Be32(p + 4); }
-void PutBe32(uint8_t* p, uint32_t v) {
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-void PutBe64(uint8_t* p, uint64_t v) {
-  PutBe32(p, v >> 32);
-  PutBe32(p + 4, static_cast<uint32_t>(v));
-}
+// Field layout written independently of ntp/wire's codec so the tests pin
+// the on-wire contract (RFC 5905 §7.3, Figure 8); only the byte order comes
+// from ntp/wire/big_endian.h (pinned by its own test).
 
 std::vector<uint8_t> Request(int version = 4, int mode = 3,
                              uint64_t transmit = 0xE93C7F0012345678ull,
@@ -37,7 +25,7 @@ std::vector<uint8_t> Request(int version = 4, int mode = 3,
   p[0] = static_cast<uint8_t>((leap << 6) | (version << 3) | mode);
   p[2] = static_cast<uint8_t>(poll);
   p[3] = static_cast<uint8_t>(-6);
-  PutBe64(p.data() + 40, transmit);
+  StoreBe64(p.data() + 40, transmit);
   return p;
 }
 
@@ -57,13 +45,13 @@ Reply Decode(absl::Span<const uint8_t> b) {
   r.stratum = b[1];
   r.poll = static_cast<int8_t>(b[2]);
   r.precision = static_cast<int8_t>(b[3]);
-  r.root_delay = Be32(&b[4]);
-  r.root_dispersion = Be32(&b[8]);
-  r.refid = Be32(&b[12]);
-  r.reftime = Be64(&b[16]);
-  r.origin = Be64(&b[24]);
-  r.receive = Be64(&b[32]);
-  r.transmit = Be64(&b[40]);
+  r.root_delay = LoadBe32(&b[4]);
+  r.root_dispersion = LoadBe32(&b[8]);
+  r.refid = LoadBe32(&b[12]);
+  r.reftime = LoadBe64(&b[16]);
+  r.origin = LoadBe64(&b[24]);
+  r.receive = LoadBe64(&b[32]);
+  r.transmit = LoadBe64(&b[40]);
   return r;
 }
 
@@ -90,7 +78,7 @@ void AppendMac(std::vector<uint8_t>& packet, const SymmetricKey& key) {
   ASSERT_TRUE(ctx->ComputeDigest(key, packet, absl::MakeSpan(digest)).ok());
   const size_t at = packet.size();
   packet.resize(at + 4);
-  PutBe32(packet.data() + at, key.key_id());
+  StoreBe32(packet.data() + at, key.key_id());
   packet.insert(packet.end(), digest.begin(), digest.end());
 }
 
@@ -280,7 +268,7 @@ TEST_F(ResponderTest, UnparseableRequestsAreDroppedWithTheirReason) {
   bad_mac_len.resize(48 + 8);
   std::vector<uint8_t> v3_with_field = Request(3);
   v3_with_field.resize(48 + 28);
-  PutBe32(v3_with_field.data() + 48, (0x0104u << 16) | 28);
+  StoreBe32(v3_with_field.data() + 48, (0x0104u << 16) | 28);
   const std::vector<Case> cases = {
       {{}, ServerDropReason::kEmpty},
       {{0xE3}, ServerDropReason::kTooShort},
@@ -302,7 +290,7 @@ TEST_F(ResponderTest, ExtensionFieldsAreNotEchoed) {
   Make();
   std::vector<uint8_t> request = Request();
   request.resize(48 + 28);
-  PutBe32(request.data() + 48, (0x0104u << 16) | 28);  // unknown type, 28 octets
+  StoreBe32(request.data() + 48, (0x0104u << 16) | 28);  // unknown type, 28 octets
   ASSERT_EQ(Send(request).action, ServerAction::kReply);
   EXPECT_EQ(last_.reply_octets, 48u);
 }
@@ -420,7 +408,7 @@ class ResponderAuthTest : public ResponderTest {
     ASSERT_EQ(last_.action, ServerAction::kReply);
     EXPECT_EQ(last_.reply_kind, ServerReplyKind::kAuthenticated);
     ASSERT_EQ(last_.reply_octets, 48 + 4 + key.digest_length());
-    EXPECT_EQ(Be32(buffer_.data() + 48), key.key_id());
+    EXPECT_EQ(LoadBe32(buffer_.data() + 48), key.key_id());
     auto ctx = MacContext::Create();
     ASSERT_TRUE(ctx.ok());
     EXPECT_EQ(ctx->CheckDigest(key, absl::MakeConstSpan(buffer_.data(), 48),
@@ -439,7 +427,7 @@ TEST_F(ResponderAuthTest, TrustedKeyGetsAReplyMacdWithTheSameKey) {
     ExpectSignedWith(*keys_.Find(id));
     const Reply r = Decode(absl::MakeConstSpan(buffer_.data(), 48));
     EXPECT_EQ(r.stratum, 11);
-    EXPECT_EQ(r.origin, Be64(request.data() + 40));
+    EXPECT_EQ(r.origin, LoadBe64(request.data() + 40));
   }
   EXPECT_EQ(responder_->counters().reply_count(ServerReplyKind::kAuthenticated), 3u);
 }
@@ -447,7 +435,7 @@ TEST_F(ResponderAuthTest, TrustedKeyGetsAReplyMacdWithTheSameKey) {
 TEST_F(ResponderAuthTest, MacAfterExtensionFieldsCoversThem) {
   std::vector<uint8_t> request = Request();
   request.resize(48 + 16);
-  PutBe32(request.data() + 48, (0x0104u << 16) | 16);
+  StoreBe32(request.data() + 48, (0x0104u << 16) | 16);
   AppendMac(request, *keys_.Find(1));
   Send(request);
   ExpectSignedWith(*keys_.Find(1));
@@ -460,8 +448,8 @@ TEST_F(ResponderAuthTest, UnknownOrUntrustedKeyGetsACryptoNak) {
     ASSERT_EQ(Send(request).action, ServerAction::kReply);
     EXPECT_EQ(last_.reply_kind, ServerReplyKind::kCryptoNak);
     ASSERT_EQ(last_.reply_octets, 52u);
-    EXPECT_EQ(Be32(buffer_.data() + 48), 0u);
-    EXPECT_EQ(LastReply().origin, Be64(request.data() + 40));
+    EXPECT_EQ(LoadBe32(buffer_.data() + 48), 0u);
+    EXPECT_EQ(LastReply().origin, LoadBe64(request.data() + 40));
   }
 }
 
@@ -478,7 +466,7 @@ TEST_F(ResponderAuthTest, BadDigestIsACountedDrop) {
   // A SHA-1 sized MAC naming the MD5 key: length error.
   request = Request();
   AppendMac(request, *keys_.Find(2));
-  PutBe32(request.data() + 48, 1);
+  StoreBe32(request.data() + 48, 1);
   EXPECT_EQ(Send(request).drop_reason, ServerDropReason::kBadMac);
   EXPECT_EQ(responder_->counters().drop_count(ServerDropReason::kBadMac), 3u);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/wire/refid.h"
 
 namespace ntp {
 namespace {
@@ -10,16 +11,6 @@ namespace {
 std::string Where(const SourceLocation& location) {
   if (location.line > 0) return absl::StrCat(location.file, ":", location.line);
   return location.file;
-}
-
-// 1..4 printable characters, left-justified and NUL-padded (RFC 5905 §7.3).
-uint32_t TextRefId(const std::string& text) {
-  uint32_t refid = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    const uint8_t c = i < text.size() ? static_cast<uint8_t>(text[i]) : 0;
-    refid = (refid << 8) | c;
-  }
-  return refid;
 }
 
 }  // namespace
@@ -50,7 +41,7 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
   ResponderSettings& r = setup.responder;
   r.hash_seed = hash_seed;
 
-  // restrict (ref 4.5): most specific wins; duplicates OR their flags.
+  // restrict: most specific wins; duplicates OR their flags (access_control.h).
   for (const RestrictRule& rule : config.restricts) {
     const RestrictMask mask = RestrictFlagsToMask(rule.flags);
     if (rule.is_source) {
@@ -97,7 +88,7 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
     setup.trusted_key_ranges.push_back(range);
   }
 
-  // LOCAL clock and orphan mode (ref 4.1, 4.2).
+  // LOCAL clock and orphan mode (local_reference.h).
   LocalReferenceSettings& l = setup.local_reference;
   l.orphan_stratum = config.tos.orphan_stratum;
   l.orphan_wait = absl::Seconds(config.tos.orphanwait_seconds);
@@ -123,7 +114,11 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
     l.local_poll_log2 = server->minpoll;
     if (const FudgeConfig* fudge = config.FindFudge(clock)) {
       if (fudge->stratum.has_value()) l.local_stratum = *fudge->stratum;
-      if (fudge->refid.has_value()) l.local_refid = TextRefId(*fudge->refid);
+      // The parser admits only refids RefIdFromAscii accepts.
+      if (fudge->refid.has_value()) {
+        absl::StatusOr<uint32_t> refid = RefIdFromAscii(*fudge->refid);
+        if (refid.ok()) l.local_refid = *refid;
+      }
     }
   }
   return setup;

@@ -36,7 +36,8 @@ TEST(ServerConfigTest, SeedServerConfiguration) {
   const ServerSetup setup = BuildServerSetup(parsed.config, 1);
   EXPECT_TRUE(setup.warnings.empty());
   const AccessControl& acl = setup.responder.access;
-  // ref 4.5 outcome matrix.
+  // What each source may do: localhost everything, the LAN no runtime
+  // configuration, everyone else time service only.
   EXPECT_EQ(acl.Lookup(Ip("127.0.0.1"), 40000), 0u);
   EXPECT_EQ(acl.Lookup(Ip("::1"), 40000), 0u);
   EXPECT_EQ(acl.Lookup(Ip("192.168.31.7"), 123), kRestrictNoModify | kRestrictNoTrap);

@@ -1,11 +1,12 @@
-// Big-endian (network order) loads and stores on raw octet pointers, for the
-// wire codecs in this package only. Callers check bounds first.
+// Big-endian (network order) loads and stores on raw octet pointers: the one
+// copy for every codec and test that reads or writes NTP fields by hand.
+// Callers check bounds first. Byte order is pinned by big_endian_test.cc.
 #ifndef NTP_WIRE_BIG_ENDIAN_H_
 #define NTP_WIRE_BIG_ENDIAN_H_
 
 #include <cstdint>
 
-namespace ntp::wire_internal {
+namespace ntp {
 
 inline uint16_t LoadBe16(const uint8_t* p) {
   return static_cast<uint16_t>((uint32_t{p[0]} << 8) | p[1]);
@@ -33,6 +34,6 @@ inline void StoreBe64(uint8_t* p, uint64_t v) {
   StoreBe32(p + 4, static_cast<uint32_t>(v));
 }
 
-}  // namespace ntp::wire_internal
+}  // namespace ntp
 
 #endif  // NTP_WIRE_BIG_ENDIAN_H_

@@ -8,11 +8,6 @@
 namespace ntp {
 namespace {
 
-using wire_internal::LoadBe16;
-using wire_internal::LoadBe32;
-using wire_internal::StoreBe16;
-using wire_internal::StoreBe32;
-
 constexpr uint8_t kResponseBit = 0x80;
 constexpr uint8_t kErrorBit = 0x40;
 constexpr uint8_t kMoreBit = 0x20;

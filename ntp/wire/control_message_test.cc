@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ntp/testing/status_matchers.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp {
 namespace {
@@ -22,8 +23,8 @@ Bytes Header(uint8_t first, uint8_t rem_op, uint16_t sequence, uint16_t status,
              uint16_t association_id, uint16_t offset, uint16_t count) {
   Bytes b = {first, rem_op};
   for (uint16_t v : {sequence, status, association_id, offset, count}) {
-    b.push_back(static_cast<uint8_t>(v >> 8));
-    b.push_back(static_cast<uint8_t>(v));
+    b.resize(b.size() + 2);
+    StoreBe16(&b[b.size() - 2], v);
   }
   return b;
 }

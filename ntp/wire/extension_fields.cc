@@ -7,10 +7,6 @@
 namespace ntp {
 namespace {
 
-using wire_internal::LoadBe16;
-using wire_internal::LoadBe32;
-using wire_internal::StoreBe16;
-
 // Length of the field at the front of `rest` if it is well formed
 // (RFC 7822 §3: >= 16, a multiple of 4, within `rest`), else 0.
 size_t CheckedFieldLength(absl::Span<const uint8_t> rest) {

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ntp/testing/status_matchers.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp {
 namespace {
@@ -16,8 +17,10 @@ using ::ntp::testing::StatusIs;
 using Bytes = std::vector<uint8_t>;
 
 Bytes Header(uint16_t type, uint16_t length) {
-  return {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type),
-          static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length)};
+  Bytes b(4);
+  StoreBe16(b.data(), type);
+  StoreBe16(b.data() + 2, length);
+  return b;
 }
 
 Bytes Field(uint16_t type, uint16_t length) {
@@ -121,7 +124,7 @@ TEST(EncodeExtensionFieldTest, PadsToFourAndMinimum) {
     EXPECT_EQ(*n, c.expected);
     EXPECT_EQ(out[0], 0xBE);
     EXPECT_EQ(out[1], 0xEF);
-    EXPECT_EQ(size_t{out[2]} << 8 | out[3], c.expected);
+    EXPECT_EQ(LoadBe16(&out[2]), c.expected);
     for (size_t i = 0; i < c.value_octets; ++i) ASSERT_EQ(out[4 + i], 0x77);
     for (size_t i = 4 + c.value_octets; i < c.expected; ++i) {
       ASSERT_EQ(out[i], 0) << i;
@@ -157,8 +160,7 @@ TEST(ParsePacketTrailerTest, DisambiguationByRemainingLength) {
     Bytes b(rem, 0);
     if (rem > 24 && rem % 4 == 0) {
       // One field covering everything.
-      b[2] = static_cast<uint8_t>(rem >> 8);
-      b[3] = static_cast<uint8_t>(rem);
+      StoreBe16(&b[2], static_cast<uint16_t>(rem));
     }
     WireResult<PacketTrailer, PacketError> r = ParsePacketTrailer(b, true);
     if (rem % 4 != 0) {

@@ -7,11 +7,6 @@
 namespace ntp {
 namespace {
 
-using wire_internal::LoadBe32;
-using wire_internal::LoadBe64;
-using wire_internal::StoreBe32;
-using wire_internal::StoreBe64;
-
 // RFC 5905 §7.3, Figure 8: octet offsets in the header.
 constexpr size_t kRootDelayOffset = 4;
 constexpr size_t kRootDispersionOffset = 8;

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ntp/testing/status_matchers.h"
+#include "ntp/wire/big_endian.h"
 
 namespace ntp {
 namespace {
@@ -47,16 +48,16 @@ Bytes WithTrailer(Bytes header, const Bytes& trailer) {
 }
 
 Bytes Field(uint16_t type, uint16_t length) {
-  Bytes b = {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type),
-             static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length)};
+  Bytes b(4);
+  StoreBe16(b.data(), type);
+  StoreBe16(b.data() + 2, length);
   for (size_t i = 4; i < length; ++i) b.push_back(static_cast<uint8_t>(i));
   return b;
 }
 
 Bytes Mac(uint32_t key_id, size_t digest_octets) {
-  Bytes b = {static_cast<uint8_t>(key_id >> 24),
-             static_cast<uint8_t>(key_id >> 16),
-             static_cast<uint8_t>(key_id >> 8), static_cast<uint8_t>(key_id)};
+  Bytes b(4);
+  StoreBe32(b.data(), key_id);
   for (size_t i = 0; i < digest_octets; ++i) b.push_back(0xD0 + i);
   return b;
 }

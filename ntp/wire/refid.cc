@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "ntp/wire/big_endian.h"
+
 namespace ntp {
 namespace {
 
@@ -41,8 +43,7 @@ std::string RefIdToText(uint32_t reference_id) {
 absl::StatusOr<uint32_t> RefIdFromAddress(const net::IpAddress& address) {
   const std::array<uint8_t, 16>& bytes = address.bytes();
   if (address.is_v4()) {
-    return (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) |
-           (uint32_t{bytes[2]} << 8) | uint32_t{bytes[3]};
+    return LoadBe32(bytes.data());
   }
   std::array<uint8_t, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_octets = 0;
@@ -51,8 +52,7 @@ absl::StatusOr<uint32_t> RefIdFromAddress(const net::IpAddress& address) {
       digest_octets < 4) {
     return absl::UnavailableError("MD5 is not available from OpenSSL");
   }
-  return (uint32_t{digest[0]} << 24) | (uint32_t{digest[1]} << 16) |
-         (uint32_t{digest[2]} << 8) | uint32_t{digest[3]};
+  return LoadBe32(digest.data());
 }
 
 }  // namespace ntp

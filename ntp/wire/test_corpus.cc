@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "ntp/wire/big_endian.h"
+
 namespace ntp::testing {
 namespace {
 
@@ -11,9 +13,14 @@ void Append(Bytes& out, std::initializer_list<uint8_t> octets) {
   out.insert(out.end(), octets);
 }
 
+void AppendBe16(Bytes& out, uint16_t v) {
+  out.resize(out.size() + 2);
+  StoreBe16(out.data() + out.size() - 2, v);
+}
+
 void AppendBe32(Bytes& out, uint32_t v) {
-  Append(out, {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-               static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)});
+  out.resize(out.size() + 4);
+  StoreBe32(out.data() + out.size() - 4, v);
 }
 
 void AppendRepeated(Bytes& out, size_t n, uint8_t value) {
@@ -22,9 +29,8 @@ void AppendRepeated(Bytes& out, size_t n, uint8_t value) {
 
 // An extension field with a counting-pattern body.
 void AppendField(Bytes& out, uint16_t type, uint16_t length) {
-  Append(out,
-         {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type),
-          static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length)});
+  AppendBe16(out, type);
+  AppendBe16(out, length);
   for (size_t i = 4; i < length; ++i) out.push_back(static_cast<uint8_t>(i));
 }
 
@@ -74,7 +80,7 @@ Bytes ControlHeader(uint8_t first, uint8_t rem_op, uint16_t sequence,
                     uint16_t count) {
   Bytes b = {first, rem_op};
   for (uint16_t v : {sequence, status, association_id, offset, count}) {
-    Append(b, {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)});
+    AppendBe16(b, v);
   }
   return b;
 }

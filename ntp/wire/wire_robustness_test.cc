@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ntp/wire/big_endian.h"
 #include "ntp/wire/control_message.h"
 #include "ntp/wire/kiss_code.h"
 #include "ntp/wire/packet.h"
@@ -100,8 +101,7 @@ class Mutator {
 
   void SetBe16(Bytes& b, size_t pos, size_t value) {
     if (pos + 2 > b.size()) return;
-    b[pos] = static_cast<uint8_t>(value >> 8);
-    b[pos + 1] = static_cast<uint8_t>(value);
+    StoreBe16(&b[pos], static_cast<uint16_t>(value));
   }
 
   // A length near something meaningful to the parsers.

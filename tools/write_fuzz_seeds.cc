@@ -1,5 +1,6 @@
-// Writes the hand-built seed corpus (test_corpus.h) as one file per seed:
-//   bazel run //ntp/wire:write_fuzz_seeds -- "$PWD/testdata/fuzz"
+// Writes the hand-built seed corpus (ntp/wire/test_corpus.h) as one file per
+// seed:
+//   bazel run //tools:write_fuzz_seeds -- "$PWD/testdata/fuzz"
 // creates packet_fuzz/<name>.bin and control_message_fuzz/<name>.bin.
 // Test tooling: not part of the daemon.
 #include <cstdio>
@@ -8,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "ntp/wire/test_corpus.h"
 
 namespace {
@@ -38,11 +41,14 @@ int WriteAll(const std::filesystem::path& dir,
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s OUTPUT_DIR\n", argv[0]);
+  absl::SetProgramUsageMessage(
+      "writes the wire fuzzers' seed corpus: write_fuzz_seeds OUTPUT_DIR");
+  const std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() != 2) {
+    std::fprintf(stderr, "usage: %s OUTPUT_DIR\n", args[0]);
     return 2;
   }
-  const std::filesystem::path root(argv[1]);
+  const std::filesystem::path root(args[1]);
   if (WriteAll(root / "packet_fuzz", ntp::testing::PacketSeeds()) != 0)
     return 1;
   return WriteAll(root / "control_message_fuzz",
