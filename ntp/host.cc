@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ntp/client/client_config.h"
+#include "ntp/precision.h"
 #include "ntp/random.h"
 #include "ntp/server/request_auth.h"
 #include "ntp/server/server_config.h"
@@ -20,13 +21,6 @@ constexpr TimerKey kOrphanTimer = 2;
 constexpr TimerKey kClientTimerBase = 16;
 // Socket ids: listen sockets count from 1; the client's ids start at 2^32.
 constexpr SocketId kClientSocketBase = 0;
-
-// RFC 5905 §7.3: precision as a signed log2 of seconds, rounded up (a clock
-// read every 1.5 us has precision -19: 2^-19 s = 1.9 us).
-int8_t PrecisionLog2(absl::Duration precision) {
-  const double seconds = std::max(absl::ToDoubleSeconds(precision), 1e-9);
-  return static_cast<int8_t>(std::clamp(std::ceil(std::log2(seconds)), -30.0, 0.0));
-}
 
 }  // namespace
 

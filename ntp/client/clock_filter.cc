@@ -1,7 +1,10 @@
 #include "ntp/client/clock_filter.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+
+#include "ntp/filter_dispersion.h"
 
 namespace ntp {
 
@@ -125,18 +128,17 @@ FilterResult ClockFilter::Run(double now_seconds, double max_distance_seconds,
   }
   result.usable_samples = m;
 
-  // Peer dispersion: sum of epsilon_i / 2^(i+1) (RFC 5905 §10).
-  double dispersion = 0;
-  double sample_dispersion = 0;
-  double weight = 0.5;
-  for (const Ranked& r : order) {
-    const FilterStage& st = stages_[r.index];
-    dispersion += weight * st.dispersion_seconds;
-    if (st.valid) sample_dispersion += weight * st.dispersion_seconds;
-    weight *= 0.5;
+  // Peer dispersion: sum of epsilon_i / 2^(i+1) (RFC 5905 §10), over all
+  // stages and over the stages holding samples.
+  std::array<double, kFilterStages> dispersions;
+  std::array<double, kFilterStages> sample_dispersions;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const FilterStage& st = stages_[order[i].index];
+    dispersions[i] = st.dispersion_seconds;
+    sample_dispersions[i] = st.valid ? st.dispersion_seconds : 0.0;
   }
-  dispersion_ = dispersion;
-  sample_dispersion_ = sample_dispersion;
+  dispersion_ = ::ntp::FilterDispersion(dispersions);
+  sample_dispersion_ = ::ntp::FilterDispersion(sample_dispersions);
   if (m == 0) return result;
 
   // Jitter: RMS of the differences from the best offset over the usable

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/filter_dispersion.h"
 #include "ntp/wire/refid.h"
 
 namespace ntp {
@@ -116,13 +117,7 @@ double LocalReference::FilterDispersion(absl::Time now) const {
                            s.dispersion_seconds + settings_.phi_ppm * 1e-6 * age);
   }
   while (n < sorted.size()) sorted[n++] = kMaxDispersionSeconds;
-  double disp = 0;
-  double weight = 0.5;
-  for (double d : sorted) {
-    disp += d * weight;
-    weight /= 2;
-  }
-  return disp;
+  return ::ntp::FilterDispersion(sorted);
 }
 
 void LocalReference::LocalPoll() {

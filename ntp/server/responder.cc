@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "ntp/wire/big_endian.h"
 #include "ntp/wire/kiss_code.h"
 #include "ntp/wire/packet.h"
 
@@ -12,18 +13,6 @@ namespace {
 // RFC 5905 §7.3, Figure 8: octet offset of the transmit timestamp.
 constexpr size_t kTransmitOffset = 40;
 constexpr size_t kRootDispersionOffset = 8;
-
-void StoreBe32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-
-void StoreBe64(uint8_t* p, uint64_t v) {
-  StoreBe32(p, static_cast<uint32_t>(v >> 32));
-  StoreBe32(p + 4, static_cast<uint32_t>(v));
-}
 
 bool IsMulticastOrBroadcast(const net::IpAddress& a) {
   if (a.is_v4()) {
