@@ -220,8 +220,8 @@ void HostDriver::Answer(const SentDatagram& datagram) {
   for (const auto& [address, peer] : peers_) {
     if (!(address.ip() == datagram.to.ip())) continue;
     if (address.port() != 0 && address.port() != datagram.to.port()) continue;
-    // The peer sees the request half way; its answer arrives after the
-    // same delay again.
+    // The peer is asked when the request leaves (it adds the one-way delay
+    // to the timestamps it writes); its answer arrives two delays later.
     std::optional<ScriptedReply> reply = peer(datagram, true_time());
     if (!reply.has_value()) return;
     Delivery d;

@@ -42,6 +42,9 @@ struct SentDatagram {
 };
 
 // A scripted peer's answer to one datagram: the bytes and when they arrive.
+// The peer is called when the request is sent, with the true time then: a
+// peer that stamps its reply adds `delay` itself (the request reaches it one
+// delay later, its answer reaches the host one delay after that).
 struct ScriptedReply {
   std::vector<uint8_t> bytes;
   absl::Duration delay = absl::Microseconds(200);  // one way, both ways alike
