@@ -8,11 +8,11 @@
 #include "ntp/client/client_engine.h"
 
 #include <algorithm>
-#include <cmath>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -57,13 +57,13 @@ struct ScriptedServer {
   int stratum = 1;
   LeapIndicator leap = LeapIndicator::kNoWarning;
   uint32_t reference_id = AsciiRefId("GPS");
-  absl::Duration offset;                            // its clock minus true time
+  absl::Duration offset;                           // its clock minus true time
   absl::Duration delay = absl::Microseconds(100);  // one way, both ways alike
   double root_dispersion_seconds = 1e-4;
   std::optional<KissCode> kiss;  // answer every request with this kiss
   int8_t kiss_poll = 0;
   bool silent = false;
-  bool bad_origin = false;  // an origin timestamp that is not the request's
+  bool bad_origin = false;                // an origin timestamp that is not the request's
   ClientAuthenticator* signer = nullptr;  // MAC replies with sign_key_id
   uint32_t sign_key_id = 0;
 
@@ -90,9 +90,9 @@ struct ScriptedServer {
       reply.root_dispersion = NtpShort::FromSeconds(root_dispersion_seconds);
       reply.reference_id = reference_id;
       reply.reference_timestamp = NtpTimestamp::FromTime(now - absl::Seconds(16));
-      reply.origin_timestamp =
-          bad_origin ? NtpTimestamp::FromRaw(parsed->transmit_timestamp.raw() + 1)
-                     : parsed->transmit_timestamp;
+      reply.origin_timestamp = bad_origin
+                                   ? NtpTimestamp::FromRaw(parsed->transmit_timestamp.raw() + 1)
+                                   : parsed->transmit_timestamp;
       reply.receive_timestamp = NtpTimestamp::FromTime(now);
       reply.transmit_timestamp = reply.receive_timestamp;
     }
@@ -126,8 +126,7 @@ class ClientEngineTest : public ::testing::Test {
     host_options.listen = {net::SocketAddress(kClientIp, 123)};
     host_options.own_addresses = {kClientIp};
     if (host_options.random_seed == 0) host_options.random_seed = 1;
-    absl::StatusOr<std::unique_ptr<Host>> host =
-        Host::Create(Parse(conf), host_options, keys);
+    absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(Parse(conf), host_options, keys);
     ASSERT_THAT(host, IsOk());
     host_ = *std::move(host);
     ASSERT_NE(host_->client(), nullptr);
@@ -194,9 +193,9 @@ TEST_F(ClientEngineTest, RequestsAreDataMinimisedFromAFreshSocketEach) {
   for (size_t i = 1; i < requests.size(); ++i) {
     // A new random transmit timestamp, a new socket on a new port, and the
     // previous socket closed.
-    EXPECT_NE(std::vector<uint8_t>(requests[i].bytes.begin() + 40, requests[i].bytes.end()),
-              std::vector<uint8_t>(requests[i - 1].bytes.begin() + 40,
-                                   requests[i - 1].bytes.end()));
+    EXPECT_NE(
+        std::vector<uint8_t>(requests[i].bytes.begin() + 40, requests[i].bytes.end()),
+        std::vector<uint8_t>(requests[i - 1].bytes.begin() + 40, requests[i - 1].bytes.end()));
     EXPECT_NE(requests[i].socket, requests[i - 1].socket);
     EXPECT_NE(requests[i].from.port(), requests[i - 1].from.port());
     EXPECT_EQ(driver_->open_sockets.count(requests[i - 1].socket), 0u);
@@ -226,8 +225,8 @@ TEST_F(ClientEngineTest, BurstSendsBurstsOnceThePollGrows) {
   RunFor(absl::Hours(2));
   ASSERT_EQ(association(0).hpoll(), 6)
       << "samples " << association(0).tracker().samples() << " outliers "
-      << association(0).counters().outliers << " q " << association(0).tracker().wander()
-      << " R " << association(0).tracker().TypicalMeasurementVariance();
+      << association(0).counters().outliers << " q " << association(0).tracker().wander() << " R "
+      << association(0).tracker().TypicalMeasurementVariance();
   // min(2^(hpoll - minpoll), 8) packets per poll, 2 s apart (association.cc).
   const std::vector<SentDatagram> requests = Requests();
   ASSERT_GT(requests.size(), 41u);
@@ -263,8 +262,8 @@ TEST_F(ClientEngineTest, ReachRegisterShiftsAtEveryPoll) {
     RunFor(absl::Seconds(1));
     reach.push_back(association(0).reach());
   }
-  EXPECT_THAT(reach, ElementsAre(0x01, 0x03, 0x07, 0x0F, 0x1E, 0x3C, 0x78, 0xF0, 0xE0, 0xC0,
-                                 0x80, 0x00, 0x01));
+  EXPECT_THAT(reach, ElementsAre(0x01, 0x03, 0x07, 0x0F, 0x1E, 0x3C, 0x78, 0xF0, 0xE0, 0xC0, 0x80,
+                                 0x00, 0x01));
   EXPECT_THAT(driver_->Texts(EventKind::kInfo),
               ElementsAre("10.0.1.1 unreachable", "10.0.1.1 reachable"));
 }
@@ -478,8 +477,7 @@ TEST_F(ClientEngineTest, NoMajorityNeverTouchesTheClock) {
   for (const ClockOperation& op : Operations(ClockOpKind::kFrequency)) EXPECT_EQ(op.ppm, 0);
   EXPECT_FALSE(host_->system().synchronized());
   EXPECT_FALSE(engine().system_peer().has_value());
-  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
-              ElementsAre(HasSubstr("no majority among")));
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning), ElementsAre(HasSubstr("no majority among")));
 }
 
 TEST_F(ClientEngineTest, UnsynchronisedServerIsNeverUsed) {
@@ -565,8 +563,7 @@ TEST_F(ClientEngineTest, LeapWarningFromMinorityIsIgnored) {
 
 // ---- Drift store (ntpd's driftfile) ---------------------------------------
 
-HostDriver::Options WithDrift(HostDriver::Options o, DriftReading::State state,
-                              double ppm = 0) {
+HostDriver::Options WithDrift(HostDriver::Options o, DriftReading::State state, double ppm = 0) {
   o.drift.state = state;
   o.drift.frequency_ppm = ppm;
   o.drift.where = "/var/lib/ntp/drift";
@@ -597,14 +594,13 @@ TEST_F(ClientEngineTest, DriftStoreIsWrittenHourlyWhenItChanges) {
   RunFor(absl::Seconds(3600 + 10));
   ASSERT_EQ(driver_->drift_writes.size(), 1u);
   EXPECT_NEAR(driver_->drift_writes[0], -30, 1e-3);  // written: -30.0000001
-  RunFor(absl::Hours(3));  // unchanged frequency: no more writes
+  RunFor(absl::Hours(3));                            // unchanged frequency: no more writes
   EXPECT_EQ(driver_->drift_writes.size(), 1u);
 }
 
 TEST_F(ClientEngineTest, CorruptDriftStoreMeansAFreshStart) {
   AddServer();
-  Start(ServerLines(),
-        WithDrift(ClockOff(0.01, 5), DriftReading::State::kUnreadable, 99));
+  Start(ServerLines(), WithDrift(ClockOff(0.01, 5), DriftReading::State::kUnreadable, 99));
   EXPECT_EQ(engine().discipline().state(), DisciplineState::kNset);
   EXPECT_EQ(driver_->frequency_ppm(), 0.0);
   EXPECT_THAT(driver_->Texts(EventKind::kWarning),
@@ -767,9 +763,9 @@ std::string Trace(const HostDriver& d) {
     out += "\n";
   }
   for (const ClockOperation& op : d.clock_operations) {
-    absl::StrAppend(&out, "clock ", ClockOpKindName(op.kind), " ",
-                    absl::FormatDuration(op.offset), " ", absl::StrFormat("%.17g", op.ppm), " ",
-                    static_cast<int>(op.sync.leap), op.sync.synchronized, "\n");
+    absl::StrAppend(&out, "clock ", ClockOpKindName(op.kind), " ", absl::FormatDuration(op.offset),
+                    " ", absl::StrFormat("%.17g", op.ppm), " ", static_cast<int>(op.sync.leap),
+                    op.sync.synchronized, "\n");
   }
   for (const Event& e : d.events) absl::StrAppend(&out, "event ", e.text, "\n");
   for (double ppm : d.drift_writes) absl::StrAppendFormat(&out, "drift %.17g\n", ppm);
@@ -829,8 +825,8 @@ std::unique_ptr<Host> MakeHost(const std::string& conf, const net::IpAddress& ip
 TEST(ClientAgainstServerHostTest, SeedTopologyClientSynchronisesToLocalClockServer) {
   const net::SocketAddress server_address(*net::IpAddress::Parse("192.168.31.223"), 123);
   const net::IpAddress client_ip = *net::IpAddress::Parse("192.168.31.10");
-  std::unique_ptr<Host> server_host = MakeHost(
-      "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n", server_address.ip());
+  std::unique_ptr<Host> server_host =
+      MakeHost("server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n", server_address.ip());
   ASSERT_NE(server_host, nullptr);
   HostDriver server(server_host.get());
   server.Start();
@@ -870,8 +866,8 @@ TEST(ClientAgainstServerHostTest, SeedTopologyClientSynchronisesToLocalClockServ
 // filter holds four samples, 4 x 64 s), then the client panics.
 TEST(ClientAgainstServerHostTest, PanicShowsAsHostExit) {
   const net::SocketAddress server_address(*net::IpAddress::Parse("10.0.0.9"), 123);
-  std::unique_ptr<Host> server_host = MakeHost(
-      "server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 1\n", server_address.ip());
+  std::unique_ptr<Host> server_host =
+      MakeHost("server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 1\n", server_address.ip());
   ASSERT_NE(server_host, nullptr);
   HostDriver server(server_host.get());
   server.Start();
