@@ -59,38 +59,63 @@ void HostDriver::Receive(SocketId socket, absl::Span<const uint8_t> bytes,
   Deliver(input);
 }
 
-void HostDriver::AdvanceTo(absl::Time target) {
-  while (true) {
-    // The earliest of the next timer and the next delivery, timers first
-    // on a tie (as a scheduler that queued them earlier would).
-    std::optional<absl::Time> next;
-    TimerKey timer_key = 0;
-    for (const auto& [key, when] : timers) {
-      if (!next.has_value() || when < *next) {
-        next = when;
-        timer_key = key;
-      }
-    }
-    auto delivery = std::min_element(deliveries_.begin(), deliveries_.end(),
-                                     [](const Delivery& a, const Delivery& b) {
-                                       return a.at != b.at ? a.at < b.at
-                                                           : a.sequence < b.sequence;
-                                     });
-    const bool use_delivery =
-        delivery != deliveries_.end() && (!next.has_value() || delivery->at < *next);
-    if (use_delivery) next = delivery->at;
-    if (!next.has_value() || *next > target) break;
-    monotonic_ = std::max(monotonic_, *next);
-    if (use_delivery) {
-      Delivery d = std::move(*delivery);
-      deliveries_.erase(delivery);
-      Receive(d.socket, d.bytes, d.from);
-    } else {
-      timers.erase(timer_key);
-      Deliver(TimerInput{Now(), timer_key});
+void HostDriver::Elapse(absl::Time to) {
+  if (to <= monotonic_) return;
+  const absl::Duration dt = to - monotonic_;
+  monotonic_ = to;
+  clock_offset_ += dt * ((options_.oscillator_ppm + frequency_ppm_) * 1e-6);
+  if (slew_remaining_ != absl::ZeroDuration()) {
+    const absl::Duration most = dt * (options_.clock.slew_rate_ppm * 1e-6);
+    const absl::Duration slewed = std::clamp(slew_remaining_, -most, most);
+    clock_offset_ += slewed;
+    slew_remaining_ -= slewed;
+  }
+}
+
+bool HostDriver::Step(absl::Time target) {
+  // The earliest of the next timer and the next delivery, timers first on a
+  // tie (as a scheduler that queued them earlier would).
+  std::optional<absl::Time> next;
+  TimerKey timer_key = 0;
+  for (const auto& [key, when] : timers) {
+    if (!next.has_value() || when < *next) {
+      next = when;
+      timer_key = key;
     }
   }
-  monotonic_ = std::max(monotonic_, target);
+  auto delivery = std::min_element(deliveries_.begin(), deliveries_.end(),
+                                   [](const Delivery& a, const Delivery& b) {
+                                     return a.at != b.at ? a.at < b.at : a.sequence < b.sequence;
+                                   });
+  const bool use_delivery =
+      delivery != deliveries_.end() && (!next.has_value() || delivery->at < *next);
+  if (use_delivery) next = delivery->at;
+  if (!next.has_value() || *next > target) return false;
+  Elapse(*next);
+  if (use_delivery) {
+    Delivery d = std::move(*delivery);
+    deliveries_.erase(delivery);
+    Receive(d.socket, d.bytes, d.from);
+  } else {
+    timers.erase(timer_key);
+    Deliver(TimerInput{Now(), timer_key});
+  }
+  return true;
+}
+
+void HostDriver::AdvanceTo(absl::Time target) {
+  while (Step(target)) {
+  }
+  Elapse(target);
+}
+
+bool HostDriver::AdvanceUntilSent(absl::Time limit) {
+  const size_t before = sent.size();
+  while (sent.size() == before && Step(limit)) {
+  }
+  if (sent.size() > before) return true;
+  Elapse(limit);
+  return false;
 }
 
 void HostDriver::Deliver(const Input& first) {
@@ -160,9 +185,20 @@ void HostDriver::Carry(const Actions& actions, std::vector<Input>* results) {
       } else {
         r.applied_offset = op->offset;
         r.applied_ppm = op->ppm;
-        if (op->kind == ClockOpKind::kStep) {
-          clock_offset_ += op->offset;
-          steps.push_back(op->offset);
+        switch (op->kind) {
+          case ClockOpKind::kStep:
+            clock_offset_ += op->offset;
+            slew_remaining_ = absl::ZeroDuration();  // a step ends a slew
+            steps.push_back(op->offset);
+            break;
+          case ClockOpKind::kSlew:
+            slew_remaining_ = op->offset;
+            break;
+          case ClockOpKind::kFrequency:
+            frequency_ppm_ = op->ppm;
+            break;
+          case ClockOpKind::kSyncStatus:
+            break;
         }
       }
       results->push_back(r);
@@ -184,8 +220,8 @@ void HostDriver::Answer(const SentDatagram& datagram) {
   for (const auto& [address, peer] : peers_) {
     if (!(address.ip() == datagram.to.ip())) continue;
     if (address.port() != 0 && address.port() != datagram.to.port()) continue;
-    // The peer sees the request half way; its answer arrives after the
-    // same delay again.
+    // The peer is asked when the request leaves (it adds the one-way delay
+    // to the timestamps it writes); its answer arrives two delays later.
     std::optional<ScriptedReply> reply = peer(datagram, true_time());
     if (!reply.has_value()) return;
     Delivery d;

@@ -1,12 +1,19 @@
 // HostDriver: drives an ntp::Host directly in unit tests — inputs in,
 // actions out, no sockets, no scheduler, no Clock. It keeps a virtual
-// monotonic time and a model clock (true time plus the steps the host
-// asked for), answers the host's actions the way an executor would (sockets
-// bind at once, transmit times are the model clock, clock operations are
-// applied as asked unless the clock is read-only, drift writes succeed),
-// fires the timers the host armed in time order, and records everything the
-// host asked for so that tests can assert on it. Optional scripted peers
-// answer the datagrams the host sends, after a delay. Test-only.
+// monotonic time and a model clock, answers the host's actions the way an
+// executor would (sockets bind at once, transmit times are the model clock,
+// clock operations are applied as asked unless the clock is read-only,
+// drift writes succeed), fires the timers the host armed in time order, and
+// records everything the host asked for so that tests can assert on it.
+// Optional scripted peers answer the datagrams the host sends, after a
+// delay. Test-only.
+//
+// The model clock is noise-free and exact: clock minus true time starts at
+// `clock_offset` and moves by the steps applied, by the oscillator error
+// plus the frequency correction applied (ppm of elapsed time), and by the
+// slew applied, at the clock's slew rate until it is done (a new slew
+// replaces the rest of the old one, as adjtime does). Accuracy under noise
+// is the simulator's business (sim/, testdata/scenarios/).
 #ifndef NTP_TESTING_HOST_DRIVER_H_
 #define NTP_TESTING_HOST_DRIVER_H_
 
@@ -35,6 +42,9 @@ struct SentDatagram {
 };
 
 // A scripted peer's answer to one datagram: the bytes and when they arrive.
+// The peer is called when the request is sent, with the true time then: a
+// peer that stamps its reply adds `delay` itself (the request reaches it one
+// delay later, its answer reaches the host one delay after that).
 struct ScriptedReply {
   std::vector<uint8_t> bytes;
   absl::Duration delay = absl::Microseconds(200);  // one way, both ways alike
@@ -50,6 +60,8 @@ class HostDriver {
     // The model clock at the start, and its offset from true time.
     absl::Time true_start = absl::FromUnixSeconds(1700000000);
     absl::Duration clock_offset;
+    // Frequency error of the free-running clock (ppm; positive: runs fast).
+    double oscillator_ppm = 0;
     ClockCapabilities clock;
     DriftReading drift;
     bool clock_read_only = false;
@@ -66,6 +78,11 @@ class HostDriver {
   // Fires the due timers and peer replies, in time order, up to `t`.
   void AdvanceTo(absl::Time monotonic);
   void AdvanceBy(absl::Duration d) { AdvanceTo(monotonic_ + d); }
+  // Fires the due timers and peer replies in time order until one of them
+  // makes the host send a datagram (then stops right after it: a test can
+  // race a forged reply against the peer's), but not beyond `limit`.
+  // Returns whether a datagram was sent.
+  bool AdvanceUntilSent(absl::Time limit);
   // Delivers a datagram on `socket` now, received at the model clock.
   void Receive(SocketId socket, absl::Span<const uint8_t> bytes, const net::SocketAddress& from);
 
@@ -76,6 +93,8 @@ class HostDriver {
   absl::Time true_time() const;
   absl::Time clock_time() const { return true_time() + clock_offset_; }
   absl::Duration clock_offset() const { return clock_offset_; }
+  // The frequency correction the clock applied last (ppm).
+  double frequency_ppm() const { return frequency_ppm_; }
   // Moves the model clock (an outside step the host did not ask for).
   void InjectClockStep(absl::Duration d) { clock_offset_ += d; }
 
@@ -100,6 +119,11 @@ class HostDriver {
     std::vector<uint8_t> bytes;
   };
   Readings Now() const;
+  // Processes the earliest timer or delivery due at or before `target`;
+  // false if there is none.
+  bool Step(absl::Time target);
+  // Moves the monotonic time forward, and the model clock with it.
+  void Elapse(absl::Time to);
   void Deliver(const Input& input);
   void Carry(const Actions& actions, std::vector<Input>* results);
   void Answer(const SentDatagram& datagram);
@@ -108,6 +132,8 @@ class HostDriver {
   const Options options_;
   absl::Time monotonic_;
   absl::Duration clock_offset_;
+  double frequency_ppm_ = 0;
+  absl::Duration slew_remaining_;
   uint16_t next_port_ = 40000;
   uint64_t sequence_ = 0;
   std::vector<Delivery> deliveries_;

@@ -1,6 +1,7 @@
-// KeyStores for the client's tests (fixed test keys). Test-only.
-#ifndef NTP_CLIENT_TESTING_TEST_KEYS_H_
-#define NTP_CLIENT_TESTING_TEST_KEYS_H_
+// KeyStores with fixed test keys, for tests that must not include ntp/auth
+// next to ntp/wire (both declare a MacTrailer). Test-only.
+#ifndef NTP_TESTING_TEST_KEYS_H_
+#define NTP_TESTING_TEST_KEYS_H_
 
 #include <cstdint>
 #include <memory>
@@ -17,4 +18,4 @@ std::shared_ptr<KeyStore> MakeMd5KeyStore(uint32_t key_id, const std::string& se
 }  // namespace testing
 }  // namespace ntp
 
-#endif  // NTP_CLIENT_TESTING_TEST_KEYS_H_
+#endif  // NTP_TESTING_TEST_KEYS_H_

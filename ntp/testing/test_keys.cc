@@ -1,4 +1,4 @@
-#include "ntp/client/testing/test_keys.h"
+#include "ntp/testing/test_keys.h"
 
 #include "ntp/auth/key_store.h"
 #include "ntp/auth/mac.h"
