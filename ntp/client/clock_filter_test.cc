@@ -7,7 +7,7 @@
 namespace ntp {
 namespace {
 
-// RFC 5905 §10 / ntp-behaviour.md §3.2 worked example: with k good samples of
+// RFC 5905 §10 worked example: with k good samples of
 // negligible dispersion and 8-k dummy stages at 16 s, the peer dispersion is
 // 16 * (2^-k - 2^-8): 7.9375, 3.9375, 1.9375, 0.9375 s for k = 1..4, so the
 // association becomes fit (distance < 1.5 s) after the fourth sample.

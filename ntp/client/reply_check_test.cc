@@ -120,7 +120,7 @@ TEST(CheckReplyTest, EachRejection) {
   }
 }
 
-// ntp-behaviour.md §10.2 on-wire vector: T1 = 1000.000, T2 = 1000.600,
+// On-wire worked example (RFC 5905 §8): T1 = 1000.000, T2 = 1000.600,
 // T3 = 1000.601, T4 = 1000.201 -> offset +0.500 s, delay 0.200 s.
 TEST(ComputeSampleTest, WorkedExample) {
   const NtpTimestamp base = NtpTimestamp::FromParts(3913056000u, 0);

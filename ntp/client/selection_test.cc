@@ -44,7 +44,7 @@ TEST(SelectionTest, ThreeAgreeingIntervals) {
   EXPECT_THAT(r.falsetickers, IsEmpty());
 }
 
-// Four servers, one a falseticker 1 s off (the scenario of issue 6).
+// Four servers, one a falseticker 1 s off (testdata/scenarios/client/client_falseticker.textproto).
 TEST(SelectionTest, OneFalsetickerOfFourIsRejected) {
   const std::vector<SelectionCandidate> c = {C(0, 0.0001, 0.010), C(1, -0.0002, 0.012),
                                              C(2, 1.0, 0.010), C(3, 0.0003, 0.011)};
