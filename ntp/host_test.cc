@@ -1,20 +1,27 @@
 #include "ntp/host.h"
 
 #include <optional>
+#include <string>
+#include <variant>
 #include <vector>
 
-#include "clock/fake_clock.h"
-#include "clock/manual_scheduler.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "net/fake_network.h"
 #include "ntp/config/parser.h"
+#include "ntp/testing/host_driver.h"
 #include "ntp/testing/status_matchers.h"
+#include "ntp/wire/packet.h"
+#include "ntp/wire/refid.h"
 
 namespace ntp {
 namespace {
 
+using ::ntp::testing::HostDriver;
 using ::ntp::testing::IsOk;
+using ::ntp::testing::ScriptedReply;
+using ::ntp::testing::SentDatagram;
 using ::ntp::testing::StatusIs;
+using ::testing::ElementsAre;
 
 constexpr char kSeedServerLines[] =
     "restrict default kod nomodify notrap nopeer noquery\n"
@@ -33,6 +40,7 @@ NtpConfig Parse(const std::string& text) {
 }
 
 net::SocketAddress Addr(const std::string& text) { return *net::SocketAddress::Parse(text); }
+net::IpAddress Ip(const std::string& text) { return *net::IpAddress::Parse(text); }
 
 std::vector<uint8_t> ClientRequest(uint8_t first_octet = 0xE3) {
   std::vector<uint8_t> p(48, 0);
@@ -41,97 +49,115 @@ std::vector<uint8_t> ClientRequest(uint8_t first_octet = 0xE3) {
   return p;
 }
 
-class RecordingClient final : public HostClient {
- public:
-  absl::Status Start() override {
-    started = true;
-    return absl::OkStatus();
-  }
-  void Stop() override { stopped = true; }
-  void OnPacket(const net::ReceivedDatagram& d, RestrictMask) override {
-    packets.push_back(d.source);
-  }
-  HostExit exit_state() const override { return state; }
-  bool started = false, stopped = false;
-  HostExit state = HostExit::kRunning;
-  std::vector<net::SocketAddress> packets;
-};
-
-class RecordingControl final : public ControlHandler {
- public:
-  void OnControl(const net::ReceivedDatagram& d, RestrictMask r,
-                 net::DatagramSocket& socket) override {
-    ++calls;
-    restrictions = r;
-    socket.SendTo(d.payload.first(12), d.source).IgnoreError();
-  }
-  int calls = 0;
-  RestrictMask restrictions = 0;
-};
+// An upstream NTP server for the host's client side: answers each request
+// with its own clock (true time + `offset`), stratum `stratum`.
+::ntp::testing::Peer UpstreamServer(absl::Duration offset, int stratum = 1) {
+  return [offset, stratum](const SentDatagram& request,
+                           absl::Time true_time) -> std::optional<ScriptedReply> {
+    WireResult<NtpPacket, PacketError> parsed = ParsePacket(request.bytes);
+    if (!parsed.ok() || parsed->mode != Mode::kClient) return std::nullopt;
+    ScriptedReply reply;
+    NtpPacket p;
+    p.mode = Mode::kServer;
+    p.stratum = static_cast<uint8_t>(stratum);
+    p.poll_log2_seconds = parsed->poll_log2_seconds;
+    p.precision_log2_seconds = -20;
+    p.root_delay = NtpShort::FromSeconds(0.001);
+    p.root_dispersion = NtpShort::FromSeconds(0.001);
+    p.reference_id = stratum == 1 ? AsciiRefId("GPS") : 0xC0000263;
+    const absl::Time server_time = true_time + reply.delay + offset;
+    p.reference_timestamp = NtpTimestamp::FromTime(server_time - absl::Seconds(8));
+    p.origin_timestamp = parsed->transmit_timestamp;
+    p.receive_timestamp = NtpTimestamp::FromTime(server_time);
+    p.transmit_timestamp = NtpTimestamp::FromTime(server_time + absl::Microseconds(10));
+    reply.bytes.resize(kNtpHeaderOctets);
+    if (!SerializePacket(p, absl::MakeSpan(reply.bytes)).ok()) return std::nullopt;
+    return reply;
+  };
+}
 
 class HostTest : public ::testing::Test {
  protected:
-  HostTest()
-      : scheduler_(absl::FromUnixSeconds(1000)),
-        clock_(absl::FromUnixSeconds(1704067200)),
-        network_(&scheduler_, absl::Milliseconds(1)) {
-    env_.clock = &clock_;
-    env_.network = &network_;
-    env_.scheduler = &scheduler_;
-    env_.random_seed = 7;
-  }
-
   std::unique_ptr<Host> Make(const std::string& conf, HostOptions options = {}) {
-    auto host = Host::Create(Parse(conf), options, env_);
+    options.random_seed = 7;
+    auto host = Host::Create(Parse(conf), options, nullptr);
     EXPECT_THAT(host, IsOk());
     return host.ok() ? std::move(*host) : nullptr;
   }
 
-  // Sends `payload` from `from` to `to`, lets the network deliver, and
-  // returns the reply that came back, if any.
-  std::optional<std::vector<uint8_t>> Query(const net::SocketAddress& from,
-                                            const net::SocketAddress& to,
-                                            const std::vector<uint8_t>& payload) {
-    auto socket = network_.Bind(from);
-    EXPECT_THAT(socket, IsOk());
+  // The listen socket that receives datagrams sent to `to` (its exact
+  // address or the wildcard of its family), if one is open.
+  static std::optional<SocketId> SocketFor(const HostDriver& driver,
+                                           const net::SocketAddress& to) {
+    for (const auto& [id, bound] : driver.open_sockets) {
+      if (bound.port() != to.port()) continue;
+      if (bound.ip() == to.ip() ||
+          (bound.ip().IsUnspecified() && bound.ip().is_v4() == to.ip().is_v4())) {
+        return id;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Delivers `payload` from `from` to the host's socket for `to` and
+  // returns what the host sent back to `from`, if anything.
+  static std::optional<std::vector<uint8_t>> Query(HostDriver& driver,
+                                                   const net::SocketAddress& from,
+                                                   const net::SocketAddress& to,
+                                                   const std::vector<uint8_t>& payload) {
+    std::optional<SocketId> socket = SocketFor(driver, to);
+    EXPECT_TRUE(socket.has_value()) << "nothing listens on " << to.ToString();
+    if (!socket.has_value()) return std::nullopt;
+    const size_t before = driver.sent.size();
+    driver.Receive(*socket, payload, from);
     std::optional<std::vector<uint8_t>> reply;
-    (*socket)->SetReceiveHandler([&](const net::ReceivedDatagram& d) {
-      reply = std::vector<uint8_t>(d.payload.begin(), d.payload.end());
-    });
-    EXPECT_THAT((*socket)->SendTo(payload, to), IsOk());
-    scheduler_.AdvanceBy(absl::Milliseconds(5));
+    for (size_t i = before; i < driver.sent.size(); ++i) {
+      if (driver.sent[i].to == from) {
+        EXPECT_FALSE(reply.has_value()) << "two replies";
+        EXPECT_EQ(driver.sent[i].socket, *socket);
+        reply = driver.sent[i].bytes;
+      }
+    }
     return reply;
   }
 
-  void Advance(absl::Duration d) {
-    clock_.Advance(d);
-    scheduler_.AdvanceBy(d);
+  static HostDriver::Options DriverOptions() {
+    HostDriver::Options o;
+    o.clock.precision = absl::Nanoseconds(100);
+    return o;
   }
-
-  clocks::ManualScheduler scheduler_;
-  clocks::FakeClock clock_;
-  net::FakeNetwork network_;
-  HostEnvironment env_;
 };
 
 TEST_F(HostTest, SeedServerAnswersUnsynchronisedThenAsLocalClockStratum11) {
   HostOptions options;
   options.listen = {Addr("192.168.31.223:0")};
   auto host = Make(kSeedServerLines, options);
-  ASSERT_THAT(host->Start(), IsOk());
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
   EXPECT_EQ(host->bound_addresses(),
             std::vector<net::SocketAddress>{Addr("192.168.31.223:123")});
+  EXPECT_EQ(driver.open_sockets.size(), 1u);
 
-  auto reply = Query(Addr("192.168.31.50:40000"), Addr("192.168.31.223:123"), ClientRequest());
+  auto reply = Query(driver, Addr("192.168.31.50:40000"), Addr("192.168.31.223:123"),
+                     ClientRequest());
   ASSERT_TRUE(reply.has_value());
   ASSERT_EQ(reply->size(), 48u);
   EXPECT_EQ((*reply)[0], 0xE4);  // LI 3, VN 4, mode 4
   EXPECT_EQ((*reply)[1], 0);     // stratum 0
   EXPECT_EQ(std::string(reply->begin() + 12, reply->begin() + 16), "INIT");
   EXPECT_EQ((*reply)[31], 0x42);  // origin = our transmit
+  // Receive and transmit timestamps are the input's readings (the receive
+  // stamp of the datagram, the clock reading of the dispatch; both the same
+  // here, so the transmit time is the next representable value).
+  WireResult<NtpPacket, PacketError> parsed = ParsePacket(*reply);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->receive_timestamp, NtpTimestamp::FromTime(driver.clock_time()));
+  EXPECT_EQ(parsed->transmit_timestamp, parsed->receive_timestamp + NtpDuration::FromRaw(1));
 
-  Advance(absl::Seconds(330));
-  reply = Query(Addr("192.168.31.50:40001"), Addr("192.168.31.223:123"), ClientRequest());
+  driver.AdvanceBy(absl::Seconds(330));
+  reply = Query(driver, Addr("192.168.31.50:40001"), Addr("192.168.31.223:123"),
+                ClientRequest());
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ((*reply)[0], 0x24);  // LI 0, VN 4, mode 4
   EXPECT_EQ((*reply)[1], 11);
@@ -141,141 +167,263 @@ TEST_F(HostTest, SeedServerAnswersUnsynchronisedThenAsLocalClockStratum11) {
   EXPECT_EQ((*reply)[15], 0);
   EXPECT_EQ(host->system().system_peer, "LOCAL(0)");
   EXPECT_EQ(host->server_counters().reply_count(ServerReplyKind::kPlain), 2u);
+  EXPECT_THAT(driver.Texts(EventKind::kSync),
+              ElementsAre("synchronized to LOCAL(0), stratum 11"));
 
-  // noquery for everybody but loopback and 192.168.31.0/24.
-  RecordingControl control;
-  host->SetControlHandler(&control);
-  EXPECT_TRUE(Query(Addr("10.0.0.1:5000"), Addr("192.168.31.223:123"), ClientRequest(0x16))
-                  .has_value() == false);
-  EXPECT_EQ(control.calls, 0);
-  reply = Query(Addr("192.168.31.50:5000"), Addr("192.168.31.223:123"), ClientRequest(0x16));
-  EXPECT_EQ(control.calls, 1);
-  EXPECT_EQ(control.restrictions, kRestrictNoModify | kRestrictNoTrap);
-  ASSERT_TRUE(reply.has_value());
-  EXPECT_EQ(reply->size(), 12u);
-  host->Stop();
+  // Mode 6: noquery for everybody but loopback and 192.168.31.0/24; the
+  // others are allowed but not served yet. No answer either way.
+  EXPECT_FALSE(Query(driver, Addr("10.0.0.1:5000"), Addr("192.168.31.223:123"),
+                     ClientRequest(0x16))
+                   .has_value());
+  EXPECT_EQ(host->server_counters().drop_count(ServerDropReason::kNoQuery), 1u);
+  EXPECT_FALSE(Query(driver, Addr("192.168.31.50:5000"), Addr("192.168.31.223:123"),
+                     ClientRequest(0x16))
+                   .has_value());
+  EXPECT_EQ(host->server_counters().drop_count(ServerDropReason::kControlNotServed), 1u);
+  EXPECT_EQ(host->access().Lookup(Ip("192.168.31.50"), 5000),
+            kRestrictNoModify | kRestrictNoTrap);
+
+  driver.Shutdown();
   EXPECT_TRUE(host->bound_addresses().empty());
+  EXPECT_TRUE(driver.open_sockets.empty());  // closed by CloseSocket actions
+  EXPECT_TRUE(driver.timers.empty());        // the LOCAL clock's poll cancelled
   EXPECT_EQ(host->exit_state(), HostExit::kDone);
+  // A datagram already on its way when the socket closed is not answered.
+  DatagramInput late;
+  late.now = Readings{driver.monotonic(), driver.clock_time()};
+  late.socket = 1;
+  const std::vector<uint8_t> request = ClientRequest();
+  late.datagram.payload = request;
+  late.datagram.source = Addr("192.168.31.50:40002");
+  late.datagram.destination = Addr("192.168.31.223:123");
+  EXPECT_TRUE(host->Handle(late).empty());
 }
 
 TEST_F(HostTest, WildcardListenByDefaultAndInterfaceListenFromConfig) {
   HostOptions options;
   options.port = 11123;
   auto host = Make("server 127.127.1.0 prefer\n", options);
-  ASSERT_THAT(host->Start(), IsOk());
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
   EXPECT_EQ(host->bound_addresses(),
             (std::vector<net::SocketAddress>{Addr("0.0.0.0:11123"), Addr("[::]:11123")}));
-  Advance(absl::Seconds(2));
-  auto reply = Query(Addr("10.1.1.1:999"), Addr("10.9.9.9:11123"), ClientRequest());
+  driver.AdvanceBy(absl::Seconds(2));
+  auto reply = Query(driver, Addr("10.1.1.1:999"), Addr("10.9.9.9:11123"), ClientRequest());
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ((*reply)[1], 6);  // LOCAL default stratum 5, prefer: at once
-  reply = Query(Addr("[2001:db8::1]:999"), Addr("[2001:db8::2]:11123"), ClientRequest());
+  reply = Query(driver, Addr("[2001:db8::1]:999"), Addr("[2001:db8::2]:11123"),
+                ClientRequest());
   ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ((*reply)[1], 6);
 
   options.port = 124;
   auto other = Make("interface listen 127.0.0.2\ninterface listen ::1\n", options);
-  ASSERT_THAT(other->Start(), IsOk());
+  HostDriver other_driver(other.get(), DriverOptions());
+  other_driver.Start();
+  ASSERT_THAT(other->start_status(), IsOk());
   EXPECT_EQ(other->bound_addresses(),
             (std::vector<net::SocketAddress>{Addr("127.0.0.2:124"), Addr("[::1]:124")}));
 }
 
-TEST_F(HostTest, PortInUseIsAlreadyExistsAndNothingStaysBound) {
-  auto blocker = network_.Bind(Addr("127.0.0.3:123"));
-  ASSERT_THAT(blocker, IsOk());
+TEST_F(HostTest, WildcardWithoutIpv6StillServesIpv4) {
   HostOptions options;
-  options.listen = {Addr("127.0.0.2:0"), Addr("127.0.0.3:0")};
+  options.port = 11123;
   auto host = Make("", options);
-  EXPECT_THAT(host->Start(), StatusIs(absl::StatusCode::kAlreadyExists));
-  EXPECT_TRUE(host->bound_addresses().empty());
-  // 127.0.0.2:123 was released again.
-  EXPECT_THAT(network_.Bind(Addr("127.0.0.2:123")), IsOk());
+  HostDriver::Options o = DriverOptions();
+  o.bind_failures[Addr("[::]:11123")] = absl::InvalidArgumentError("no IPv6");
+  HostDriver driver(host.get(), o);
+  driver.Start();
+  EXPECT_THAT(host->start_status(), IsOk());
+  EXPECT_EQ(host->bound_addresses(), std::vector<net::SocketAddress>{Addr("0.0.0.0:11123")});
+  EXPECT_EQ(host->exit_state(), HostExit::kRunning);
+
+  // An explicitly asked IPv6 address is not optional.
+  options.listen = {Addr("[::1]:0")};
+  auto strict = Make("", options);
+  o.bind_failures[Addr("[::1]:11123")] = absl::InvalidArgumentError("no IPv6");
+  HostDriver strict_driver(strict.get(), o);
+  strict_driver.Start();
+  EXPECT_THAT(strict->start_status(), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(HostTest, PortInUseIsAlreadyExistsAndNothingStaysBound) {
+  // The failing address sorts after (first case) and before (second case)
+  // one that binds: either way nothing stays bound.
+  for (const char* taken : {"127.0.0.3:123", "127.0.0.1:123"}) {
+    SCOPED_TRACE(taken);
+    HostOptions options;
+    options.listen = {Addr("127.0.0.2:0"), Addr(taken)};
+    auto host = Make("server 127.127.1.0\n", options);
+    HostDriver::Options o = DriverOptions();
+    o.bind_failures[Addr(taken)] = absl::AlreadyExistsError("Address already in use");
+    HostDriver driver(host.get(), o);
+    driver.Start();
+    EXPECT_THAT(host->start_status(), StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_EQ(host->exit_state(), HostExit::kError);
+    EXPECT_TRUE(host->bound_addresses().empty());
+    EXPECT_TRUE(driver.open_sockets.empty());  // 127.0.0.2:123 released again
+    EXPECT_TRUE(driver.timers.empty());
+  }
 }
 
 TEST_F(HostTest, OwnPort123PacketsAreIgnored) {
   HostOptions options;
   options.listen = {Addr("127.0.0.1:123")};
   auto host = Make("restrict 127.0.0.1\n", options);
-  ASSERT_THAT(host->Start(), IsOk());
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
   // From our own address and port 123 (a loop): ignored. From an ephemeral
   // port on the same address (ntpdate -u, ntpq): served.
-  EXPECT_TRUE(Query(Addr("127.0.0.1:40000"), Addr("127.0.0.1:123"), ClientRequest()).has_value());
-  EXPECT_EQ(host->access().Lookup(*net::IpAddress::Parse("127.0.0.1"), 123), kRestrictIgnore);
-}
-
-TEST_F(HostTest, ClientPacketsGoToTheAttachedClient) {
-  HostOptions options;
-  options.listen = {Addr("10.0.0.1:0")};
-  auto host = Make("", options);
-  auto client = std::make_unique<RecordingClient>();
-  RecordingClient* raw = client.get();
-  host->AttachClient(std::move(client));
-  ASSERT_THAT(host->Start(), IsOk());
-  EXPECT_TRUE(raw->started);
-  Query(Addr("10.0.0.2:123"), Addr("10.0.0.1:123"), ClientRequest(0x24));  // mode 4
-  ASSERT_EQ(raw->packets.size(), 1u);
-  EXPECT_EQ(raw->packets[0], Addr("10.0.0.2:123"));
-  raw->state = HostExit::kPanic;
-  EXPECT_EQ(host->exit_state(), HostExit::kPanic);
-  host->Stop();
-  EXPECT_TRUE(raw->stopped);
+  EXPECT_TRUE(
+      Query(driver, Addr("127.0.0.1:40000"), Addr("127.0.0.1:123"), ClientRequest())
+          .has_value());
+  EXPECT_FALSE(
+      Query(driver, Addr("127.0.0.1:123"), Addr("127.0.0.1:123"), ClientRequest())
+          .has_value());
+  EXPECT_EQ(host->access().Lookup(Ip("127.0.0.1"), 123), kRestrictIgnore);
+  EXPECT_EQ(host->server_counters().drop_count(ServerDropReason::kIgnored), 1u);
+  // Bound on another port, the address is not ours at 123.
+  options.listen = {Addr("127.0.0.1:11123")};
+  auto other = Make("restrict 127.0.0.1\n", options);
+  HostDriver other_driver(other.get(), DriverOptions());
+  other_driver.Start();
+  EXPECT_NE(other->access().Lookup(Ip("127.0.0.1"), 123), kRestrictIgnore);
 }
 
 TEST_F(HostTest, UnhandledModesAreCounted) {
   HostOptions options;
   options.listen = {Addr("10.0.0.1:0")};
   auto host = Make("", options);
-  ASSERT_THAT(host->Start(), IsOk());
-  Query(Addr("10.0.0.2:5000"), Addr("10.0.0.1:123"), ClientRequest(0x24));  // mode 4
-  Query(Addr("10.0.0.2:5000"), Addr("10.0.0.1:123"), ClientRequest(0x16));  // mode 6
-  Query(Addr("10.0.0.2:5000"), Addr("10.0.0.1:123"), ClientRequest(0x17));  // mode 7
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
+  // Mode 4 on the NTP port: the client side receives on its own sockets.
+  EXPECT_FALSE(Query(driver, Addr("10.0.0.2:123"), Addr("10.0.0.1:123"), ClientRequest(0x24))
+                   .has_value());
+  EXPECT_EQ(host->ignored_packets(), 1u);
+  EXPECT_FALSE(Query(driver, Addr("10.0.0.2:5000"), Addr("10.0.0.1:123"), ClientRequest(0x16))
+                   .has_value());  // mode 6
+  EXPECT_FALSE(Query(driver, Addr("10.0.0.2:5000"), Addr("10.0.0.1:123"), ClientRequest(0x17))
+                   .has_value());  // mode 7
   const ServerCounters& c = host->server_counters();
-  EXPECT_EQ(c.drop_count(ServerDropReason::kUnexpectedMode), 1u);
   EXPECT_EQ(c.drop_count(ServerDropReason::kControlNotServed), 1u);
   EXPECT_EQ(c.drop_count(ServerDropReason::kPrivateMode), 1u);
+  EXPECT_EQ(host->ignored_packets(), 1u);
+  EXPECT_TRUE(driver.sent.empty());
+}
+
+TEST_F(HostTest, ClientSideStartsAndStopsWithTheHost) {
+  HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  auto host = Make("server 192.0.2.1 iburst\n", options);
+  ASSERT_NE(host->client(), nullptr);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
+  // Its own socket besides the listen socket, and requests to the server.
+  driver.AdvanceBy(absl::Seconds(10));
+  EXPECT_EQ(driver.open_sockets.size(), 2u);
+  ASSERT_FALSE(driver.sent.empty());
+  for (const SentDatagram& d : driver.sent) {
+    EXPECT_EQ(d.to, Addr("192.0.2.1:123"));
+    EXPECT_NE(d.socket, 1u);  // not the listen socket
+  }
+  EXPECT_EQ(host->exit_state(), HostExit::kRunning);
+  driver.Shutdown();
+  EXPECT_TRUE(driver.open_sockets.empty());
+  EXPECT_TRUE(driver.timers.empty());
+  EXPECT_EQ(host->exit_state(), HostExit::kDone);
+  const size_t sent = driver.sent.size();
+  driver.AdvanceBy(absl::Seconds(100));
+  EXPECT_EQ(driver.sent.size(), sent);
 }
 
 TEST_F(HostTest, UpstreamPeerSilencesTheLocalClock) {
   HostOptions options;
   options.listen = {Addr("10.0.0.1:0")};
-  auto host = Make(kSeedServerLines, options);
-  ASSERT_THAT(host->Start(), IsOk());
-  host->SetUpstreamSystemPeer(true);
-  host->mutable_system()->stratum = 3;
-  host->mutable_system()->leap = Leap::kNoWarning;
-  Advance(absl::Seconds(1000));
+  auto host = Make(std::string(kSeedServerLines) + "server 192.0.2.1 iburst\n", options);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.AddPeer(Addr("192.0.2.1:123"), UpstreamServer(absl::ZeroDuration(), 2));
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
+  driver.AdvanceBy(absl::Seconds(60));
+  ASSERT_TRUE(host->system().synchronized());
   EXPECT_EQ(host->system().stratum, 3);
   EXPECT_EQ(host->local_reference().source(), ReferenceSource::kUpstream);
+  driver.AdvanceBy(absl::Seconds(1000));  // far beyond the orphan wait
+  EXPECT_EQ(host->system().stratum, 3);
+  EXPECT_NE(host->system().system_peer, "LOCAL(0)");
+  EXPECT_EQ(host->local_reference().source(), ReferenceSource::kUpstream);
+  EXPECT_EQ(host->local_reference().local_clock_status(host->now()).reach, 0);
+  // Served as stratum 3.
+  auto reply = Query(driver, Addr("10.0.0.9:40000"), Addr("10.0.0.1:123"), ClientRequest());
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ((*reply)[1], 3);
+}
+
+TEST_F(HostTest, ClientPanicIsTheHostsExit) {
+  HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  auto host = Make("server 192.0.2.1 iburst\n", options);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.AddPeer(Addr("192.0.2.1:123"), UpstreamServer(absl::Seconds(2000)));
+  driver.Start();
+  driver.AdvanceBy(absl::Seconds(60));
+  EXPECT_EQ(host->exit_state(), HostExit::kPanic);
+  EXPECT_EQ(driver.Count(EventKind::kPanic), 1);
+  EXPECT_TRUE(driver.steps.empty());  // the clock is untouched
 }
 
 TEST_F(HostTest, PrecisionComesFromTheClock) {
-  clocks::FakeClock coarse(absl::FromUnixSeconds(1704067200), absl::Microseconds(1));
-  env_.clock = &coarse;
-  auto host = Make("");
-  EXPECT_EQ(host->system().precision_log2, -19);  // 2^-19 s = 1.9 us >= 1 us
+  for (const auto& [precision, log2] :
+       std::vector<std::pair<absl::Duration, int>>{{absl::Microseconds(1), -19},
+                                                   {absl::Nanoseconds(1), -29},
+                                                   {absl::Milliseconds(10), -6}}) {
+    auto host = Make("");
+    HostDriver::Options o = DriverOptions();
+    o.clock.precision = precision;
+    HostDriver driver(host.get(), o);
+    driver.Start();
+    // RFC 5905 §7.3: log2 seconds, rounded up (2^-19 s = 1.9 us >= 1 us).
+    EXPECT_EQ(host->system().precision_log2, log2) << precision;
+  }
 }
 
-TEST_F(HostTest, UpstreamServersWithoutAClientSideAreReported) {
+TEST_F(HostTest, UnappliedConfigurationIsWarnedAboutAtStart) {
   HostOptions options;
   options.listen = {Addr("10.0.0.1:0")};
-  auto host = Make("server 192.0.2.1 iburst\npeer 192.0.2.2\n", options);
-  ASSERT_THAT(host->Start(), IsOk());
-  EXPECT_EQ(host->warnings(),
-            (std::vector<std::string>{
-                "test.conf:1: warning: server 192.0.2.1: this build serves time only; "
-                "upstream servers are not polled yet",
-                "test.conf:2: warning: peer 192.0.2.2: this build serves time only; "
-                "upstream servers are not polled yet"}));
+  auto host = Make("server 192.0.2.1 iburst\npeer 192.0.2.2\nrestrict ntp.example.org\n",
+                   options);
+  const std::vector<std::string> expected = {
+      "test.conf:3: warning: restrict ntp.example.org: host names are not resolved by "
+      "this server; line ignored",
+      "test.conf:2: peer 192.0.2.2: not supported by this client, ignored"};
+  EXPECT_EQ(host->warnings(), expected);
+  HostDriver driver(host.get(), DriverOptions());
+  EXPECT_TRUE(driver.events.empty());
+  driver.Start();
+  EXPECT_EQ(driver.Texts(EventKind::kWarning), expected);
+  // The upstream server itself is polled: no warning about it.
   auto with_client = Make("server 192.0.2.1 iburst\n", options);
-  host->Stop();
-  with_client->AttachClient(std::make_unique<RecordingClient>());
-  ASSERT_THAT(with_client->Start(), IsOk());
   EXPECT_TRUE(with_client->warnings().empty());
+  EXPECT_NE(with_client->client(), nullptr);
 }
 
-TEST_F(HostTest, CreateRequiresTheSeams) {
-  HostEnvironment env;
-  EXPECT_THAT(Host::Create(NtpConfig(), HostOptions(), env),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+TEST_F(HostTest, NothingHappensBeforeTheStartAndAfterASecondStart) {
+  HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  auto host = Make(kSeedServerLines, options);
+  TimerInput early;
+  early.now = Readings{absl::FromUnixSeconds(1000), absl::FromUnixSeconds(1700000000)};
+  early.key = 1;
+  EXPECT_TRUE(host->Handle(early).empty());
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  const size_t sockets = driver.open_sockets.size();
+  driver.Start();  // ignored
+  EXPECT_EQ(driver.open_sockets.size(), sockets);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// The daemon's whole per-request path (poll loop, recvmmsg, ntp::Host,
-// responder, sendmmsg) allocates nothing in steady state: this test binary
-// counts every operator new while a real UDP client on loopback keeps the
-// server busy.
+// The daemon's whole per-request path (poll loop, recvmmsg, the executor,
+// ntp::Host, responder, sendmmsg) allocates nothing in steady state: this
+// test binary counts every operator new while a real UDP client on loopback
+// keeps an ntp::runtime::Instance busy, built as tools/ntpd_main.cc builds
+// it (read-only SystemClock, UdpNetwork, PollLoop).
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -14,7 +15,7 @@
 #include "net/udp_socket.h"
 #include "ntp/config/parser.h"
 #include "ntp/host.h"
-
+#include "ntp/runtime/instance.h"
 
 namespace {
 
@@ -31,15 +32,17 @@ TEST(ServerAllocationTest, DaemonRequestPathDoesNotAllocate) {
   ntp::HostOptions options;
   options.port = 0;  // ephemeral
   options.listen = {net::SocketAddress(net::IpAddress::V4(0x7F000002), 0)};
-  ntp::HostEnvironment env;
-  env.clock = clock.get();
-  env.network = &network;
-  env.scheduler = loop->get();
-  auto host = ntp::Host::Create(parsed.config, options, env);
-  ASSERT_TRUE(host.ok());
-  const absl::Status started = (*host)->Start();
+  ntp::runtime::Seams seams;
+  seams.clock = clock.get();
+  seams.network = &network;
+  seams.scheduler = loop->get();
+  auto instance = ntp::runtime::Instance::Create(parsed.config, options, nullptr, seams);
+  ASSERT_TRUE(instance.ok()) << instance.status();
+  const absl::Status started = (*instance)->Start();
   ASSERT_TRUE(started.ok()) << started;
-  const net::SocketAddress server = (*host)->bound_addresses()[0];
+  ASSERT_EQ((*instance)->host().bound_addresses().size(), 1u);
+  const net::SocketAddress server = (*instance)->host().bound_addresses()[0];
+  const ntp::runtime::Executor::Counters& counters = (*instance)->executor().counters();
 
   auto client = net::UdpSocket::Open(
       net::SocketAddress(net::IpAddress::V4(0x7F000003), 0), loop->get());
@@ -60,14 +63,26 @@ TEST(ServerAllocationTest, DaemonRequestPathDoesNotAllocate) {
       ASSERT_TRUE((*loop)->RunOnce(absl::Milliseconds(10)).ok());
     }
   };
-  run(2000);  // warm-up: client table, poll set, batches
+  // Warm-up: client table, poll set, batches, and the LOCAL clock's first
+  // poll (1 s after the start; its sync event is a log line, once).
+  run(2000);
+  const absl::Time sync_deadline = (*loop)->Now() + absl::Seconds(10);
+  while ((*instance)->host().system().stratum != 11 && (*loop)->Now() < sync_deadline) {
+    ASSERT_TRUE((*loop)->RunOnce(absl::Milliseconds(100)).ok());
+  }
+  ASSERT_EQ((*instance)->host().system().stratum, 11);
+  run(2000);
   const uint64_t before = ::ntp::testing::CppAllocationCount();
   const uint64_t replies_before = replies;
+  const uint64_t sent_before = counters.datagrams_sent;
   run(20000);
   const uint64_t allocations = ::ntp::testing::CppAllocationCount() - before;
   EXPECT_GE(replies - replies_before, 20000u);
+  // The replies went through the executor (not some other path).
+  EXPECT_GE(counters.datagrams_sent - sent_before, 20000u);
+  EXPECT_EQ(counters.send_failures, 0u);
   EXPECT_EQ(allocations, 0u);
-  (*host)->Stop();
+  (*instance)->Shutdown();
 }
 
 }  // namespace
