@@ -94,6 +94,9 @@ absl::Status Executor::Start() {
   input.clock.slew_rate_ppm = clocks::kSlewRatePpm;
   input.drift = ReadDrift(seams_.drift_store);
   Deliver(input);
+  // Start never runs inside a receive handler: what the host closed (all of
+  // it, after a failed start) is released now, so nothing stays bound.
+  ReleaseClosedSockets();
   return host_->start_status();
 }
 
@@ -123,12 +126,16 @@ void Executor::Deliver(const Input& input) {
   if (!graveyard_.empty() && graveyard_timer_ == 0) {
     // Closed sockets may still be inside their own receive handler: they
     // are destroyed from the loop, once every handler has returned.
-    graveyard_timer_ = seams_.scheduler->RunAfter(absl::ZeroDuration(), [this] {
-      graveyard_timer_ = 0;
-      graveyard_.clear();
-    });
+    graveyard_timer_ = seams_.scheduler->RunAfter(absl::ZeroDuration(),
+                                                  [this] { ReleaseClosedSockets(); });
   }
   CheckExit();
+}
+
+void Executor::ReleaseClosedSockets() {
+  if (graveyard_timer_ != 0) seams_.scheduler->Cancel(graveyard_timer_);
+  graveyard_timer_ = 0;
+  graveyard_.clear();
 }
 
 void Executor::CheckExit() {

@@ -108,6 +108,7 @@ class Executor {
   void OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
   void OnTimer(TimerKey key);
   void CheckExit();
+  void ReleaseClosedSockets();
 
   Host* const host_;
   const Seams seams_;
