@@ -12,8 +12,9 @@ dependencies of one group of targets. The rules checked here:
 import sys
 
 # What each group may not reach.
-SEAMS = ["//clock:clock", "//clock:scheduler", "//net:network", "//clock:drift_store",
-         "//clock:file_reader"]
+# The file-reader port (//clock:file_reader) is not among them: it is an
+# interface the ntp.conf parser reads its includes through.
+SEAMS = ["//clock:clock", "//clock:scheduler", "//net:network", "//clock:drift_store"]
 ADAPTERS = ["//clock:system_clock", "//clock:drift_file", "//clock:posix_file_reader",
             "//net:udp_socket", "//net:poll_loop", "//clock:timer_queue"]
 DOUBLES = ["//clock:fake_clock", "//clock:manual_scheduler", "//net:fake_network",

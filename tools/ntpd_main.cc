@@ -42,7 +42,7 @@
 #include "ntp/auth/key_store.h"
 #include "ntp/auth/keys_file.h"
 #include "ntp/config/parser.h"
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 #include "ntp/events.h"
 #include "ntp/host.h"
 #include "ntp/runtime/instance.h"
@@ -191,7 +191,7 @@ ntp::KeyStore ReadKeys(const ntp::NtpConfig& config) {
     std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(), d.ToString().c_str());
   }
   if (!file_stat.exists || !file_stat.is_regular_file) return {};
-  ntp::PosixFileReader reader;
+  clocks::PosixFileReader reader;
   absl::StatusOr<std::string> text = reader.Read(path, size_t{1} << 20);
   if (!text.ok()) {
     std::fprintf(stderr, "%sauthreadkeys: file '%s': %s\n", LogPrefix().c_str(),
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
   // Configuration: -c FILE, else /etc/ntp.conf, else the embedded default.
   ntp::ParsedConfig parsed;
   bool embedded = false;
-  ntp::PosixFileReader reader;
+  clocks::PosixFileReader reader;
   if (config_path.has_value()) {
     parsed = ntp::ParseNtpConfFile(*config_path, reader);
   } else if (FileExists(kDefaultConfigPath)) {

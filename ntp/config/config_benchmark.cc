@@ -6,13 +6,13 @@
 #include "benchmark/benchmark.h"
 #include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 
 namespace ntp {
 namespace {
 
 std::string ReadSeed(const char* path) {
-  PosixFileReader disk;
+  clocks::PosixFileReader disk;
   absl::StatusOr<std::string> text = disk.Read(path, 1 << 20);
   return text.ok() ? *text : std::string();
 }

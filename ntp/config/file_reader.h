@@ -1,7 +1,8 @@
-// The one seam through which the ntp.conf parser reads files (the top-level
-// configuration and every `includefile`). The parser itself does no I/O: the
-// daemon passes a PosixFileReader (posix_file_reader.h), tests and the
-// simulator pass an InMemoryFileReader holding the files as strings.
+// The ntp.conf parser reads files (the top-level configuration and every
+// `includefile`) only through the file-reader port, clocks::FileReader
+// (clock/file_reader.h). The parser itself does no I/O: the daemon passes a
+// clocks::PosixFileReader, tests and the simulator pass the
+// InMemoryFileReader below, holding the files as strings.
 #ifndef NTP_CONFIG_FILE_READER_H_
 #define NTP_CONFIG_FILE_READER_H_
 
@@ -9,28 +10,12 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "clock/file_reader.h"
 
 namespace ntp {
 
-// Reads whole files by path. Implementations need not be thread-safe; the
-// parser calls Read() from one thread only.
-class ConfigFileReader {
- public:
-  ConfigFileReader() = default;
-  ConfigFileReader(const ConfigFileReader&) = delete;
-  ConfigFileReader& operator=(const ConfigFileReader&) = delete;
-  virtual ~ConfigFileReader() = default;
-
-  // Returns the complete contents of the file at `path` (bytes, unchanged).
-  // `path` is used as given (absolute or relative to the implementation's
-  // idea of the current directory; the parser never relies on the latter).
-  // Errors: NotFound if there is no such file, PermissionDenied if it cannot
-  // be read for lack of rights, ResourceExhausted if it is larger than
-  // `max_bytes`, FailedPrecondition if `path` names a directory or another
-  // non-regular file, Internal for any other failure.
-  virtual absl::StatusOr<std::string> Read(const std::string& path,
-                                           size_t max_bytes) = 0;
-};
+// The parser's name for the port.
+using ConfigFileReader = clocks::FileReader;
 
 // Files kept in memory, keyed by exact path text (no normalisation: the
 // parser already normalises paths lexically before asking). For tests, the

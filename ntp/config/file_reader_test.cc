@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ntp/config/file_reader.h"
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 #include "ntp/testing/status_matchers.h"
 
 namespace ntp {
@@ -41,7 +41,7 @@ class PosixFileReaderTest : public ::testing::Test {
     const char* dir = std::getenv("TEST_TMPDIR");
     return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
   }
-  PosixFileReader reader_;
+  clocks::PosixFileReader reader_;
 };
 
 TEST_F(PosixFileReaderTest, ReadsAWholeFile) {

@@ -14,7 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "ntp/config/fuzz_harness.h"
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 
 namespace ntp {
 namespace {
@@ -31,7 +31,7 @@ std::vector<std::string> LoadCorpus() {
   }
   std::sort(names.begin(), names.end());  // directory order is unspecified
   std::vector<std::string> corpus;
-  PosixFileReader reader;
+  clocks::PosixFileReader reader;
   for (const std::string& name : names) {
     absl::StatusOr<std::string> text =
         reader.Read(std::string(kCorpusDir) + "/" + name, 1 << 20);

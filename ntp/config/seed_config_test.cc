@@ -10,7 +10,7 @@
 #include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
 #include "ntp/config/parser_test_util.h"
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 
 namespace ntp {
 namespace {
@@ -29,7 +29,7 @@ constexpr char kRoot[] = "/nonexistent-ntp-test-root";
 net::IpAddress Ip(const char* text) { return *net::IpAddress::Parse(text); }
 
 ParsedConfig ParseSeed(const char* path) {
-  PosixFileReader reader;
+  clocks::PosixFileReader reader;
   ParseOptions options;
   options.root_directory = kRoot;
   return ParseNtpConfFile(path, reader, options);
@@ -196,7 +196,7 @@ TEST(SeedConfigTest, ClientConfParsesIntoTheTutorialsModel) {
 TEST(SeedConfigTest, WithRhelsCryptoPwFileThereIsNothingButTheKodWarnings) {
   // RHEL ships /etc/ntp/crypto/pw holding one comment
   // ("#crypto pw apassword").
-  PosixFileReader disk;
+  clocks::PosixFileReader disk;
   absl::StatusOr<std::string> text = disk.Read(kServerConf, 1 << 20);
   ASSERT_TRUE(text.ok()) << text.status();
   InMemoryFileReader reader;

@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ntp/config/parser.h"
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 
 namespace ntp {
 namespace {
@@ -61,7 +61,7 @@ bool ParseExpectation(const std::string& path, const std::string& text,
 TEST(BrokenConfigsTest, EachPinsExactlyOneErrorLineAndMessage) {
   std::vector<std::string> files = ConfFiles(kBrokenDir);
   ASSERT_GE(files.size(), 15u);
-  PosixFileReader reader;
+  clocks::PosixFileReader reader;
   for (const std::string& path : files) {
     SCOPED_TRACE(path);
     absl::StatusOr<std::string> text = reader.Read(path, 1 << 20);
@@ -90,7 +90,7 @@ TEST(BrokenConfigsTest, EachPinsExactlyOneErrorLineAndMessage) {
 TEST(GoodConfigsTest, ParseWithoutAnyDiagnostic) {
   std::vector<std::string> files = ConfFiles(kGoodDir);
   ASSERT_GE(files.size(), 3u);
-  PosixFileReader reader;
+  clocks::PosixFileReader reader;
   for (const std::string& path : files) {
     SCOPED_TRACE(path);
     ParsedConfig parsed = ParseNtpConfFile(path, reader);
@@ -100,7 +100,7 @@ TEST(GoodConfigsTest, ParseWithoutAnyDiagnostic) {
 }
 
 TEST(GoodConfigsTest, IncludesResolveRelativeToTheIncludingFile) {
-  PosixFileReader reader;
+  clocks::PosixFileReader reader;
   ParsedConfig parsed =
       ParseNtpConfFile(std::string(kGoodDir) + "/with_include.conf", reader);
   ASSERT_TRUE(parsed.ok()) << parsed.FormatAll();

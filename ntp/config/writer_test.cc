@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "ntp/config/parser.h"
 #include "ntp/config/parser_test_util.h"
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 
 namespace ntp {
 namespace {
@@ -125,7 +125,7 @@ TEST(WriterTest, EveryOptionRoundTrips) {
 }
 
 TEST(WriterTest, TestdataConfigsRoundTrip) {
-  PosixFileReader reader;
+  clocks::PosixFileReader reader;
   for (const char* path : {"testdata/configs/good/full.conf",
                            "testdata/configs/good/orphan_server.conf",
                            "testdata/configs/good/with_include.conf"}) {

@@ -1,4 +1,4 @@
-#include "ntp/config/posix_file_reader.h"
+#include "clock/posix_file_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "clock/posix_error.h"
 
-namespace ntp {
+namespace clocks {
 namespace {
 
 // Closes the descriptor on every return path.
@@ -61,4 +61,4 @@ absl::StatusOr<std::string> PosixFileReader::Read(const std::string& path,
   return contents;
 }
 
-}  // namespace ntp
+}  // namespace clocks
