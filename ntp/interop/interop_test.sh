@@ -11,8 +11,9 @@
 # chrony / ntpsec come from Debian: reused from NTP_INTEROP_CACHE
 # (~/.cache/ntp-interop, filled by tools/capture_golden.sh or
 # tools/bench_server.sh) or fetched with `apt-get download` + `dpkg -x` into
-# the test's temporary directory. If neither works the test passes with a
-# "SKIPPED:" line saying why. Nothing is installed; no daemon can touch the
+# the test's temporary directory. If neither works the test prints a
+# "SKIPPED:" line saying why and writes a JUnit result with one skipped case
+# to $XML_OUTPUT_FILE, which .ci/run counts as skipped (never as passed). Nothing is installed; no daemon can touch the
 # clock (setpriv drops CAP_SYS_TIME, chronyd also runs with -x, ours only
 # reads it); every process is stopped by PID; loopback only, ports the
 # kernel reports free.
@@ -29,7 +30,24 @@ mkdir -p "$WORK"
 PIDS=()
 log() { printf 'interop(%s): %s\n' "$CASE" "$*" >&2; }
 fail() { log "FAIL: $*"; for f in "$WORK"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; cat "$f"; } >&2; done; exit 1; }
-skip() { echo "SKIPPED: $*"; exit 0; }
+skip() {
+  echo "SKIPPED: $*"
+  if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then
+    local why
+    why=$(printf '%s' "$*" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g')
+    cat > "$XML_OUTPUT_FILE" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="1" failures="0" skipped="1">
+  <testsuite name="interop" tests="1" failures="0" skipped="1">
+    <testcase name="$CASE" classname="interop" status="run" result="skipped">
+      <skipped message="$why"/>
+    </testcase>
+  </testsuite>
+</testsuites>
+XML
+  fi
+  exit 0
+}
 stop_pid() {
   local pid=$1 i
   kill -TERM "$pid" 2>/dev/null || return 0
