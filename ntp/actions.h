@@ -28,7 +28,9 @@
 namespace ntp {
 
 // What the executor read just before handing an input to the core. The core
-// has no other source of time.
+// has no other source of time. A result (socket, send, clock operation,
+// drift write) carries the readings of the input whose actions produced it:
+// it belongs to the same moment.
 struct Readings {
   absl::Time monotonic;  // scheduler time (timers, intervals)
   absl::Time clock;      // the host's disciplined clock (timestamps)
@@ -130,10 +132,13 @@ const Readings& InputReadings(const Input& input);
 
 // ---- Actions ----------------------------------------------------------
 
-// Bind a UDP socket at `local` (port 0: ephemeral). Result: SocketResultInput.
+// Bind a UDP socket at `local` (port 0: ephemeral). Result: a
+// SocketResultInput when the bind failed, or always with `report_bound`
+// (the caller wants the address it got).
 struct OpenSocket {
   SocketId socket = 0;
   net::SocketAddress local;
+  bool report_bound = false;
 };
 
 struct CloseSocket {
@@ -237,8 +242,8 @@ class Actions {
     return absl::MakeConstSpan(bytes_.data() + send.offset, send.length);
   }
 
-  void Open(SocketId socket, const net::SocketAddress& local) {
-    list_.emplace_back(OpenSocket{socket, local});
+  void Open(SocketId socket, const net::SocketAddress& local, bool report_bound = false) {
+    list_.emplace_back(OpenSocket{socket, local, report_bound});
   }
   void Close(SocketId socket) { list_.emplace_back(CloseSocket{socket}); }
   void Send(SocketId socket, const net::SocketAddress& to, absl::Span<const uint8_t> bytes,
@@ -246,6 +251,11 @@ class Actions {
   void Arm(TimerKey key, absl::Time when) { list_.emplace_back(SetTimer{key, when}); }
   void Disarm(TimerKey key) { list_.emplace_back(CancelTimer{key}); }
   void Clock(const ClockOperation& op) { list_.emplace_back(op); }
+  // The ClockOperation at `index` of this list, for a caller that replaces
+  // a request it made earlier in the same input; null if there is none.
+  ClockOperation* MutableClockOperation(size_t index) {
+    return index < list_.size() ? std::get_if<ClockOperation>(&list_[index]) : nullptr;
+  }
   void Log(EventKind kind, std::string text) {
     list_.emplace_back(LogEvent{Event{kind, std::move(text)}});
   }
@@ -264,6 +274,9 @@ class Actions {
 struct Dispatch {
   Readings now;
   Actions* out = nullptr;
+  // Counts inputs (from 1; 0: not counted), telling one input's actions
+  // from the next's.
+  uint64_t serial = 0;
 };
 
 // An EventSink that turns events into LogEvent actions of the current

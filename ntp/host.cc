@@ -102,6 +102,7 @@ const Actions& Host::Handle(const Input& input) {
   actions_.Clear();
   dispatch_.now = InputReadings(input);
   dispatch_.out = &actions_;
+  ++dispatch_.serial;
   if (const auto* start = std::get_if<StartInput>(&input)) {
     OnStart(*start);
   } else if (!started_) {
@@ -143,7 +144,7 @@ void Host::OnStart(const StartInput& input) {
     socket.requested = address;
     socket.optional = wildcard && address.ip().is_v6();
     listen_.push_back(socket);
-    actions_.Open(socket.id, address);
+    actions_.Open(socket.id, address, /*report_bound=*/true);
   }
   local_reference_->Start();
   if (client_ != nullptr) {

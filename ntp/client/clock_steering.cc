@@ -190,10 +190,23 @@ void ClockSteering::CommandFrequency(double ppm) {
   const double limit = options_.max_frequency_ppm;
   ppm = std::clamp(ppm, -limit, limit);
   commanded_ppm_ = ppm;
+  // Within one input only the last frequency asked for matters (the ledger
+  // would replace a segment starting at the same instant anyway): update
+  // the request still waiting in this input's actions.
+  if (dispatch_->serial != 0 && frequency_request_.serial == dispatch_->serial) {
+    ClockOperation* pending = dispatch_->out->MutableClockOperation(frequency_request_.index);
+    if (pending != nullptr && pending->id == frequency_request_.id &&
+        pending->kind == ClockOpKind::kFrequency) {
+      pending->ppm = ppm;
+      return;
+    }
+  }
   ClockOperation op;
   op.kind = ClockOpKind::kFrequency;
   op.ppm = ppm;
-  Ask(op);
+  frequency_request_.index = dispatch_->out->size();
+  frequency_request_.serial = dispatch_->serial;
+  frequency_request_.id = Ask(op);
 }
 
 void ClockSteering::CommandSlew(double amount) {

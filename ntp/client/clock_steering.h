@@ -150,6 +150,13 @@ class ClockSteering {
   double correction_end_ = 0;     // planned end of the frequency-path part
   bool timer_armed_ = false;
 
+  // The frequency request of the current input, while it can be updated.
+  struct FrequencyRequest {
+    uint64_t serial = 0;  // Dispatch::serial it belongs to (0: none)
+    size_t index = 0;     // its place in that input's actions
+    uint64_t id = 0;
+  };
+  FrequencyRequest frequency_request_;
   uint64_t next_op_id_ = 1;
   std::deque<PendingOperation> pending_;
   uint64_t refused_ = 0;

@@ -72,12 +72,25 @@ DriftReading ReadDrift(clocks::DriftStore* store) {
 
 }  // namespace
 
-Executor::Executor(Host* host, const Seams& seams) : host_(host), seams_(seams) {}
+Executor::Executor(Host* host, const Seams& seams) : host_(host), seams_(seams) {
+  results_.reserve(16);
+  batch_.reserve(16);
+}
 
 Executor::~Executor() {
-  for (const auto& [key, timer] : timers_) seams_.scheduler->Cancel(timer.id);
+  for (const auto& [key, timer] : timers_) seams_.scheduler->Cancel(timer);
   if (graveyard_timer_ != 0) seams_.scheduler->Cancel(graveyard_timer_);
   for (const auto& [id, socket] : sockets_) socket->SetReceiveHandler(nullptr);
+}
+
+void Executor::Handle(const Input& input) {
+  ++counters_.inputs;
+  // A result carries the readings of the input whose actions produced it.
+  current_ = InputReadings(input);
+  if (observer_ != nullptr) observer_->OnInput(input);
+  const Actions& actions = host_->Handle(input);
+  if (observer_ != nullptr) observer_->OnActions(actions);
+  Execute(actions);
 }
 
 Readings Executor::Read() {
@@ -107,21 +120,13 @@ void Executor::Shutdown() {
 }
 
 void Executor::Deliver(const Input& input) {
-  ++counters_.inputs;
-  ++depth_;
-  if (observer_ != nullptr) observer_->OnInput(input);
-  const Actions& actions = host_->Handle(input);
-  if (observer_ != nullptr) observer_->OnActions(actions);
-  Execute(actions);
-  --depth_;
-  if (depth_ > 0) return;
+  Handle(input);
   // The results, in the order their actions were carried out; each may
-  // bring further actions and results.
+  // bring further actions and results, handled after them.
   while (!results_.empty()) {
-    Input result = std::move(results_.front());
-    results_.pop_front();
-    Deliver(result);
-    if (depth_ > 0) return;
+    batch_.swap(results_);
+    for (const Input& result : batch_) Handle(result);
+    batch_.clear();
   }
   if (!graveyard_.empty() && graveyard_timer_ == 0) {
     // Closed sockets may still be inside their own receive handler: they
@@ -167,14 +172,18 @@ void Executor::Carry(const Actions&, const OpenSocket& open) {
     (void)it;
     (void)inserted;
   }
-  result.now = Read();
-  results_.push_back(std::move(result));
+  if (!result.status.ok() || open.report_bound) {
+    result.now = current_;
+    results_.push_back(std::move(result));
+  }
 }
 
 void Executor::Carry(const Actions&, const CloseSocket& close) {
   auto it = sockets_.find(close.socket);
   if (it == sockets_.end()) return;
-  graveyard_.push_back(std::move(it->second));
+  // A socket cannot be destroyed from inside its own receive handler: that
+  // one waits for the loop; any other goes at once.
+  if (close.socket == receiving_socket_) graveyard_.push_back(std::move(it->second));
   sockets_.erase(it);
 }
 
@@ -194,7 +203,7 @@ void Executor::Carry(const Actions& actions, const SendDatagram& send) {
     ++counters_.send_failures;
   }
   SendResultInput result;
-  result.now = Read();
+  result.now = current_;
   result.socket = send.socket;
   result.token = send.token;
   result.status = std::move(status);
@@ -203,23 +212,22 @@ void Executor::Carry(const Actions& actions, const SendDatagram& send) {
 }
 
 void Executor::Carry(const Actions&, const SetTimer& timer) {
-  const uint64_t generation = ++timer_generation_;
   auto it = timers_.find(timer.key);
-  if (it != timers_.end()) seams_.scheduler->Cancel(it->second.id);
+  // A cancelled callback never runs (clock/scheduler.h), so the one that
+  // fires for a key is always the latest.
+  if (it != timers_.end()) seams_.scheduler->Cancel(it->second);
   const TimerKey key = timer.key;
-  const clocks::TimerId id = seams_.scheduler->RunAt(timer.when, [this, key, generation] {
-    auto found = timers_.find(key);
-    if (found == timers_.end() || found->second.generation != generation) return;
-    timers_.erase(found);
+  const clocks::TimerId id = seams_.scheduler->RunAt(timer.when, [this, key] {
+    timers_.erase(key);
     OnTimer(key);
   });
-  timers_.insert_or_assign(key, PendingTimer{id, generation});
+  timers_.insert_or_assign(key, id);
 }
 
 void Executor::Carry(const Actions&, const CancelTimer& timer) {
   auto it = timers_.find(timer.key);
   if (it == timers_.end()) return;
-  seams_.scheduler->Cancel(it->second.id);
+  seams_.scheduler->Cancel(it->second);
   timers_.erase(it);
 }
 
@@ -227,7 +235,7 @@ void Executor::Carry(const Actions&, const ClockOperation& op) {
   ++counters_.clock_operations;
   ClockResultInput result = ApplyClockOperation(*seams_.clock, op);
   if (!result.status.ok()) ++counters_.clock_refusals;
-  result.now = Read();
+  result.now = current_;
   results_.push_back(std::move(result));
 }
 
@@ -241,7 +249,7 @@ void Executor::Carry(const Actions&, const WriteDrift& write) {
   result.status = seams_.drift_store != nullptr
                       ? seams_.drift_store->Write(write.frequency_ppm)
                       : absl::FailedPreconditionError("no drift file");
-  result.now = Read();
+  result.now = current_;
   results_.push_back(std::move(result));
 }
 
@@ -259,7 +267,9 @@ void Executor::OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram
   input.now = Read();
   input.socket = socket;
   input.datagram = datagram;
+  receiving_socket_ = socket;
   Deliver(input);
+  receiving_socket_ = 0;
 }
 
 void Executor::OnTimer(TimerKey key) { Deliver(TimerInput{Read(), key}); }

@@ -13,12 +13,11 @@
 #ifndef NTP_RUNTIME_EXECUTOR_H_
 #define NTP_RUNTIME_EXECUTOR_H_
 
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "clock/clock.h"
 #include "clock/drift_store.h"
@@ -94,6 +93,8 @@ class Executor {
   Readings Read();
   // Hands `input` to the host, carries out its actions, then the results.
   void Deliver(const Input& input);
+  // One input: the host's Handle and the actions carried out.
+  void Handle(const Input& input);
   void Execute(const Actions& actions);
   void Carry(const Actions& actions, const OpenSocket& open);
   void Carry(const Actions& actions, const CloseSocket& close);
@@ -119,21 +120,21 @@ class Executor {
   bool started_ = false;
   bool shut_down_ = false;
 
-  struct PendingTimer {
-    clocks::TimerId id;
-    uint64_t generation;
-  };
-  // Ordered containers: iteration order never depends on hashing.
-  std::map<SocketId, std::unique_ptr<net::DatagramSocket>> sockets_;
-  std::map<TimerKey, PendingTimer> timers_;
-  uint64_t timer_generation_ = 0;
+  // Looked up per action; iterated only to release everything, where the
+  // order does not matter.
+  absl::flat_hash_map<SocketId, std::unique_ptr<net::DatagramSocket>> sockets_;
+  absl::flat_hash_map<TimerKey, clocks::TimerId> timers_;
+  // The socket whose receive handler is running (0: none).
+  SocketId receiving_socket_ = 0;
   // Closed sockets, destroyed from the loop (one may be running its own
   // receive handler when it is closed).
   std::vector<std::unique_ptr<net::DatagramSocket>> graveyard_;
   clocks::TimerId graveyard_timer_ = 0;
   // Results of the actions being carried out, delivered after them.
-  std::deque<Input> results_;
-  int depth_ = 0;
+  std::vector<Input> results_;
+  std::vector<Input> batch_;  // the results being handled
+  // The readings of the input being handled (results reuse them).
+  Readings current_;
   Counters counters_;
 };
 

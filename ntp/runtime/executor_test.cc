@@ -404,7 +404,10 @@ TEST_F(ExecutorTest, SendResultCarriesTheClockReadAtTheSend) {
     }
     EXPECT_TRUE(found) << "transmit time " << result.transmit_time
                        << " is no clock reading taken at a send";
-    EXPECT_GT(result.now.clock, result.transmit_time);
+    // The result carries the readings of the input whose actions produced
+    // it (ntp/actions.h), taken before the send.
+    EXPECT_EQ(result.now.clock, observer_.send_input_clock[i]);
+    EXPECT_LT(result.now.clock, result.transmit_time);
   }
 }
 

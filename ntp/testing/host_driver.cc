@@ -143,7 +143,7 @@ void HostDriver::Carry(const Actions& actions, std::vector<Input>* results) {
                                           : net::SocketAddress(open->local.ip(), next_port_++);
         open_sockets[open->socket] = r.bound;
       }
-      results->push_back(r);
+      if (!r.status.ok() || open->report_bound) results->push_back(r);
     } else if (const auto* close = std::get_if<CloseSocket>(&action)) {
       open_sockets.erase(close->socket);
     } else if (const auto* send = std::get_if<SendDatagram>(&action)) {
