@@ -183,19 +183,27 @@ void Executor::Carry(const Actions&, const CloseSocket& close) {
   if (it == sockets_.end()) return;
   // A socket cannot be destroyed from inside its own receive handler: that
   // one waits for the loop; any other goes at once.
-  if (close.socket == receiving_socket_) graveyard_.push_back(std::move(it->second));
+  if (close.socket == receiving_socket_) {
+    graveyard_.push_back(std::move(it->second));
+    receiving_ = nullptr;
+  }
   sockets_.erase(it);
 }
 
 void Executor::Carry(const Actions& actions, const SendDatagram& send) {
-  auto it = sockets_.find(send.socket);
+  net::DatagramSocket* socket = nullptr;
+  if (send.socket == receiving_socket_ && receiving_ != nullptr) {
+    socket = receiving_;  // a reply from the socket the request came to
+  } else if (auto it = sockets_.find(send.socket); it != sockets_.end()) {
+    socket = it->second.get();
+  }
   // The transmit time is read at the last moment, just before the send.
   const absl::Time transmit_time =
       send.token != 0 ? seams_.clock->Now() : absl::InfinitePast();
   absl::Status status =
-      it == sockets_.end()
+      socket == nullptr
           ? absl::FailedPreconditionError(absl::StrCat("socket ", send.socket, " is not open"))
-          : it->second->SendTo(actions.payload(send), send.to);
+          : socket->SendTo(actions.payload(send), send.to);
   if (status.ok()) {
     ++counters_.datagrams_sent;
     if (send.token == 0) return;
@@ -262,14 +270,19 @@ void Executor::Carry(const Actions&, const PeerStatsRecord& record) {
 }
 
 void Executor::OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {
-  if (sockets_.find(socket) == sockets_.end()) return;  // closed meanwhile
-  DatagramInput input;
-  input.now = Read();
-  input.socket = socket;
-  input.datagram = datagram;
+  auto it = sockets_.find(socket);
+  if (it == sockets_.end()) return;  // closed meanwhile
+  receiving_ = it->second.get();
+  // Built in place: the input is handed over without a copy.
+  Input input(std::in_place_type<DatagramInput>);
+  DatagramInput& in = std::get<DatagramInput>(input);
+  in.now = Read();
+  in.socket = socket;
+  in.datagram = datagram;
   receiving_socket_ = socket;
   Deliver(input);
   receiving_socket_ = 0;
+  receiving_ = nullptr;
 }
 
 void Executor::OnTimer(TimerKey key) { Deliver(TimerInput{Read(), key}); }

@@ -124,8 +124,9 @@ class Executor {
   // order does not matter.
   absl::flat_hash_map<SocketId, std::unique_ptr<net::DatagramSocket>> sockets_;
   absl::flat_hash_map<TimerKey, clocks::TimerId> timers_;
-  // The socket whose receive handler is running (0: none).
+  // The socket whose receive handler is running (0: none), while open.
   SocketId receiving_socket_ = 0;
+  net::DatagramSocket* receiving_ = nullptr;
   // Closed sockets, destroyed from the loop (one may be running its own
   // receive handler when it is closed).
   std::vector<std::unique_ptr<net::DatagramSocket>> graveyard_;
