@@ -9,6 +9,7 @@
 
 #include "clock/fake_clock.h"
 #include "gtest/gtest.h"
+#include "ntp/runtime/executor.h"
 #include "ntp/testing/status_matchers.h"
 
 namespace ntp {
@@ -83,38 +84,7 @@ class SteeringTest : public ::testing::Test {
   }
   // What the clock applied, as the executor reports it.
   ClockResultInput Apply(const ClockOperation& op) {
-    ClockResultInput r;
-    r.id = op.id;
-    r.kind = op.kind;
-    switch (op.kind) {
-      case ClockOpKind::kStep: {
-        absl::StatusOr<absl::Duration> applied = clock_.StepBy(op.offset);
-        r.status = applied.status();
-        if (applied.ok()) r.applied_offset = *applied;
-        break;
-      }
-      case ClockOpKind::kSlew: {
-        absl::StatusOr<absl::Duration> applied = clock_.SlewBy(op.offset);
-        r.status = applied.status();
-        if (applied.ok()) r.applied_offset = *applied;
-        break;
-      }
-      case ClockOpKind::kFrequency: {
-        absl::StatusOr<double> applied = clock_.SetFrequencyPpm(op.ppm);
-        r.status = applied.status();
-        if (applied.ok()) r.applied_ppm = *applied;
-        break;
-      }
-      case ClockOpKind::kSyncStatus: {
-        clocks::ClockSyncStatus s;
-        s.synchronized = op.sync.synchronized;
-        s.max_error = op.sync.max_error;
-        s.est_error = op.sync.est_error;
-        r.status = clock_.SetSyncStatus(s);
-        break;
-      }
-    }
-    return r;
+    return runtime::ApplyClockOperation(clock_, op);
   }
 
   // Lets `seconds` of true time pass, firing the end timer when due.

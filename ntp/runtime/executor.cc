@@ -16,7 +16,8 @@ clocks::LeapStatus ToLeapStatus(Leap leap) {
   }
 }
 
-// Carries one clock operation out and says what the clock applied.
+}  // namespace
+
 ClockResultInput ApplyClockOperation(clocks::Clock& clock, const ClockOperation& op) {
   ClockResultInput result;
   result.id = op.id;
@@ -52,6 +53,8 @@ ClockResultInput ApplyClockOperation(clocks::Clock& clock, const ClockOperation&
   }
   return result;
 }
+
+namespace {
 
 DriftReading ReadDrift(clocks::DriftStore* store) {
   DriftReading reading;

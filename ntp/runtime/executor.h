@@ -55,6 +55,10 @@ class StatsSink {
   virtual void OnPeerStats(const PeerStatsRecord& record) = 0;
 };
 
+// Carries one clock operation out on `clock` and says what it applied (the
+// result's readings are left for the caller to fill in).
+ClockResultInput ApplyClockOperation(clocks::Clock& clock, const ClockOperation& op);
+
 class Executor {
  public:
   // REQUIRES: host and the required seams are non-null and outlive this.
