@@ -5,7 +5,7 @@
 // every other field zero, the real send time kept locally) sent from a fresh
 // ephemeral socket per request (RFC 9109); the reply tests of
 // reply_check.h; and per-server statistics: the RFC 5905 §10 clock filter
-// and the OffsetTracker that feeds the discipline.
+// and the OscillatorEstimator that feeds the discipline.
 //
 // Sans I/O: it reads the time from the current Dispatch (ntp/actions.h) and
 // asks for sockets, datagrams and timers by appending actions to it; the
@@ -27,7 +27,7 @@
 #include "ntp/actions.h"
 #include "ntp/client/clock_filter.h"
 #include "ntp/client/clock_steering.h"
-#include "ntp/client/offset_tracker.h"
+#include "ntp/client/oscillator_estimator.h"
 #include "ntp/client/packet_auth.h"
 #include "ntp/random.h"
 #include "ntp/client/exchange_types.h"
@@ -66,7 +66,7 @@ struct AssociationEnvironment {
   int stratum_floor = 0;
   int stratum_ceiling = 15;
   double max_distance_seconds = kDefaultMaxDistance;
-  OffsetTrackerOptions tracker;
+  OscillatorEstimatorOptions tracker;
 };
 
 // Counters of what happened to replies (and requests), for tests and ntpq.
@@ -152,8 +152,8 @@ class Association {
   };
   const std::optional<Header>& header() const { return header_; }
   const ClockFilter& filter() const { return filter_; }
-  const OffsetTracker& tracker() const { return tracker_; }
-  OffsetTracker& mutable_tracker() { return tracker_; }
+  const OscillatorEstimator& tracker() const { return tracker_; }
+  OscillatorEstimator& mutable_tracker() { return tracker_; }
   const AssociationCounters& counters() const { return counters_; }
   // Engine-timeline seconds of the last accepted reply (nullopt: none).
   std::optional<double> last_reply_seconds() const { return last_reply_; }
@@ -185,7 +185,7 @@ class Association {
   StateCallback on_state_change_;
 
   ClockFilter filter_;
-  OffsetTracker tracker_;
+  OscillatorEstimator tracker_;
   AssociationCounters counters_;
 
   const TimerKey poll_timer_key_;

@@ -346,7 +346,7 @@ void ClientEngine::CheckNoServers() {
 }
 
 void ClientEngine::AdaptPolls(Association& a) {
-  const OffsetTracker& t = a.tracker();
+  const OscillatorEstimator& t = a.tracker();
   int target = a.minpoll();
   const int current = a.hpoll();
   // The target is used only up to current + 1 (growth is one step at a
@@ -583,7 +583,7 @@ ClientEngine::Combined ClientEngine::CombineSurvivors(int peer) {
   out.combined = Combine(combine_in_, cluster_.selection_jitter_seconds);
   double weight_sum = 0, rate_sum = 0;
   for (int id : cluster_.survivors) {
-    const OffsetTracker& t = associations_[id]->tracker();
+    const OscillatorEstimator& t = associations_[id]->tracker();
     const double sigma = std::max(t.rate_sigma(), 1e-12);
     const double w = 1.0 / (sigma * sigma);
     weight_sum += w;

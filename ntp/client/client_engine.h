@@ -7,7 +7,7 @@
 //
 // The discipline is a hybrid: ntpd's outward behaviour (thresholds, state
 // machine, messages, drift file) around per-server Kalman trackers of the
-// oscillator (offset_tracker.h) whose estimates are applied at once through
+// oscillator (oscillator_estimator.h) whose estimates are applied at once through
 // ClockSteering; see discipline.h and README.md in this folder.
 //
 // Sans I/O: it takes its inputs from the host (ntp/host.h) and appends its
@@ -60,7 +60,7 @@ struct ClientEngineOptions {
   double drift_write_threshold_ppm = 0.1;
   double drift_write_interval_seconds = 3600;
   SteeringOptions steering;
-  OffsetTrackerOptions tracker;
+  OscillatorEstimatorOptions tracker;
   uint64_t random_seed = 0;
   // The host's own addresses: bound for requests (first of each family,
   // else the wildcard) and used for the loop test (TEST12).

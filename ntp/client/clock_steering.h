@@ -4,7 +4,7 @@
 // corrections (a temporary frequency offset ended by a timer, plus the
 // clock's own slew for large ones) and steps, and answers "how much phase has
 // this client added to the clock from the origin until time t"
-// (CorrectionAt), which the OffsetTrackers use to turn measured offsets into
+// (CorrectionAt), which the OscillatorEstimators use to turn measured offsets into
 // raw oscillator offsets.
 //
 // The ledger records only what ClockResultInput reports as applied, with the

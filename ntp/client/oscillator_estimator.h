@@ -1,5 +1,7 @@
-// OffsetTracker: the per-source estimator behind the clock discipline, a
-// two-state Kalman filter over the *raw* offset of one server, i.e. the
+// OscillatorEstimator: what this host's free-running oscillator looks like
+// from one source — its raw offset and rate relative to that server — the
+// per-source estimator behind the clock discipline: a two-state Kalman
+// filter over the *raw* offset of one server, i.e. the
 // measured offset plus every correction this client has already applied to
 // its clock (ClockSteering::CorrectionAt). In those coordinates the signal
 // is the free-running oscillator's phase error, a straight line plus a
@@ -29,15 +31,15 @@
 // re-acquired (a server or clock jump).
 //
 // Pure computation, deterministic, not thread-safe.
-#ifndef NTP_CLIENT_OFFSET_TRACKER_H_
-#define NTP_CLIENT_OFFSET_TRACKER_H_
+#ifndef NTP_CLIENT_OSCILLATOR_ESTIMATOR_H_
+#define NTP_CLIENT_OSCILLATOR_ESTIMATOR_H_
 
 #include <deque>
 #include <vector>
 
 namespace ntp {
 
-struct OffsetTrackerOptions {
+struct OscillatorEstimatorOptions {
   // Prior for the rate r (s/s) and its standard deviation: the drift file's
   // value with a small sigma, or 0 with a large one (no frequency known).
   double initial_rate = 0;
@@ -72,9 +74,9 @@ enum class TrackerVerdict {
   kReset,      // too many outliers in a row: re-acquired from this sample
 };
 
-class OffsetTracker {
+class OscillatorEstimator {
  public:
-  explicit OffsetTracker(const OffsetTrackerOptions& options = {});
+  explicit OscillatorEstimator(const OscillatorEstimatorOptions& options = {});
 
   TrackerVerdict Add(const TrackerSample& sample);
 
@@ -132,7 +134,7 @@ class OffsetTracker {
   void AddToBlocks(double t, double u, double r_var);
   void EstimateWander();
 
-  OffsetTrackerOptions options_;
+  OscillatorEstimatorOptions options_;
   double q_;  // wander^2
   int samples_ = 0;
   int pending_outliers_ = 0;
@@ -158,4 +160,4 @@ class OffsetTracker {
 
 }  // namespace ntp
 
-#endif  // NTP_CLIENT_OFFSET_TRACKER_H_
+#endif  // NTP_CLIENT_OSCILLATOR_ESTIMATOR_H_

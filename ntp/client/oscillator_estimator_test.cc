@@ -1,4 +1,4 @@
-#include "ntp/client/offset_tracker.h"
+#include "ntp/client/oscillator_estimator.h"
 
 #include <cmath>
 #include <cstdint>
@@ -28,11 +28,11 @@ TrackerSample S(double t, double u, double delay = 0.0002) {
   return s;
 }
 
-TEST(OffsetTrackerTest, FirstSampleUsesRatePrior) {
-  OffsetTrackerOptions options;
+TEST(OscillatorEstimatorTest, FirstSampleUsesRatePrior) {
+  OscillatorEstimatorOptions options;
   options.initial_rate = -12e-6;
   options.initial_rate_sigma = 1e-7;
-  OffsetTracker tracker(options);
+  OscillatorEstimator tracker(options);
   EXPECT_FALSE(tracker.has_estimate());
   EXPECT_EQ(tracker.Add(S(10, 0.5)), TrackerVerdict::kAccepted);
   EXPECT_TRUE(tracker.has_estimate());
@@ -40,8 +40,8 @@ TEST(OffsetTrackerTest, FirstSampleUsesRatePrior) {
   EXPECT_NEAR(tracker.RawOffsetAt(110), 0.5 - 12e-4, 1e-12);
 }
 
-TEST(OffsetTrackerTest, NoiselessLineIsRecoveredExactly) {
-  OffsetTracker tracker;
+TEST(OscillatorEstimatorTest, NoiselessLineIsRecoveredExactly) {
+  OscillatorEstimator tracker;
   const double a = -0.1, b = 10e-6;  // client 0.1 s ahead, 10 ppm slow
   for (int i = 0; i < 20; ++i) {
     const double t = 64.0 * i;
@@ -51,9 +51,9 @@ TEST(OffsetTrackerTest, NoiselessLineIsRecoveredExactly) {
   EXPECT_NEAR(tracker.RawOffsetAt(2000), a + b * 2000, 1e-7);
 }
 
-TEST(OffsetTrackerTest, NoisySamplesAverageDown) {
+TEST(OscillatorEstimatorTest, NoisySamplesAverageDown) {
   // M1-like: 10 ppm, delays 200 us + Exp(10 us) + Exp(10 us).
-  OffsetTracker tracker;
+  OscillatorEstimator tracker;
   Noise noise(7);
   const double b = 10e-6;
   for (int i = 0; i < 60; ++i) {
@@ -67,16 +67,16 @@ TEST(OffsetTrackerTest, NoisySamplesAverageDown) {
   EXPECT_LT(tracker.OffsetSigmaAt(t_end), 3e-6);
 }
 
-TEST(OffsetTrackerTest, HighDelaySampleWeighsLittle) {
-  OffsetTracker tracker;
+TEST(OscillatorEstimatorTest, HighDelaySampleWeighsLittle) {
+  OscillatorEstimator tracker;
   for (int i = 0; i < 10; ++i) tracker.Add(S(16.0 * i, 0.0, 0.0002));
   // 10 ms of extra delay, all of it one way: offset off by 5 ms.
   EXPECT_EQ(tracker.Add(S(160, 0.005, 0.0102)), TrackerVerdict::kAccepted);
   EXPECT_LT(std::fabs(tracker.RawOffsetAt(160)), 2e-5);
 }
 
-TEST(OffsetTrackerTest, OutlierRejectedThenResetAfterThreeInARow) {
-  OffsetTracker tracker;
+TEST(OscillatorEstimatorTest, OutlierRejectedThenResetAfterThreeInARow) {
+  OscillatorEstimator tracker;
   for (int i = 0; i < 10; ++i) tracker.Add(S(16.0 * i, 0.0));
   EXPECT_EQ(tracker.Add(S(160, 0.05)), TrackerVerdict::kOutlier);
   EXPECT_NEAR(tracker.RawOffsetAt(160), 0.0, 1e-6);
@@ -89,10 +89,10 @@ TEST(OffsetTrackerTest, OutlierRejectedThenResetAfterThreeInARow) {
   EXPECT_EQ(tracker.samples(), 1);
 }
 
-TEST(OffsetTrackerTest, SteadyStateErrorGrowsWithPoll) {
-  OffsetTrackerOptions options;
+TEST(OscillatorEstimatorTest, SteadyStateErrorGrowsWithPoll) {
+  OscillatorEstimatorOptions options;
   options.wander = 1e-9;
-  OffsetTracker tracker(options);
+  OscillatorEstimator tracker(options);
   const double r = 7e-6 * 7e-6;
   const double e64 = tracker.SteadyStateMeanSquareError(64, r);
   const double e1024 = tracker.SteadyStateMeanSquareError(1024, r);
@@ -102,8 +102,8 @@ TEST(OffsetTrackerTest, SteadyStateErrorGrowsWithPoll) {
   EXPECT_LT(std::sqrt(e64), 7e-6);
 }
 
-TEST(OffsetTrackerTest, ResetForgets) {
-  OffsetTracker tracker;
+TEST(OscillatorEstimatorTest, ResetForgets) {
+  OscillatorEstimator tracker;
   tracker.Add(S(0, 1.0));
   tracker.Reset();
   EXPECT_FALSE(tracker.has_estimate());
@@ -113,11 +113,11 @@ TEST(OffsetTrackerTest, ResetForgets) {
 // The wander estimate converges to the oscillator's from either side of a
 // wrong prior: a frequency random walk of 3e-8/sqrt(s) and of 1e-9/sqrt(s),
 // sampled every 64 s with 2 us noise for 12 hours.
-TEST(OffsetTrackerTest, WanderEstimateFindsTheOscillatorsWander) {
+TEST(OscillatorEstimatorTest, WanderEstimateFindsTheOscillatorsWander) {
   for (const double truth : {3e-8, 1e-9}) {
-    OffsetTrackerOptions options;
+    OscillatorEstimatorOptions options;
     options.wander = truth > 1e-8 ? 1e-9 : 3e-8;  // the wrong prior
-    OffsetTracker tracker(options);
+    OscillatorEstimator tracker(options);
     Noise noise(3);
     double rate = 0, u = 0;
     for (int i = 0; i < 12 * 3600 / 64; ++i) {

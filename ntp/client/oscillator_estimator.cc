@@ -1,4 +1,4 @@
-#include "ntp/client/offset_tracker.h"
+#include "ntp/client/oscillator_estimator.h"
 
 #include <algorithm>
 #include <cmath>
@@ -35,10 +35,10 @@ double ChordFactor(double t1, double t2) {
 
 }  // namespace
 
-OffsetTracker::OffsetTracker(const OffsetTrackerOptions& options)
+OscillatorEstimator::OscillatorEstimator(const OscillatorEstimatorOptions& options)
     : options_(options), q_(options.wander * options.wander) {}
 
-void OffsetTracker::Reset() {
+void OscillatorEstimator::Reset() {
   samples_ = 0;
   pending_outliers_ = 0;
   t_ = 0;
@@ -53,19 +53,19 @@ void OffsetTracker::Reset() {
   q_ = options_.wander * options_.wander;
 }
 
-double OffsetTracker::wander() const { return std::sqrt(q_); }
+double OscillatorEstimator::wander() const { return std::sqrt(q_); }
 
-double OffsetTracker::rate_sigma() const { return std::sqrt(std::max(0.0, p_rr_)); }
+double OscillatorEstimator::rate_sigma() const { return std::sqrt(std::max(0.0, p_rr_)); }
 
-double OffsetTracker::RawOffsetAt(double t) const { return u_ + r_ * (t - t_); }
+double OscillatorEstimator::RawOffsetAt(double t) const { return u_ + r_ * (t - t_); }
 
-double OffsetTracker::OffsetSigmaAt(double t) const {
+double OscillatorEstimator::OffsetSigmaAt(double t) const {
   const double dt = std::max(0.0, t - t_);
   const double p = p_uu_ + 2 * dt * p_ur_ + dt * dt * p_rr_ + q_ * dt * dt * dt / 3;
   return std::sqrt(std::max(0.0, p));
 }
 
-double OffsetTracker::MeasurementVariance(const TrackerSample& s) const {
+double OscillatorEstimator::MeasurementVariance(const TrackerSample& s) const {
   // The window minimum overestimates the true minimum delay by about the
   // spacing of the lowest order statistics; adding that gap keeps the best
   // samples from looking more certain than they are.
@@ -74,14 +74,14 @@ double OffsetTracker::MeasurementVariance(const TrackerSample& s) const {
          std::max(0.0, s.extra_variance) + excess * excess / 12.0;
 }
 
-double OffsetTracker::TypicalMeasurementVariance() const {
+double OscillatorEstimator::TypicalMeasurementVariance() const {
   if (history_.empty()) return 0;
   double inv = 0;
   for (const Remembered& h : history_) inv += 1.0 / h.variance;
   return static_cast<double>(history_.size()) / inv;
 }
 
-void OffsetTracker::Predict(double t) {
+void OscillatorEstimator::Predict(double t) {
   const double dt = t - t_;
   if (dt <= 0) return;
   u_ += r_ * dt;
@@ -91,7 +91,7 @@ void OffsetTracker::Predict(double t) {
   t_ = t;
 }
 
-void OffsetTracker::AddToBlocks(double t, double u, double r_var) {
+void OscillatorEstimator::AddToBlocks(double t, double u, double r_var) {
   if (have_current_ && t >= current_.start + options_.block_seconds) {
     blocks_.push_back(current_);
     while (static_cast<int>(blocks_.size()) > std::max(3, options_.blocks)) blocks_.pop_front();
@@ -112,7 +112,7 @@ void OffsetTracker::AddToBlocks(double t, double u, double r_var) {
   current_.sum_u += w * u;
 }
 
-void OffsetTracker::EstimateWander() {
+void OscillatorEstimator::EstimateWander() {
   // Chord deviations of block averages at lags of 1, 2, 4, ... blocks. Each
   // has variance noise_i + q h_i; q is the value for which the median of
   // d_i^2 / (noise_i + q h_i) is the median of chi-square with one degree
@@ -219,7 +219,7 @@ void OffsetTracker::EstimateWander() {
   wander_triples_ = static_cast<int>(triples.size());
 }
 
-TrackerVerdict OffsetTracker::Add(const TrackerSample& sample) {
+TrackerVerdict OscillatorEstimator::Add(const TrackerSample& sample) {
   // Minimum delay over the remembered samples, this one included, and half
   // the gap to the third smallest (an estimate of how far the minimum is
   // from the true floor of the delay distribution).
@@ -297,7 +297,7 @@ TrackerVerdict OffsetTracker::Add(const TrackerSample& sample) {
   return TrackerVerdict::kAccepted;
 }
 
-double OffsetTracker::SteadyStateMeanSquareError(double poll_seconds,
+double OscillatorEstimator::SteadyStateMeanSquareError(double poll_seconds,
                                                  double r_var) const {
   const double tau = std::max(1e-3, poll_seconds);
   r_var = std::max(r_var, 1e-30);
