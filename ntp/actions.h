@@ -177,8 +177,9 @@ struct ClockSyncState {
 };
 
 // Change the clock. Result: ClockResultInput with the same id and what was
-// applied. Signs as clock/clock.h: +offset steps/slews the clock forward,
-// +ppm makes it run faster.
+// applied (for kSyncStatus, which applies nothing to measure, only when the
+// clock refused). Signs as clock/clock.h: +offset steps/slews the clock
+// forward, +ppm makes it run faster.
 struct ClockOperation {
   uint64_t id = 0;
   ClockOpKind kind = ClockOpKind::kStep;

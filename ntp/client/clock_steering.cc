@@ -57,6 +57,10 @@ void ClockSteering::DisarmEndTimer() {
 }
 
 void ClockSteering::OnClockResult(const ClockResultInput& result) {
+  if (result.kind == ClockOpKind::kSyncStatus) {
+    if (!result.status.ok()) ReportRefusal(result.kind, result.status);
+    return;
+  }
   // Results come back in the order the operations were asked for.
   while (!pending_.empty() && pending_.front().id < result.id) pending_.pop_front();
   if (pending_.empty() || pending_.front().id != result.id) return;
@@ -302,10 +306,12 @@ absl::Status ClockSteering::Step(double offset_seconds) {
 }
 
 void ClockSteering::SetSyncState(const ClockSyncState& sync) {
+  // Not a ledger entry: only a refusal comes back.
   ClockOperation op;
+  op.id = next_op_id_++;
   op.kind = ClockOpKind::kSyncStatus;
   op.sync = sync;
-  Ask(op);
+  dispatch_->out->Clock(op);
 }
 
 void ClockSteering::Finish() {

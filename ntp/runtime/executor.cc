@@ -246,6 +246,7 @@ void Executor::Carry(const Actions&, const ClockOperation& op) {
   ++counters_.clock_operations;
   ClockResultInput result = ApplyClockOperation(*seams_.clock, op);
   if (!result.status.ok()) ++counters_.clock_refusals;
+  if (result.status.ok() && op.kind == ClockOpKind::kSyncStatus) return;
   result.now = current_;
   results_.push_back(std::move(result));
 }

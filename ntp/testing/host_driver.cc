@@ -201,7 +201,8 @@ void HostDriver::Carry(const Actions& actions, std::vector<Input>* results) {
             break;
         }
       }
-      results->push_back(r);
+      // As the executor: a sync status comes back only when refused.
+      if (!r.status.ok() || op->kind != ClockOpKind::kSyncStatus) results->push_back(r);
     } else if (const auto* log = std::get_if<LogEvent>(&action)) {
       events.push_back(log->event);
     } else if (const auto* drift = std::get_if<WriteDrift>(&action)) {
