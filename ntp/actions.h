@@ -12,6 +12,7 @@
 #define NTP_ACTIONS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -26,6 +27,8 @@
 #include "ntp/system_state.h"
 
 namespace ntp {
+
+struct NtpConfig;  // ntp/config/config.h
 
 // What the executor read just before handing an input to the core. The core
 // has no other source of time. A result (socket, send, clock operation,
@@ -123,9 +126,17 @@ struct ShutdownInput {
   Readings now;
 };
 
+// A new configuration replaces the running one (ntpd's SIGHUP re-read).
+// Shared and immutable, so the input stays cheap to copy and record.
+// REQUIRES: config is non-null.
+struct ConfigChangeInput {
+  Readings now;
+  std::shared_ptr<const NtpConfig> config;
+};
+
 using Input = std::variant<StartInput, DatagramInput, TimerInput, SocketResultInput,
                            SendResultInput, ClockResultInput, DriftWriteResultInput,
-                           ShutdownInput>;
+                           ShutdownInput, ConfigChangeInput>;
 
 // The readings every input carries.
 const Readings& InputReadings(const Input& input);

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <utility>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/auth/key_store.h"
 #include "ntp/client/client_config.h"
 #include "ntp/precision.h"
 #include "ntp/random.h"
@@ -22,6 +24,26 @@ constexpr TimerKey kClientTimerBase = 16;
 // Socket ids: listen sockets count from 1; the client's ids start at 2^32.
 constexpr SocketId kClientSocketBase = 0;
 
+// Whether two lists of configuration items say the same, wherever their
+// lines are.
+template <typename T>
+T WithoutLocation(T item) {
+  item.location = {};
+  return item;
+}
+bool SameFudges(const std::map<RefclockAddress, FudgeConfig>& a,
+                const std::map<RefclockAddress, FudgeConfig>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.first == y.first && WithoutLocation(x.second) == WithoutLocation(y.second);
+  });
+}
+bool SameInterfaceRules(const std::vector<InterfaceRule>& a,
+                        const std::vector<InterfaceRule>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return WithoutLocation(x) == WithoutLocation(y);
+  });
+}
+
 }  // namespace
 
 Host::Host(const HostOptions& options) : options_(options) {}
@@ -32,6 +54,8 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
                                                    const HostOptions& options,
                                                    const KeyStore* keys) {
   auto host = std::unique_ptr<Host>(new Host(options));
+  host->config_ = config;
+  if (keys != nullptr) host->keys_ = std::make_unique<KeyStore>(*keys);
   ServerSetup setup = BuildServerSetup(config, SplitMix64(options.random_seed).Next());
   host->warnings_ = std::move(setup.warnings);
 
@@ -62,22 +86,27 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
   host->warnings_.insert(host->warnings_.end(), client.warnings.begin(),
                          client.warnings.end());
   if (!client.options.servers.empty()) {
-    client.options.own_addresses = options.own_addresses;
-    ClientEngineEnvironment env;
-    env.dispatch = &host->dispatch_;
-    env.events = &host->events_;
-    env.keys = keys;
-    env.system = &host->system_;
-    env.timer_base = kClientTimerBase;
-    env.socket_base = kClientSocketBase;
-    Host* h = host.get();
-    env.on_upstream_change = [h](bool has_peer) { h->SetUpstreamSystemPeer(has_peer); };
-    absl::StatusOr<std::unique_ptr<ClientEngine>> engine =
-        ClientEngine::Create(client.options, env);
-    if (!engine.ok()) return engine.status();
-    host->client_ = *std::move(engine);
+    if (absl::Status status = host->CreateClient(std::move(client.options)); !status.ok()) {
+      return status;
+    }
   }
   return host;
+}
+
+absl::Status Host::CreateClient(ClientEngineOptions options) {
+  options.own_addresses = options_.own_addresses;
+  ClientEngineEnvironment env;
+  env.dispatch = &dispatch_;
+  env.events = &events_;
+  env.keys = keys_.get();
+  env.system = &system_;
+  env.timer_base = kClientTimerBase;
+  env.socket_base = kClientSocketBase;
+  env.on_upstream_change = [this](bool has_peer) { SetUpstreamSystemPeer(has_peer); };
+  absl::StatusOr<std::unique_ptr<ClientEngine>> engine = ClientEngine::Create(options, env);
+  if (!engine.ok()) return engine.status();
+  client_ = *std::move(engine);
+  return absl::OkStatus();
 }
 
 void Host::SetUpstreamSystemPeer(bool has_peer) {
@@ -121,6 +150,8 @@ const Actions& Host::Handle(const Input& input) {
     if (client_ != nullptr) client_->OnDriftWriteResult(*drift);
   } else if (std::holds_alternative<ShutdownInput>(input)) {
     OnShutdown();
+  } else if (const auto* change = std::get_if<ConfigChangeInput>(&input)) {
+    OnConfigChange(*change);
   }
   dispatch_.out = nullptr;
   return actions_;
@@ -129,6 +160,7 @@ const Actions& Host::Handle(const Input& input) {
 void Host::OnStart(const StartInput& input) {
   if (started_) return;
   started_ = true;
+  start_input_ = input;
   system_.precision_log2 = PrecisionLog2(input.clock.precision);
   for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});
 
@@ -167,6 +199,67 @@ void Host::OnShutdown() {
     if (socket.bound.has_value()) actions_.Close(socket.id);
     socket.bound.reset();
   }
+}
+
+void Host::OnConfigChange(const ConfigChangeInput& input) {
+  if (stopped_ || input.config == nullptr) return;
+  const NtpConfig& config = *input.config;
+  std::vector<std::string> warnings;
+
+  // The server side: restrict, discard, monitor, PHI, peers.
+  ServerSetup setup = BuildServerSetup(config, SplitMix64(options_.random_seed).Next());
+  warnings = std::move(setup.warnings);
+  responder_->Reconfigure(std::move(setup.responder));
+  for (const ListenSocket& socket : listen_) {
+    if (socket.bound.has_value() && !socket.bound->ip().IsUnspecified() &&
+        socket.bound->port() == 123) {
+      responder_->access().AddInterfaceAddress(socket.bound->ip());
+    }
+  }
+
+  // The client side.
+  ClientFlags flags;
+  flags.allow_big_first_step = options_.allow_big_first_step;
+  flags.never_step = options_.never_step;
+  flags.set_once_and_exit = options_.set_once_and_exit;
+  ClientConfigResult client =
+      ClientOptionsFromConfig(config, flags, options_.random_seed, options_.server_port);
+  warnings.insert(warnings.end(), client.warnings.begin(), client.warnings.end());
+  ReconfigureCounts counts;
+  if (client_ != nullptr) {
+    client.options.own_addresses = options_.own_addresses;
+    counts = client_->Reconfigure(client.options);
+  } else if (!client.options.servers.empty()) {
+    const int servers = static_cast<int>(client.options.servers.size());
+    absl::Status status = CreateClient(std::move(client.options));
+    if (status.ok()) {
+      StartInput start = *start_input_;
+      start.now = input.now;
+      status = client_->Start(start);
+    }
+    if (status.ok()) {
+      counts.added = servers;
+    } else {
+      client_.reset();
+      warnings.push_back(absl::StrCat("cannot start the client side: ", status.message()));
+    }
+  }
+
+  // What takes a restart.
+  if (!SameFudges(config.fudges, config_.fudges) ||
+      config.tos.orphan_stratum != config_.tos.orphan_stratum ||
+      config.tos.orphanwait_seconds != config_.tos.orphanwait_seconds) {
+    warnings.push_back("the LOCAL clock (fudge) and orphan mode change at restart only");
+  }
+  if (!SameInterfaceRules(config.interfaces, config_.interfaces)) {
+    warnings.push_back("listen addresses change at restart only");
+  }
+  config_ = config;
+  warnings_ = warnings;
+  for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});
+  events_.OnEvent(Event{EventKind::kInfo,
+                        absl::StrCat("reconfigured: ", counts.kept, " associations kept, ",
+                                     counts.added, " added, ", counts.removed, " removed")});
 }
 
 HostExit Host::exit_state() const {

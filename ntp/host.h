@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,18 @@ class Host {
   // Handles one input and returns the actions to carry out, in order. The
   // reference is valid until the next call. Inputs after a StartInput only;
   // a second StartInput is ignored.
+  //
+  // A ConfigChangeInput replaces the configuration as ntpd's SIGHUP does:
+  // the client's associations whose `server` line is unchanged keep their
+  // state, removed ones stop, new ones start polling (ClientEngine::
+  // Reconfigure; a client side is created if there was none); `tos` and
+  // `tinker` values apply; the server side's restrict, discard, monitor and
+  // PHI settings are rebuilt, keeping the client table. Not reloaded: the
+  // keys and `trustedkey` (the daemon reads keys at start), the listen
+  // addresses, the LOCAL clock (`fudge`) and orphan mode (a warning says
+  // so when they changed), `mru` sizes. It logs "reconfigured: N
+  // associations kept, M added, K removed" and the new configuration's
+  // warnings (warnings() is replaced).
   const Actions& Handle(const Input& input);
 
   const SystemVariables& system() const { return system_; }
@@ -105,6 +118,9 @@ class Host {
   void OnSocketResult(const SocketResultInput& input);
   void OnSendResult(const SendResultInput& input);
   void OnShutdown();
+  void OnConfigChange(const ConfigChangeInput& input);
+  // Builds client_ for `options` (servers non-empty).
+  absl::Status CreateClient(ClientEngineOptions options);
   void FailStart(const absl::Status& status);
   void SetUpstreamSystemPeer(bool has_peer);
 
@@ -117,6 +133,12 @@ class Host {
   };
 
   const HostOptions options_;
+  // Kept for a configuration change: the configuration in effect (to tell
+  // what changed), a copy of the keys (null: none) and the start input
+  // (a client side created later starts from it).
+  NtpConfig config_;
+  std::unique_ptr<KeyStore> keys_;
+  std::optional<StartInput> start_input_;
   Dispatch dispatch_;
   Actions actions_;
   DispatchEventSink events_{&dispatch_};

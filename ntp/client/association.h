@@ -50,6 +50,8 @@ struct AssociationConfig {
   int maxpoll = 10;
   std::optional<uint32_t> key_id;
   int version = 4;
+
+  friend bool operator==(const AssociationConfig&, const AssociationConfig&) = default;
 };
 
 // Shared by all associations of one engine. Pointers must outlive them.

@@ -60,7 +60,7 @@ constexpr int kSocketShift = 32;
 
 ClientEngine::ClientEngine(const ClientEngineOptions& options,
                            const ClientEngineEnvironment& env)
-    : options_(options), env_(env) {}
+    : options_(options), env_(env), slot_count_(options.servers.size()) {}
 
 ClientEngine::~ClientEngine() = default;
 
@@ -99,20 +99,19 @@ PeerSelect ClientEngine::select_status(int association_id) const {
 }
 
 bool ClientEngine::OwnsTimer(TimerKey key) const {
-  return key >= env_.timer_base &&
-         key < env_.timer_base + kFirstPollTimer + options_.servers.size();
+  return key >= env_.timer_base && key < env_.timer_base + kFirstPollTimer + slot_count_;
 }
 
 bool ClientEngine::OwnsSocket(SocketId socket) const {
   const SocketId first = env_.socket_base + (SocketId{1} << kSocketShift);
   return socket >= first &&
-         socket < first + (static_cast<SocketId>(options_.servers.size()) << kSocketShift);
+         socket < first + (static_cast<SocketId>(slot_count_) << kSocketShift);
 }
 
 Association* ClientEngine::AssociationForSocket(SocketId socket) {
   if (!OwnsSocket(socket)) return nullptr;
   const size_t index = ((socket - env_.socket_base) >> kSocketShift) - 1;
-  return index < associations_.size() ? associations_[index].get() : nullptr;
+  return index < slots_.size() ? slots_[index] : nullptr;
 }
 
 void ClientEngine::OnTimer(TimerKey key) {
@@ -121,8 +120,8 @@ void ClientEngine::OnTimer(TimerKey key) {
     DriftTimer();
   } else if (local == kSteeringTimer) {
     if (steering_ != nullptr) steering_->OnTimer();
-  } else if (local - kFirstPollTimer < associations_.size()) {
-    associations_[local - kFirstPollTimer]->OnTimer();
+  } else if (local - kFirstPollTimer < slots_.size()) {
+    if (Association* a = slots_[local - kFirstPollTimer]; a != nullptr) a->OnTimer();
   }
 }
 
@@ -212,7 +211,7 @@ void ClientEngine::BuildAssociations(const StartInput& input, std::optional<doub
   // The host sets the precision from the clock before starting the client.
   const double precision = std::ldexp(1.0, env_.system->precision_log2);
 
-  AssociationEnvironment aenv;
+  AssociationEnvironment& aenv = association_env_;
   aenv.dispatch = env_.dispatch;
   aenv.steering = steering_.get();
   aenv.auth = auth_.get();
@@ -232,31 +231,124 @@ void ClientEngine::BuildAssociations(const StartInput& input, std::optional<doub
     aenv.tracker.initial_rate = *initial * 1e-6;
     aenv.tracker.initial_rate_sigma = std::min(aenv.tracker.initial_rate_sigma, 2e-6);
   }
-  std::vector<uint32_t> own_refids;
   for (const net::IpAddress& ip : options_.own_addresses) {
     absl::StatusOr<uint32_t> refid = RefIdFromAddress(ip);
-    if (refid.ok()) own_refids.push_back(*refid);
+    if (refid.ok()) own_refids_.push_back(*refid);
   }
 
-  SplitMix64 seeds(options_.random_seed ^ 0x636C69656E74ull);  // "client"
-  for (size_t i = 0; i < options_.servers.size(); ++i) {
-    AssociationConfig config = options_.servers[i];
-    if (options_.set_once_and_exit) config.iburst = true;  // ntpd -q
-    auto association = std::make_unique<Association>(
-        static_cast<int>(i), config, aenv, seeds.Fork(),
-        env_.timer_base + kFirstPollTimer + i,
-        env_.socket_base + (static_cast<SocketId>(i + 1) << kSocketShift),
-        [this](Association& a, const AcceptedSample& s) { OnSample(a, s); },
-        [this](Association& a) { OnAssociationState(a); });
-    association->set_own_refids(own_refids);
-    associations_.push_back(std::move(association));
+  seeds_ = SplitMix64(options_.random_seed ^ 0x636C69656E74ull);  // "client"
+  for (const AssociationConfig& config : options_.servers) {
+    associations_.push_back(NewAssociation(config));
   }
   select_.assign(associations_.size(), PeerSelect::kReject);
   for (size_t i = 0; i < associations_.size(); ++i) {
     // ntpd staggers the first polls one second apart at startup.
-    const double delay = 1.0 + static_cast<double>(i) + seeds.Uniform() * 0.5;
+    const double delay = 1.0 + static_cast<double>(i) + seeds_.Uniform() * 0.5;
     associations_[i]->Start(absl::Seconds(delay));
   }
+}
+
+std::unique_ptr<Association> ClientEngine::NewAssociation(AssociationConfig config) {
+  if (options_.set_once_and_exit) config.iburst = true;  // ntpd -q
+  const size_t slot = slots_.size();
+  auto association = std::make_unique<Association>(
+      static_cast<int>(slot), config, association_env_, seeds_.Fork(),
+      env_.timer_base + kFirstPollTimer + slot,
+      env_.socket_base + (static_cast<SocketId>(slot + 1) << kSocketShift),
+      [this](Association& a, const AcceptedSample& s) { OnSample(a, s); },
+      [this](Association& a) { OnAssociationState(a); });
+  association->set_own_refids(own_refids_);
+  slots_.push_back(association.get());
+  slot_count_ = std::max(slot_count_, slots_.size());
+  return association;
+}
+
+ReconfigureCounts ClientEngine::Reconfigure(const ClientEngineOptions& options) {
+  ReconfigureCounts counts;
+  if (!started_) {
+    counts.removed = static_cast<int>(options_.servers.size());
+    counts.added = static_cast<int>(options.servers.size());
+    options_ = options;
+    slot_count_ = options_.servers.size();
+    return counts;
+  }
+  // What may change while running (ntpd applies `tos` and `tinker` at once).
+  options_.servers = options.servers;
+  options_.minsane = options.minsane;
+  options_.minclock = options.minclock;
+  options_.maxclock = options.maxclock;
+  options_.mindist_seconds = options.mindist_seconds;
+  options_.maxdist_seconds = options.maxdist_seconds;
+  options_.stratum_floor = options.stratum_floor;
+  options_.stratum_ceiling = options.stratum_ceiling;
+  options_.drift_write_threshold_ppm = options.drift_write_threshold_ppm;
+  options_.drift_write_interval_seconds = options.drift_write_interval_seconds;
+  // The frequency limit is the one the steering was planned with.
+  DisciplineOptions discipline = options.discipline;
+  discipline.max_frequency_ppm = options_.discipline.max_frequency_ppm;
+  options_.discipline = discipline;
+  discipline_->set_options(discipline);
+  association_env_.stratum_floor = options_.stratum_floor;
+  association_env_.stratum_ceiling = options_.stratum_ceiling;
+  association_env_.max_distance_seconds = options_.maxdist_seconds;
+
+  // Unchanged lines keep their association (and its slot); each old one
+  // matches at most one new line.
+  const Association* peer =
+      system_peer_.has_value() ? associations_[*system_peer_].get() : nullptr;
+  std::vector<std::unique_ptr<Association>> old = std::move(associations_);
+  associations_.clear();
+  std::vector<std::unique_ptr<Association>> next(options_.servers.size());
+  for (std::unique_ptr<Association>& a : old) {
+    bool placed = false;
+    for (size_t j = 0; j < next.size() && !placed; ++j) {
+      AssociationConfig wanted = options_.servers[j];
+      if (options_.set_once_and_exit) wanted.iburst = true;
+      if (next[j] == nullptr && wanted == a->config()) {
+        next[j] = std::move(a);
+        placed = true;
+      }
+    }
+    if (placed) {
+      ++counts.kept;
+      continue;
+    }
+    ++counts.removed;
+    a->Stop();
+    slots_[a->id()] = nullptr;
+  }
+  std::vector<size_t> added;
+  for (size_t j = 0; j < next.size(); ++j) {
+    if (next[j] != nullptr) continue;
+    next[j] = NewAssociation(options_.servers[j]);
+    added.push_back(j);
+  }
+  counts.added = static_cast<int>(added.size());
+  associations_ = std::move(next);
+  select_.assign(associations_.size(), PeerSelect::kReject);
+  if (stopped_ || exit_ != ClientExit::kRunning) {
+    for (size_t j : added) associations_[j]->Stop();
+    return counts;
+  }
+  for (size_t k = 0; k < added.size(); ++k) {
+    // Staggered one second apart, as at start.
+    const double delay = 1.0 + static_cast<double>(k) + seeds_.Uniform() * 0.5;
+    associations_[added[k]]->Start(absl::Seconds(delay));
+  }
+
+  if (peer != nullptr) {
+    std::optional<int> index;
+    for (size_t j = 0; j < associations_.size(); ++j) {
+      if (associations_[j].get() == peer) index = static_cast<int>(j);
+    }
+    if (index.has_value()) {
+      system_peer_ = index;
+    } else {
+      LoseSystemPeer();
+    }
+  }
+  SelectAndUpdate(/*update=*/false);
+  return counts;
 }
 
 void ClientEngine::Stop() {

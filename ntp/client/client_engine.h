@@ -36,6 +36,7 @@
 #include "ntp/client/packet_auth.h"
 #include "ntp/client/selection.h"
 #include "ntp/events.h"
+#include "ntp/random.h"
 #include "ntp/system_state.h"
 
 namespace ntp {
@@ -85,6 +86,13 @@ struct ClientEngineEnvironment {
 
 enum class ClientExit { kRunning, kPanic, kDone };
 
+// What a configuration change did to the associations.
+struct ReconfigureCounts {
+  int kept = 0;
+  int added = 0;
+  int removed = 0;
+};
+
 // ntpq's select codes of an association (the peer status word's selection
 // field, RFC 9327).
 enum class PeerSelect : uint8_t {
@@ -115,6 +123,17 @@ class ClientEngine {
   // Clean shutdown: associations stopped, correction in progress ended, the
   // frequency written to the drift store if it changed. Idempotent.
   void Stop();
+
+  // A new configuration (ntpd's SIGHUP re-read). An association whose
+  // AssociationConfig is unchanged keeps all its state (filter, estimator,
+  // reach, poll, the request in flight); the others are stopped (socket
+  // closed, timer cancelled) and dropped; new ones are added and start
+  // polling one second apart, as at start. The `tos` values, the
+  // discipline's thresholds and the drift-write threshold take the new
+  // values; the frequency, the discipline state, the drift store, the
+  // steering and estimator options and the seed are kept (`tinker freq`
+  // applies only at start). Before Start(), the options are replaced.
+  ReconfigureCounts Reconfigure(const ClientEngineOptions& options);
 
   // Inputs the host routes here (by timer key / socket id ranges).
   bool OwnsTimer(TimerKey key) const;
@@ -167,13 +186,15 @@ class ClientEngine {
   void Exit(ClientExit how);
   void StartDrift(const DriftReading& drift, std::optional<double>* initial);
   void BuildAssociations(const StartInput& input, std::optional<double> initial);
+  // A new association in the next slot (its timer key and socket ids).
+  std::unique_ptr<Association> NewAssociation(AssociationConfig config);
   Association* AssociationForSocket(SocketId socket);
   void DriftTimer();
   void WriteDrift(bool at_shutdown);
   void Report(EventKind kind, std::string text);
   void CheckNoServers();
 
-  const ClientEngineOptions options_;
+  ClientEngineOptions options_;
   const ClientEngineEnvironment env_;
   absl::Time origin_;
   bool started_ = false;
@@ -184,6 +205,15 @@ class ClientEngine {
   std::unique_ptr<ClockSteering> steering_;
   std::unique_ptr<Discipline> discipline_;
   std::vector<std::unique_ptr<Association>> associations_;
+  // Association slots (timer key and socket ids) by slot number; null for
+  // an association a configuration change removed. Slots are never reused,
+  // so a late result for a removed association finds nothing.
+  std::vector<Association*> slots_;
+  size_t slot_count_ = 0;
+  // What new associations are built with (set at Start).
+  AssociationEnvironment association_env_;
+  std::vector<uint32_t> own_refids_;
+  SplitMix64 seeds_{0};
   std::vector<PeerSelect> select_;
   std::optional<int> system_peer_;
   bool ever_synced_ = false;

@@ -887,5 +887,90 @@ TEST(ClientAgainstServerHostTest, PanicShowsAsHostExit) {
   EXPECT_TRUE(client.steps.empty());
 }
 
+// ---- Configuration change (ntpd's SIGHUP re-read) ------------------------
+
+TEST_F(ClientEngineTest, ReloadKeepsAnUnchangedAssociationStopsARemovedOneAddsANewOne) {
+  AddServer();
+  AddServer();
+  AddServer();  // not configured at first
+  Start("server 10.0.1.1 iburst\nserver 10.0.1.2 iburst\n", ClockOff(0.010));
+  RunFor(absl::Minutes(20));
+  ASSERT_EQ(engine().associations().size(), 2u);
+  const Association* kept = engine().associations()[0].get();
+  const uint8_t reach = kept->reach();
+  const int samples = kept->tracker().samples();
+  const double delay = kept->filter().delay_seconds();
+  const int hpoll = kept->hpoll();
+  ASSERT_NE(reach, 0);
+  ASSERT_GT(samples, 4);
+  ASSERT_TRUE(engine().system_peer().has_value());
+  const size_t removed_requests = servers_[1].requests.size();
+  ASSERT_GT(removed_requests, 0u);
+  const uint64_t sent_by_kept = kept->counters().sent;
+
+  // The first line stays (moved to another line number), the second goes,
+  // a third server comes.
+  driver_->Reconfigure(Parse("# reloaded\nserver 10.0.1.3 iburst\nserver 10.0.1.1 iburst\n"));
+  EXPECT_THAT(driver_->Texts(EventKind::kInfo),
+              ::testing::Contains("reconfigured: 1 associations kept, 1 added, 1 removed"));
+  ASSERT_EQ(engine().associations().size(), 2u);
+  // The kept association is the same object with all its state.
+  EXPECT_EQ(engine().associations()[1].get(), kept);
+  EXPECT_EQ(kept->reach(), reach);
+  EXPECT_EQ(kept->tracker().samples(), samples);
+  EXPECT_EQ(kept->filter().delay_seconds(), delay);
+  EXPECT_EQ(kept->hpoll(), hpoll);
+  EXPECT_EQ(engine().associations()[0]->config().server, ServerAddress(2));
+
+  RunFor(absl::Minutes(20));
+  // The removed server is never asked again; the new one polls and the kept
+  // one goes on polling from where it was.
+  EXPECT_EQ(servers_[1].requests.size(), removed_requests);
+  EXPECT_GT(servers_[2].requests.size(), 4u);
+  EXPECT_GT(kept->counters().sent, sent_by_kept);
+  EXPECT_GT(kept->tracker().samples(), samples);
+  EXPECT_NE(engine().associations()[0]->reach(), 0);
+  // No socket of the removed association stays open (its ids are
+  // [2 * 2^32, 3 * 2^32): ClientEngine numbers association slot i's sockets
+  // from (i + 1) * 2^32).
+  for (const auto& [socket, address] : driver_->open_sockets) {
+    EXPECT_NE(socket >> 32, 2u) << socket;
+  }
+}
+
+TEST_F(ClientEngineTest, ReloadThatRemovesTheSystemPeerLosesItAndCountsEverything) {
+  AddServer();
+  AddServer();
+  Start(ServerLines(" iburst"), ClockOff(0.010));
+  RunFor(absl::Minutes(10));
+  ASSERT_TRUE(engine().system_peer().has_value());
+  driver_->Reconfigure(Parse("tos minsane 1\n"));
+  EXPECT_THAT(driver_->Texts(EventKind::kInfo),
+              ::testing::Contains("reconfigured: 0 associations kept, 0 added, 2 removed"));
+  EXPECT_TRUE(engine().associations().empty());
+  EXPECT_FALSE(engine().system_peer().has_value());
+  EXPECT_EQ(driver_->Count(EventKind::kLostSync), 1);
+  const size_t sent = Requests().size();
+  RunFor(absl::Minutes(30));
+  EXPECT_EQ(Requests().size(), sent);
+  // A reload with the same lines again adds them back.
+  driver_->Reconfigure(Parse(ServerLines(" iburst")));
+  RunFor(absl::Minutes(5));
+  EXPECT_GT(Requests().size(), sent);
+  EXPECT_TRUE(engine().system_peer().has_value());
+}
+
+TEST_F(ClientEngineTest, ReloadAppliesTosValues) {
+  AddServer();
+  Start(ServerLines(" iburst"), ClockOff(0.010));
+  RunFor(absl::Minutes(10));
+  ASSERT_TRUE(engine().system_peer().has_value());
+  // One server cannot satisfy minsane 2 (after the next sample).
+  driver_->Reconfigure(Parse(ServerLines(" iburst") + "tos minsane 2 minclock 3\n"));
+  EXPECT_THAT(driver_->Texts(EventKind::kInfo),
+              ::testing::Contains("reconfigured: 1 associations kept, 0 added, 0 removed"));
+  EXPECT_FALSE(engine().system_peer().has_value());
+}
+
 }  // namespace
 }  // namespace ntp::testing

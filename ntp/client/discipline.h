@@ -70,6 +70,10 @@ class Discipline {
   UpdateResult Update(double now_seconds, double offset_seconds,
                       std::optional<double> frequency_ppm, double min_slew_seconds = 0);
 
+  // New thresholds and limits (a configuration change): the state, the
+  // frequency and the -g allowance left are kept.
+  void set_options(const DisciplineOptions& options) { options_ = options; }
+
   // Sets the frequency only (holdover tweaks, tests).
   void SetFrequency(double frequency_ppm);
 
@@ -94,7 +98,7 @@ class Discipline {
 
   ClockSteering* const steering_;
   EventSink* const events_;
-  const DisciplineOptions options_;
+  DisciplineOptions options_;
   DisciplineState state_ = DisciplineState::kNset;
   bool allow_panic_ = false;
   double spike_start_ = 0;

@@ -1,5 +1,6 @@
 #include "ntp/runtime/executor.h"
 
+#include <memory>
 #include <utility>
 #include <variant>
 
@@ -120,6 +121,11 @@ void Executor::Shutdown() {
   if (!started_ || shut_down_) return;
   shut_down_ = true;
   Deliver(ShutdownInput{Read()});
+}
+
+void Executor::Reconfigure(const NtpConfig& config) {
+  if (!started_ || shut_down_) return;
+  Deliver(ConfigChangeInput{Read(), std::make_shared<const NtpConfig>(config)});
 }
 
 void Executor::Deliver(const Input& input) {

@@ -81,6 +81,10 @@ class Executor {
   // Orderly shutdown: the host stops (drift written, sockets closed).
   // Idempotent.
   void Shutdown();
+  // Hands the host a new configuration (a ConfigChangeInput: ntpd's SIGHUP
+  // re-read; see Host::Handle for what changes). Ignored before Start and
+  // after Shutdown.
+  void Reconfigure(const NtpConfig& config);
 
   const Host& host() const { return *host_; }
   // Counts of what the executor carried out.

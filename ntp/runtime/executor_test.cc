@@ -62,6 +62,7 @@ std::string Describe(const Input& input) {
       return absl::StrCat("drift written", d.status.ok() ? "" : " failed");
     }
     std::string operator()(const ShutdownInput&) { return "shutdown"; }
+    std::string operator()(const ConfigChangeInput&) { return "configuration"; }
   };
   return std::visit(Visitor{}, input);
 }

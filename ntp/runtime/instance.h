@@ -35,6 +35,8 @@ class Instance {
   absl::Status Start() { return executor_->Start(); }
   // Orderly shutdown (the drift value is written). Idempotent.
   void Shutdown() { executor_->Shutdown(); }
+  // A new configuration (ntpd's SIGHUP): Executor::Reconfigure.
+  void Reconfigure(const NtpConfig& config) { executor_->Reconfigure(config); }
 
   const Host& host() const { return *host_; }
   Executor& executor() { return *executor_; }

@@ -83,6 +83,10 @@ class ClientTable {
   // now. Call only when a KoD is about to be sent.
   bool TakeKodToken(absl::Time now);
 
+  // New `discard` limits (a configuration change); the clients seen so
+  // far and their rate history are kept.
+  void set_rate_settings(const RateLimitSettings& settings) { settings_ = settings; }
+
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
   uint64_t evictions() const { return evictions_; }
@@ -103,7 +107,7 @@ class ClientTable {
   void RemoveFromBucket(uint32_t i);
 
   const size_t capacity_;
-  const RateLimitSettings settings_;
+  RateLimitSettings settings_;
   uint64_t key0_, key1_;
   std::unique_ptr<Entry[]> entries_;
   std::vector<uint32_t> buckets_;

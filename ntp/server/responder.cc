@@ -67,6 +67,14 @@ Responder::Responder(ResponderSettings settings,
 
 Responder::~Responder() = default;
 
+void Responder::Reconfigure(ResponderSettings settings) {
+  settings.client_table_capacity = settings_.client_table_capacity;
+  settings.hash_seed = settings_.hash_seed;
+  settings_ = std::move(settings);
+  std::sort(settings_.configured_peers.begin(), settings_.configured_peers.end());
+  clients_->set_rate_settings(settings_.rate);
+}
+
 ServerOutcome Responder::Drop(ServerDropReason reason, RestrictMask flags) {
   ++counters_.drops[static_cast<size_t>(reason)];
   ServerOutcome out;

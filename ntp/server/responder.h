@@ -107,6 +107,12 @@ class Responder {
   ServerOutcome Handle(const ServerRequest& request, const SystemVariables& system,
                        absl::Span<uint8_t> reply_buffer);
 
+  // New settings (a configuration change): access control, `discard`,
+  // monitor, PHI and peers are replaced; the client table (its capacity,
+  // hash key and the clients seen), the authenticator and the counters are
+  // kept. The host re-adds its interface addresses (AddInterfaceAddress).
+  void Reconfigure(ResponderSettings settings);
+
   // For outcomes decided by the caller (no control handler, no client side,
   // send failure).
   void CountDrop(ServerDropReason reason) {

@@ -1,6 +1,7 @@
 #include "ntp/testing/host_driver.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 #include <variant>
 
@@ -44,6 +45,10 @@ void HostDriver::Start() {
 }
 
 void HostDriver::Shutdown() { Deliver(ShutdownInput{Now()}); }
+
+void HostDriver::Reconfigure(const NtpConfig& config) {
+  Deliver(ConfigChangeInput{Now(), std::make_shared<const NtpConfig>(config)});
+}
 
 void HostDriver::Receive(SocketId socket, absl::Span<const uint8_t> bytes,
                          const net::SocketAddress& from) {

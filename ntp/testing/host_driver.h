@@ -75,6 +75,8 @@ class HostDriver {
 
   void Start();
   void Shutdown();
+  // Hands the host a new configuration now (ConfigChangeInput).
+  void Reconfigure(const NtpConfig& config);
   // Fires the due timers and peer replies, in time order, up to `t`.
   void AdvanceTo(absl::Time monotonic);
   void AdvanceBy(absl::Duration d) { AdvanceTo(monotonic_ + d); }
