@@ -1,7 +1,7 @@
 // End-to-end tests of the real daemon binary: started as a child process on
 // 127.0.0.2 (and a client on 127.0.0.3) with free high ports, queried over
-// real UDP, stopped by PID with SIGTERM/SIGINT. The daemon only reads the
-// clock.
+// real UDP, reloaded with SIGHUP and stopped by PID with SIGTERM/SIGINT/
+// SIGQUIT. The daemon only reads the clock.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -67,6 +68,10 @@ Daemon Start(const std::vector<std::string>& args, const std::string& name) {
   Daemon d;
   d.out_path = TempDir() + "/" + name + ".out";
   d.err_path = TempDir() + "/" + name + ".err";
+  // An earlier daemon's output under the same name must not satisfy a
+  // WaitForOutput before this child has truncated the file.
+  unlink(d.out_path.c_str());
+  unlink(d.err_path.c_str());
   d.pid = fork();
   if (d.pid == 0) {
     const int out = open(d.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -388,6 +393,177 @@ TEST_F(NtpdTest, HelpAndBadOptions) {
   EXPECT_EQ(WEXITSTATUS(status), 1);  // Abseil's flag parser
   EXPECT_NE(ReadFile(daemon_.err_path).find("Unknown command line flag 'bogus'"),
             std::string::npos);
+}
+
+// A UDP socket bound at `address`:`port` (-1 if that failed).
+int BindUdp(const char* address, uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, address, &a.sin_addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// An orphan-mode server on kAddress (synchronised 1 s after start) and a
+// client on 127.0.0.3 polling it with iburst, synchronised to it: the
+// starting point of the reload and drift-file tests.
+class NtpdClientTest : public NtpdTest {
+ protected:
+  void TearDown() override {
+    if (client_.pid > 0) {
+      kill(client_.pid, SIGKILL);
+      Reap(client_.pid);
+    }
+    NtpdTest::TearDown();
+  }
+
+  void StartServer() {
+    const std::string server_conf = TempDir() + "/orphan.conf";
+    WriteFile(server_conf,
+              "tos orphan 5 orphanwait 1\n"
+              "restrict default nomodify notrap nopeer noquery\n"
+              "restrict 127.0.0.0 mask 255.0.0.0\n");
+    server_port_ = FreePort();
+    daemon_ = Start({"-c", server_conf, "--listen", kAddress, "--port",
+                     std::to_string(server_port_)},
+                    "orphan-server");
+    ASSERT_TRUE(WaitForOutput(daemon_, daemon_.err_path, "orphan mode, stratum 5"))
+        << ReadFile(daemon_.err_path);
+  }
+
+  // Starts the client from `conf_text` and waits until it is synchronised.
+  void StartClient(const std::string& conf_text, const std::string& name) {
+    client_conf_ = TempDir() + "/" + name + ".conf";
+    WriteFile(client_conf_, conf_text);
+    client_ = Start({"-c", client_conf_, "--listen", "127.0.0.3", "--port",
+                     std::to_string(FreePort()), "--server_port",
+                     std::to_string(server_port_)},
+                    name);
+    ASSERT_TRUE(WaitForOutput(client_, client_.err_path, "synchronized to 127.0.0.2"))
+        << ReadFile(client_.err_path);
+  }
+
+  uint16_t server_port_ = 0;
+  std::string client_conf_;
+  Daemon client_;
+};
+
+TEST_F(NtpdClientTest, SighupKeepsTheUnchangedAssociationAndAddsTheNewOne) {
+  StartServer();
+  // The second server is this test, listening at 127.0.0.3 on the servers'
+  // port (free there too, or the test cannot run).
+  const int second = BindUdp("127.0.0.3", server_port_);
+  if (second < 0) GTEST_SKIP() << "port " << server_port_ << " is taken on 127.0.0.3";
+  StartClient("server 127.0.0.2 iburst\n", "reload-client");
+
+  WriteFile(client_conf_, "server 127.0.0.2 iburst\nserver 127.0.0.3 iburst\n");
+  kill(client_.pid, SIGHUP);
+  const bool reloaded = WaitForOutput(client_, client_.err_path,
+                                      "reconfigured: 1 associations kept, 1 added, 0 removed");
+  // The new association polls: its first request comes 1-1.5 s later.
+  pollfd p{second, POLLIN, 0};
+  const bool polled = poll(&p, 1, 5000) == 1;
+  uint8_t request[128];
+  const ssize_t n = polled ? recv(second, request, sizeof(request), 0) : 0;
+  close(second);
+  const int status = Stop(client_, SIGTERM);
+  client_.pid = -1;
+  const std::string err = ReadFile(client_.err_path);
+  EXPECT_TRUE(reloaded) << err;
+  EXPECT_NE(err.find("SIGHUP: reading configuration " + client_conf_), std::string::npos) << err;
+  EXPECT_TRUE(polled) << err;
+  EXPECT_EQ(n, 48);
+  if (n == 48) EXPECT_EQ(request[0] & 7, 3);  // mode 3 (client)
+  // Still synchronised to the first server: no second "synchronized" line
+  // (the kept association kept its samples and stayed the system peer).
+  const size_t first = err.find("synchronized to 127.0.0.2");
+  EXPECT_EQ(err.find("synchronized to", first + 1), std::string::npos) << err;
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(NtpdTest, SighupWithABrokenFileNamesFileAndLineAndKeepsServing) {
+  const std::string conf = TempDir() + "/reload-broken.conf";
+  WriteFile(conf, "tos orphan 7 orphanwait 0\n");
+  const uint16_t port = FreePort();
+  daemon_ = Start({"-c", conf, "--listen", kAddress, "--port", std::to_string(port)},
+                  "reload-broken");
+  ASSERT_TRUE(WaitForOutput(daemon_, daemon_.out_path, "serving on"))
+      << ReadFile(daemon_.err_path);
+  WriteFile(conf, "tos orphan 7 orphanwait 0\nfudge 127.127.1.0 stratum 99\n");
+  kill(daemon_.pid, SIGHUP);
+  ASSERT_TRUE(WaitForOutput(daemon_, daemon_.err_path, "keeping the running configuration"))
+      << ReadFile(daemon_.err_path);
+  const std::string err = ReadFile(daemon_.err_path);
+  EXPECT_NE(err.find(conf + ":2:"), std::string::npos) << err;
+  EXPECT_EQ(err.find("reconfigured:"), std::string::npos) << err;
+  // Still serving, on the old configuration (orphan stratum 7 after the
+  // zero wait).
+  std::optional<Exchange> e;
+  for (int i = 0; i < 30; ++i) {
+    e = Query(port);
+    ASSERT_TRUE(e.has_value());
+    if (e->reply[1] != 0) break;
+    usleep(100000);
+  }
+  EXPECT_EQ(e->reply[1], 7);
+  const int status = Stop(daemon_, SIGTERM);
+  daemon_.pid = -1;
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(NtpdTest, SigquitExitsCleanlyWithNtpdsLine) {
+  const std::string conf = TempDir() + "/quit.conf";
+  WriteFile(conf, "tos orphan 7 orphanwait 0\n");
+  daemon_ = Start({"-c", conf, "--listen", kAddress, "--port", std::to_string(FreePort())},
+                  "quit");
+  ASSERT_TRUE(WaitForOutput(daemon_, daemon_.out_path, "serving on"))
+      << ReadFile(daemon_.err_path);
+  const int status = Stop(daemon_, SIGQUIT);
+  daemon_.pid = -1;
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::string err = ReadFile(daemon_.err_path);
+  EXPECT_NE(err.find("ntpd exiting on signal 3 (Quit)"), std::string::npos) << err;
+}
+
+TEST_F(NtpdClientTest, SigtermWritesTheDriftFileAndACorruptOneIsKeptAsBad) {
+  StartServer();
+  // A corrupt drift file: reported, kept as .bad, the daemon starts fresh.
+  const std::string drift = TempDir() + "/ntp.drift";
+  unlink((drift + ".bad").c_str());
+  WriteFile(drift, "not a number\n");
+  StartClient("server 127.0.0.2 iburst\ndriftfile " + drift + "\n", "drift-client");
+  const std::string started = ReadFile(client_.err_path);
+  EXPECT_NE(started.find("frequency file " + drift + " is corrupt"), std::string::npos)
+      << started;
+  EXPECT_NE(started.find("starting without a known frequency"), std::string::npos) << started;
+  EXPECT_EQ(ReadFile(drift + ".bad"), "not a number\n");
+
+  // With the clock read-only the discipline still updates (the clock refuses
+  // the operations, ClockSteering logs it once), so at shutdown
+  // ClientEngine::Stop writes its frequency, about 0 ppm against a server on
+  // the same clock, since no good value was read at start. The corrupt file
+  // is replaced (atomically); its .bad copy is not.
+  const int status = Stop(client_, SIGTERM);
+  client_.pid = -1;
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::string err = ReadFile(client_.err_path);
+  EXPECT_NE(err.find("written to " + drift), std::string::npos) << err;
+  const std::string text = ReadFile(drift);
+  char* end = nullptr;
+  const double ppm = std::strtod(text.c_str(), &end);
+  EXPECT_NE(end, text.c_str()) << text;
+  EXPECT_EQ(std::string(end), "\n") << text;
+  EXPECT_LT(std::abs(ppm), 50.0) << text;
+  EXPECT_EQ(ReadFile(drift + ".bad"), "not a number\n");  // the bad copy survives
 }
 
 }  // namespace

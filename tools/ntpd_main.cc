@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +37,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clock/drift_file.h"
 #include "clock/system_clock.h"
 #include "net/poll_loop.h"
 #include "net/udp_socket.h"
@@ -79,7 +81,8 @@ constexpr char kUsage[] =
     "  -n               stay in the foreground (always the case)\n"
     "  --help           this text\n"
     "The clock is only read: the discipline's clock changes are refused (and\n"
-    "logged once). SIGTERM or SIGINT end it cleanly.\n";
+    "logged once). SIGTERM, SIGINT or SIGQUIT end it cleanly (the drift file is\n"
+    "written); SIGHUP re-reads the configuration file.\n";
 
 }  // namespace
 
@@ -102,10 +105,17 @@ namespace {
 
 // The loop a signal handler stops (PollLoop::Stop is async-signal-safe).
 net::PollLoop* g_loop_to_stop = nullptr;
+// The signal that ends the daemon (SIGTERM, SIGINT, SIGQUIT), and whether a
+// SIGHUP asks for the configuration to be read again.
 volatile sig_atomic_t g_signal = 0;
+volatile sig_atomic_t g_reload = 0;
 
 void OnSignal(int signal_number) {
-  g_signal = signal_number;
+  if (signal_number == SIGHUP) {
+    g_reload = 1;
+  } else {
+    g_signal = signal_number;
+  }
   if (g_loop_to_stop != nullptr) g_loop_to_stop->Stop();
 }
 
@@ -205,6 +215,58 @@ ntp::KeyStore ReadKeys(const ntp::NtpConfig& config) {
   return std::move(parsed.keys);
 }
 
+// ntpd's SIGHUP: the configuration file is read again with the same parser;
+// a good one replaces the running configuration (Executor::Reconfigure), a
+// bad one is reported (FILE:LINE) and the daemon goes on with the old one.
+// The keys file is not read again.
+void Reload(const std::optional<std::string>& path, ntp::runtime::Instance& instance) {
+  ntp::ParsedConfig parsed;
+  std::string name = kEmbeddedName;
+  if (path.has_value()) {
+    name = *path;
+    clocks::PosixFileReader reader;
+    parsed = ntp::ParseNtpConfFile(*path, reader);
+  } else {
+    parsed = ntp::ParseNtpConfText(kEmbeddedConfig, kEmbeddedName, nullptr);
+  }
+  std::fprintf(stderr, "%sSIGHUP: reading configuration %s\n", LogPrefix().c_str(),
+               name.c_str());
+  for (const ntp::Diagnostic& d : parsed.diagnostics) {
+    std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(), ntp::FormatDiagnostic(d).c_str());
+  }
+  if (!parsed.ok()) {
+    std::fprintf(stderr,
+                 "%s%d error%s in the new configuration %s: keeping the running "
+                 "configuration\n",
+                 LogPrefix().c_str(), parsed.error_count, parsed.error_count == 1 ? "" : "s",
+                 name.c_str());
+    return;
+  }
+  instance.Reconfigure(parsed.config);
+}
+
+// A corrupt drift file would be replaced by the next write (hourly, or at
+// shutdown): it is kept as PATH.bad first (a hard link, so the rename over
+// PATH leaves it alone), and the daemon starts without a known frequency.
+void KeepCorruptDriftFile(clocks::DriftFile& drift) {
+  absl::StatusOr<std::optional<double>> value = drift.Read();
+  if (value.ok() || !absl::IsDataLoss(value.status())) return;
+  const std::string bad = drift.path() + ".bad";
+  unlink(bad.c_str());
+  if (link(drift.path().c_str(), bad.c_str()) == 0) {
+    std::fprintf(stderr, "%sfrequency file %s is corrupt (%s): kept as %s\n",
+                 LogPrefix().c_str(), drift.path().c_str(),
+                 std::string(value.status().message()).c_str(), bad.c_str());
+  } else {
+    std::fprintf(stderr,
+                 "%sfrequency file %s is corrupt (%s) and cannot be kept as %s (%s): the "
+                 "next write replaces it\n",
+                 LogPrefix().c_str(), drift.path().c_str(),
+                 std::string(value.status().message()).c_str(), bad.c_str(),
+                 std::strerror(errno));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -297,6 +359,13 @@ int main(int argc, char** argv) {
   seams.network = &network;
   seams.scheduler = loop->get();
   seams.events = &events;
+  // `driftfile PATH` (an empty path disables it).
+  std::unique_ptr<clocks::DriftFile> drift;
+  if (parsed.config.driftfile.has_value() && !parsed.config.driftfile->path.empty()) {
+    drift = std::make_unique<clocks::DriftFile>(parsed.config.driftfile->path);
+    KeepCorruptDriftFile(*drift);
+    seams.drift_store = drift.get();
+  }
   options.random_seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
                         (static_cast<uint64_t>(getpid()) << 32);
   absl::StatusOr<std::unique_ptr<ntp::runtime::Instance>> instance =
@@ -325,6 +394,8 @@ int main(int argc, char** argv) {
   g_loop_to_stop = loop->get();
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGQUIT, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   std::string where;
@@ -346,7 +417,19 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  absl::Status run = (*loop)->Run();
+  absl::Status run;
+  while (true) {
+    run = (*loop)->Run();
+    if (!run.ok() || g_signal != 0 || g_reload == 0 ||
+        host.exit_state() != ntp::HostExit::kRunning) {
+      break;
+    }
+    g_reload = 0;
+    Reload(config_path.has_value() || !embedded
+               ? std::optional<std::string>(config_path.value_or(kDefaultConfigPath))
+               : std::nullopt,
+           **instance);
+  }
   (*instance)->Shutdown();
   g_loop_to_stop = nullptr;
   if (!run.ok()) {
