@@ -426,5 +426,76 @@ TEST_F(HostTest, NothingHappensBeforeTheStartAndAfterASecondStart) {
   EXPECT_EQ(driver.open_sockets.size(), sockets);
 }
 
+// ---- Configuration change (ntpd's SIGHUP re-read) ------------------------
+
+TEST_F(HostTest, ReloadRebuildsRestrictionsAndKeepsTheClientTable) {
+  HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  auto host = Make("tos orphan 5 orphanwait 0\n", options);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
+  driver.AdvanceBy(absl::Seconds(2));
+  const net::SocketAddress client = Addr("10.0.0.9:40000");
+  ASSERT_TRUE(Query(driver, client, Addr("10.0.0.1:123"), ClientRequest()).has_value());
+  ASSERT_EQ(host->clients().size(), 1u);
+
+  driver.Reconfigure(Parse("tos orphan 5 orphanwait 0\nrestrict 10.0.0.9 ignore\n"));
+  EXPECT_THAT(driver.Texts(EventKind::kInfo),
+              ::testing::Contains("reconfigured: 0 associations kept, 0 added, 0 removed"));
+  // The new restriction applies at once; the clients seen are remembered.
+  EXPECT_FALSE(Query(driver, client, Addr("10.0.0.1:123"), ClientRequest()).has_value());
+  EXPECT_TRUE(
+      Query(driver, Addr("10.0.0.8:40000"), Addr("10.0.0.1:123"), ClientRequest()).has_value());
+  EXPECT_EQ(host->clients().size(), 2u);
+  EXPECT_EQ(host->system().stratum, 5);  // orphan mode goes on
+
+  // And back: the old configuration answers the client again.
+  driver.Reconfigure(Parse("tos orphan 5 orphanwait 0\n"));
+  EXPECT_TRUE(Query(driver, client, Addr("10.0.0.1:123"), ClientRequest()).has_value());
+  EXPECT_EQ(host->clients().size(), 2u);
+  // The listen socket stays.
+  EXPECT_EQ(driver.open_sockets.size(), 1u);
+}
+
+TEST_F(HostTest, ReloadAddsAClientSideToAServerOnlyHost) {
+  HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  auto host = Make(kSeedServerLines, options);
+  ASSERT_EQ(host->client(), nullptr);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.AddPeer(Addr("192.0.2.1:123"), UpstreamServer(absl::ZeroDuration(), 2));
+  driver.Start();
+  driver.AdvanceBy(absl::Seconds(10));
+  EXPECT_TRUE(driver.sent.empty());
+
+  driver.Reconfigure(Parse(std::string(kSeedServerLines) + "server 192.0.2.1 iburst\n"));
+  EXPECT_THAT(driver.Texts(EventKind::kInfo),
+              ::testing::Contains("reconfigured: 0 associations kept, 1 added, 0 removed"));
+  ASSERT_NE(host->client(), nullptr);
+  driver.AdvanceBy(absl::Seconds(60));
+  ASSERT_TRUE(host->system().synchronized());
+  EXPECT_EQ(host->system().stratum, 3);
+  EXPECT_EQ(host->local_reference().source(), ReferenceSource::kUpstream);
+}
+
+TEST_F(HostTest, ReloadWarnsAboutWhatTakesARestart) {
+  HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  auto host = Make(kSeedServerLines, options);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  // The same lines elsewhere in the file: nothing to warn about.
+  driver.Reconfigure(Parse(std::string("# moved down\n\n") + kSeedServerLines));
+  EXPECT_EQ(driver.Count(EventKind::kWarning), 0);
+  std::string changed = kSeedServerLines;
+  changed.replace(changed.find("stratum 10"), 10, "stratum 8");
+  driver.Reconfigure(Parse(changed));
+  EXPECT_THAT(driver.Texts(EventKind::kWarning),
+              ElementsAre("the LOCAL clock (fudge) and orphan mode change at restart only"));
+  EXPECT_THAT(host->warnings(),
+              ElementsAre("the LOCAL clock (fudge) and orphan mode change at restart only"));
+}
+
 }  // namespace
 }  // namespace ntp
