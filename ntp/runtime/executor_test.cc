@@ -602,6 +602,31 @@ TEST_F(ExecutorTest, ShutdownIsIdempotentAndNeedsAStart) {
   EXPECT_THAT(network_.Bind(Addr("10.0.0.1:11123")), IsOk());
 }
 
+TEST_F(ExecutorTest, ReconfigureIsAnInputWhileRunningAndStopsRemovedAssociations) {
+  StartUpstream();
+  auto instance = Make("server 10.0.0.2 iburst\n", Options(), DefaultSeams());
+  instance->executor().Reconfigure(Parse(""));  // before the start: nothing
+  EXPECT_TRUE(observer_.TakeInputs().empty());
+  ASSERT_THAT(instance->Start(), IsOk());
+  Run(absl::Seconds(30));
+  ASSERT_FALSE(observer_.sends.empty());
+  observer_.TakeInputs();
+
+  instance->Reconfigure(Parse("tos minsane 1\n"));
+  EXPECT_THAT(observer_.TakeInputs(), ElementsAre("configuration"));
+  EXPECT_EQ(instance->host().client()->associations().size(), 0u);
+  // The association's timer is gone and it sends nothing more.
+  const size_t sent = observer_.sends.size();
+  Run(absl::Seconds(600));
+  EXPECT_EQ(observer_.sends.size(), sent);
+  EXPECT_TRUE(observer_.TakeInputs().empty());  // not even a timer
+
+  instance->Shutdown();
+  observer_.TakeInputs();
+  instance->Reconfigure(Parse("server 10.0.0.2 iburst\n"));  // after: nothing
+  EXPECT_TRUE(observer_.TakeInputs().empty());
+}
+
 TEST_F(ExecutorTest, StartFailureIsAlreadyExistsAndLeavesNothingBound) {
   auto blocker = network_.Bind(Addr("10.0.0.3:11123"));
   ASSERT_THAT(blocker, IsOk());
