@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -24,24 +24,8 @@ constexpr TimerKey kClientTimerBase = 16;
 // Socket ids: listen sockets count from 1; the client's ids start at 2^32.
 constexpr SocketId kClientSocketBase = 0;
 
-// Whether two lists of configuration items say the same, wherever their
-// lines are.
-template <typename T>
-T WithoutLocation(T item) {
-  item.location = {};
-  return item;
-}
-bool SameFudges(const std::map<RefclockAddress, FudgeConfig>& a,
-                const std::map<RefclockAddress, FudgeConfig>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
-    return x.first == y.first && WithoutLocation(x.second) == WithoutLocation(y.second);
-  });
-}
-bool SameInterfaceRules(const std::vector<InterfaceRule>& a,
-                        const std::vector<InterfaceRule>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
-    return WithoutLocation(x) == WithoutLocation(y);
-  });
+std::string PathOf(const std::optional<ConfigPath>& path) {
+  return path.has_value() ? path->path : std::string();
 }
 
 }  // namespace
@@ -54,7 +38,7 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
                                                    const HostOptions& options,
                                                    const KeyStore* keys) {
   auto host = std::unique_ptr<Host>(new Host(options));
-  host->config_ = config;
+  host->config_ = WithoutProvenance(config);
   if (keys != nullptr) host->keys_ = std::make_unique<KeyStore>(*keys);
   ServerSetup setup = BuildServerSetup(config, SplitMix64(options.random_seed).Next());
   host->warnings_ = std::move(setup.warnings);
@@ -245,16 +229,20 @@ void Host::OnConfigChange(const ConfigChangeInput& input) {
     }
   }
 
-  // What takes a restart.
-  if (!SameFudges(config.fudges, config_.fudges) ||
-      config.tos.orphan_stratum != config_.tos.orphan_stratum ||
-      config.tos.orphanwait_seconds != config_.tos.orphanwait_seconds) {
+  // What takes a restart (wherever the lines moved to).
+  NtpConfig now = WithoutProvenance(config);
+  if (now.fudges != config_.fudges || now.tos.orphan_stratum != config_.tos.orphan_stratum ||
+      now.tos.orphanwait_seconds != config_.tos.orphanwait_seconds) {
     warnings.push_back("the LOCAL clock (fudge) and orphan mode change at restart only");
   }
-  if (!SameInterfaceRules(config.interfaces, config_.interfaces)) {
+  if (now.interfaces != config_.interfaces) {
     warnings.push_back("listen addresses change at restart only");
   }
-  config_ = config;
+  if (PathOf(now.keys) != PathOf(config_.keys) || now.trusted_keys != config_.trusted_keys ||
+      PathOf(now.driftfile) != PathOf(config_.driftfile)) {
+    warnings.push_back("keys, trustedkey and driftfile change at restart only");
+  }
+  config_ = std::move(now);
   warnings_ = warnings;
   for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});
   events_.OnEvent(Event{EventKind::kInfo,

@@ -76,12 +76,12 @@ class Host {
   // state, removed ones stop, new ones start polling (ClientEngine::
   // Reconfigure; a client side is created if there was none); `tos` and
   // `tinker` values apply; the server side's restrict, discard, monitor and
-  // PHI settings are rebuilt, keeping the client table. Not reloaded: the
-  // keys and `trustedkey` (the daemon reads keys at start), the listen
-  // addresses, the LOCAL clock (`fudge`) and orphan mode (a warning says
-  // so when they changed), `mru` sizes. It logs "reconfigured: N
-  // associations kept, M added, K removed" and the new configuration's
-  // warnings (warnings() is replaced).
+  // PHI settings are rebuilt, keeping the client table. Not reloaded (a
+  // warning says so when they changed): the keys, `trustedkey` and
+  // `driftfile` (the daemon opens them at start), the listen addresses, the
+  // LOCAL clock (`fudge`) and orphan mode; nor the `mru` sizes. It logs
+  // "reconfigured: N associations kept, M added, K removed" and the new
+  // configuration's warnings (warnings() is replaced).
   const Actions& Handle(const Input& input);
 
   const SystemVariables& system() const { return system_; }
@@ -133,9 +133,9 @@ class Host {
   };
 
   const HostOptions options_;
-  // Kept for a configuration change: the configuration in effect (to tell
-  // what changed), a copy of the keys (null: none) and the start input
-  // (a client side created later starts from it).
+  // Kept for a configuration change: the configuration in effect, without
+  // provenance (to tell what changed), a copy of the keys (null: none) and
+  // the start input (a client side created later starts from it).
   NtpConfig config_;
   std::unique_ptr<KeyStore> keys_;
   std::optional<StartInput> start_input_;
