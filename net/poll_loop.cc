@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <vector>
 
 #include "clock/posix_error.h"
@@ -26,20 +29,20 @@ void SetNonBlockingCloexec(int fd) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PollLoop>> PollLoop::Create() {
-  int fds[2];
-  if (pipe(fds) != 0) return clocks::PosixError("pipe", errno);
-  SetNonBlockingCloexec(fds[0]);
-  SetNonBlockingCloexec(fds[1]);
-  return std::unique_ptr<PollLoop>(new PollLoop(fds[0], fds[1]));
+absl::StatusOr<std::unique_ptr<PollLoop>> PollLoop::Create(WakeMode mode) {
+  int wake_fd = -1;
+  if (mode == WakeMode::kEventFd) {
+    // Flags by fcntl, not EFD_NONBLOCK | EFD_CLOEXEC (see the header).
+    wake_fd = eventfd(0, 0);
+    if (wake_fd >= 0) SetNonBlockingCloexec(wake_fd);
+  }
+  return std::unique_ptr<PollLoop>(new PollLoop(wake_fd));
 }
 
-PollLoop::PollLoop(int wake_read_fd, int wake_write_fd)
-    : now_(MonotonicNow()), wake_read_fd_(wake_read_fd), wake_write_fd_(wake_write_fd) {}
+PollLoop::PollLoop(int wake_fd) : now_(MonotonicNow()), wake_fd_(wake_fd) {}
 
 PollLoop::~PollLoop() {
-  close(wake_read_fd_);
-  close(wake_write_fd_);
+  if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 void PollLoop::RefreshNow() {
@@ -60,15 +63,20 @@ void PollLoop::Unwatch(int fd) { watchers_.erase(fd); }
 
 void PollLoop::Stop() {
   stop_requested_ = 1;
-  const char byte = 1;
-  // Best effort: a full pipe already guarantees a wake-up.
-  [[maybe_unused]] ssize_t n = write(wake_write_fd_, &byte, 1);
+  if (wake_fd_ < 0) return;  // kInterrupt: the signal itself ends poll()
+  const uint64_t one = 1;
+  // Best effort: a counter at its maximum already guarantees a wake-up.
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
 }
 
 absl::StatusOr<int> PollLoop::RunOnce(absl::Duration max_wait) {
   RefreshNow();
   absl::Duration wait = max_wait;
   if (auto due = timers_.NextDue()) wait = std::min(wait, *due - now_);
+  if (wake_fd_ < 0) wait = std::min(wait, kInterruptModeMaxWait);
+  // A Stop() seen here (a callback's, or a signal's before this point) must
+  // not wait for poll.
+  if (stop_requested_) wait = absl::ZeroDuration();
   if (wait < absl::ZeroDuration()) wait = absl::ZeroDuration();
   // Round up to whole milliseconds so a timer is never polled for too early.
   const int64_t timeout_ms =
@@ -79,7 +87,7 @@ absl::StatusOr<int> PollLoop::RunOnce(absl::Duration max_wait) {
   // Reused across rounds: no allocation per round once the set is stable.
   std::vector<pollfd>& fds = poll_fds_;
   fds.clear();
-  fds.push_back({wake_read_fd_, POLLIN, 0});
+  if (wake_fd_ >= 0) fds.push_back({wake_fd_, POLLIN, 0});
   for (const auto& [fd, unused] : watchers_) fds.push_back({fd, POLLIN, 0});
   const int ready = poll(fds.data(), fds.size(),
                          static_cast<int>(std::min<int64_t>(timeout_ms, 1 << 30)));
@@ -92,12 +100,15 @@ absl::StatusOr<int> PollLoop::RunOnce(absl::Duration max_wait) {
     ++ran;
   }
   if (ready > 0) {
-    if (fds[0].revents != 0) {
-      char buf[64];
-      while (read(wake_read_fd_, buf, sizeof(buf)) > 0) {
+    size_t first_watched = 0;
+    if (wake_fd_ >= 0) {
+      first_watched = 1;
+      if (fds[0].revents != 0) {
+        uint64_t count;  // reading resets the eventfd counter to zero
+        [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof(count));
       }
     }
-    for (size_t i = 1; i < fds.size(); ++i) {
+    for (size_t i = first_watched; i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;
       auto it = watchers_.find(fds[i].fd);
       if (it == watchers_.end()) continue;  // unwatched by an earlier callback

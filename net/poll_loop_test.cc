@@ -1,6 +1,11 @@
 #include "net/poll_loop.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <vector>
 
@@ -67,6 +72,75 @@ TEST(PollLoopTest, ReadableFdDispatchAndSelfUnwatch) {
   EXPECT_EQ(calls, 1);
   close(fds[0]);
   close(fds[1]);
+}
+
+// The loop a test's SIGUSR1 handler stops.
+PollLoop* g_stop_on_signal = nullptr;
+void StopOnSignal(int) {
+  if (g_stop_on_signal != nullptr) g_stop_on_signal->Stop();
+}
+
+class PollLoopWakeTest : public ::testing::TestWithParam<PollLoop::WakeMode> {};
+
+TEST_P(PollLoopWakeTest, PollSetHoldsOnlyWatchedFdsAndTheWakeFd) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PollLoop> loop, PollLoop::Create(GetParam()));
+  const size_t extra = loop->wake_mode() == PollLoop::WakeMode::kEventFd ? 1 : 0;
+  if (GetParam() == PollLoop::WakeMode::kInterrupt) {
+    EXPECT_EQ(extra, 0u);
+  }
+  EXPECT_EQ(loop->poll_set_size(), extra);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  loop->WatchReadable(fds[0], [] {});
+  EXPECT_EQ(loop->poll_set_size(), extra + 1);
+  loop->Unwatch(fds[0]);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+// A signal handler's Stop() ends a Run that waits in poll with no timer due:
+// by the eventfd, or by EINTR alone (well before kInterruptModeMaxWait).
+TEST_P(PollLoopWakeTest, StopFromASignalHandlerWakesPoll) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PollLoop> loop, PollLoop::Create(GetParam()));
+  struct sigaction action {}, previous {};
+  action.sa_handler = StopOnSignal;
+  sigemptyset(&action.sa_mask);  // no SA_RESTART (poll is never restarted)
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
+  g_stop_on_signal = loop.get();
+  const pthread_t loop_thread = pthread_self();
+  std::atomic<bool> done{false};
+  std::thread killer([&] {
+    // Signal until Run has returned: the first one may land before poll.
+    for (int i = 0; i < 50 && !done; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!done) pthread_kill(loop_thread, SIGUSR1);
+    }
+  });
+  const absl::Time start = loop->Now();
+  ASSERT_THAT(loop->Run(start + absl::Seconds(20)), IsOk());
+  done = true;
+  killer.join();
+  g_stop_on_signal = nullptr;
+  sigaction(SIGUSR1, &previous, nullptr);
+  EXPECT_LT(loop->Now() - start, absl::Milliseconds(900));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, PollLoopWakeTest,
+                         ::testing::Values(PollLoop::WakeMode::kEventFd,
+                                           PollLoop::WakeMode::kInterrupt),
+                         [](const auto& info) {
+                           return info.param == PollLoop::WakeMode::kEventFd
+                                      ? std::string("EventFd")
+                                      : std::string("Interrupt");
+                         });
+
+TEST(PollLoopTest, InterruptModeBoundsEachWait) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PollLoop> loop,
+                       PollLoop::Create(PollLoop::WakeMode::kInterrupt));
+  const absl::Time start = loop->Now();
+  ASSERT_OK_AND_ASSIGN(int ran, loop->RunOnce(absl::Seconds(30)));
+  EXPECT_EQ(ran, 0);
+  EXPECT_LT(loop->Now() - start, PollLoop::kInterruptModeMaxWait + absl::Milliseconds(500));
 }
 
 }  // namespace

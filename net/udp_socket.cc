@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -58,6 +59,15 @@ RxTimestampSource EnableRxTimestamps(int fd) {
   }
   return RxTimestampSource::kUserSpace;
 }
+
+absl::Time MonotonicNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return absl::TimeFromTimespec(ts);
+}
+
+// sendmmsg / recvmmsg missing from the kernel or the simulator underneath.
+bool MultiMessageUnsupported(int error) { return error == ENOSYS || error == EBADF; }
 
 absl::Time RealtimeNow() {
   timespec ts{};
@@ -171,22 +181,62 @@ absl::Status UdpSocket::SendTo(absl::Span<const uint8_t> payload,
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   if (sendmsg(fd_, &msg, 0) < 0) {
-    return clocks::PosixError(absl::StrCat("send to ", to.ToString()), errno);
+    const int error = errno;
+    OnSendFailure(addr, error);
+    return clocks::PosixError(absl::StrCat("send to ", to.ToString()), error);
   }
   return absl::OkStatus();
+}
+
+bool UdpSocket::SendQueued(int i) {
+  while (sendmsg(fd_, &batch_->tx_msgs[i].msg_hdr, 0) < 0) {
+    if (errno == EINTR) continue;
+    ++deferred_send_failures_;
+    OnSendFailure(batch_->tx_names[i], errno);
+    return false;
+  }
+  return true;
+}
+
+void UdpSocket::OnSendFailure(const sockaddr_storage& to, int error) {
+  ++send_failures_;
+  ++unlogged_send_failures_;
+  const absl::Time now = MonotonicNow();
+  if (now - last_send_failure_log_ < kSendFailureLogInterval) return;
+  last_send_failure_log_ = now;
+  std::string line = absl::StrCat("send from ", local_.ToString(), " to ",
+                                  FromSockaddr(to).ToString(), " failed: ",
+                                  std::strerror(error));
+  if (unlogged_send_failures_ > 1) {
+    absl::StrAppend(&line, " (", unlogged_send_failures_, " failed sends since the last report)");
+  }
+  unlogged_send_failures_ = 0;
+  if (log_) {
+    log_(line);
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
 }
 
 void UdpSocket::FlushSendQueue() {
   if (batch_ == nullptr) return;
   int done = 0;
   while (done < batch_->tx_count) {
+    if (!use_sendmmsg_ || batch_->tx_count - done == 1) {
+      SendQueued(done++);  // a single datagram leaves with sendmsg
+      continue;
+    }
     const int n = sendmmsg(fd_, &batch_->tx_msgs[done], batch_->tx_count - done, 0);
     if (n > 0) {
       done += n;
     } else if (n < 0 && errno == EINTR) {
       continue;
+    } else if (n < 0 && MultiMessageUnsupported(errno)) {
+      use_sendmmsg_ = false;  // sendmsg for this and every later batch
     } else {
-      ++deferred_send_failures_;  // skip the datagram the kernel refused
+      // The kernel refused the first datagram of the rest: skip it.
+      ++deferred_send_failures_;
+      OnSendFailure(batch_->tx_names[done], n < 0 ? errno : EIO);
       ++done;
     }
   }
@@ -276,7 +326,7 @@ void UdpSocket::DrainToHandler() {
       m.msg_hdr.msg_control = b.rx_control[i].bytes;
       m.msg_hdr.msg_controllen = sizeof(b.rx_control[i].bytes);
     }
-    const int n = recvmmsg(fd_, b.rx_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    const int n = ReceiveBatch();
     if (n <= 0) return;  // nothing more waiting (or a transient error)
     dispatching_ = true;
     for (int i = 0; i < n; ++i) {
@@ -298,10 +348,31 @@ void UdpSocket::DrainToHandler() {
   }
 }
 
+int UdpSocket::ReceiveBatch() {
+  Batch& b = *batch_;
+  if (use_recvmmsg_) {
+    const int n = recvmmsg(fd_, b.rx_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n >= 0 || !MultiMessageUnsupported(errno)) return n;
+    use_recvmmsg_ = false;  // recvmsg for this and every later round
+  }
+  int n = 0;
+  while (n < kBatch) {
+    const ssize_t length = recvmsg(fd_, &b.rx_msgs[n].msg_hdr, MSG_DONTWAIT);
+    if (length < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    b.rx_msgs[n].msg_len = static_cast<unsigned int>(length);
+    ++n;
+  }
+  return n > 0 ? n : -1;
+}
+
 absl::StatusOr<std::unique_ptr<DatagramSocket>> UdpNetwork::Bind(
     const SocketAddress& local) {
   absl::StatusOr<std::unique_ptr<UdpSocket>> socket = UdpSocket::Open(local, loop_);
   if (!socket.ok()) return socket.status();
+  if (log_) (*socket)->SetLogFunction(log_);
   return std::unique_ptr<DatagramSocket>(std::move(*socket));
 }
 

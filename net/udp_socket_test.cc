@@ -178,5 +178,36 @@ TEST(UdpNetworkTest, BatchedDispatchAnswersEveryDatagramInOrder) {
   EXPECT_EQ(server->deferred_send_failures(), 0u);
 }
 
+TEST(UdpSocketTest, FailedSendsAreCountedAndLoggedRateLimited) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PollLoop> loop, PollLoop::Create());
+  UdpNetwork network(loop.get());
+  std::vector<std::string> log;
+  network.SetLogFunction([&](const std::string& line) { log.push_back(line); });
+  ASSERT_OK_AND_ASSIGN(auto bound, network.Bind(Loopback(2)));
+  auto* socket = static_cast<UdpSocket*>(bound.get());
+  ASSERT_OK_AND_ASSIGN(auto client, UdpSocket::Open(Loopback(3), nullptr));
+  // Port 0 is not a destination: the kernel refuses with EINVAL.
+  const SocketAddress nowhere = Loopback(3);
+  const std::vector<uint8_t> payload(48, 1);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(socket->SendTo(payload, nowhere), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+  EXPECT_EQ(socket->send_failures(), 3u);
+  ASSERT_EQ(log.size(), 1u);  // one line per kSendFailureLogInterval
+  EXPECT_THAT(log[0], HasSubstr("send from 127.0.0.2:"));
+  EXPECT_THAT(log[0], HasSubstr("to 127.0.0.3:0 failed: Invalid argument"));
+
+  // A reply queued during a batch dispatch fails at the flush: counted too.
+  socket->SetReceiveHandler([&](const ReceivedDatagram&) {
+    EXPECT_THAT(socket->SendTo(payload, nowhere), IsOk());  // queued
+    loop->Stop();
+  });
+  ASSERT_THAT(client->SendTo(payload, socket->local_address()), IsOk());
+  ASSERT_THAT(loop->Run(loop->Now() + absl::Seconds(5)), IsOk());
+  EXPECT_EQ(socket->deferred_send_failures(), 1u);
+  EXPECT_EQ(socket->send_failures(), 4u);
+  EXPECT_EQ(log.size(), 1u);
+}
+
 }  // namespace
 }  // namespace net

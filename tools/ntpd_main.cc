@@ -6,10 +6,12 @@
 // clock operations the discipline asks for are refused and logged once.
 //
 //   bazel run //:ntpd -- [-c FILE] [--listen ADDR]... [--port N] [-n]
+//                         [-u USER[:GROUP]] [-p PIDFILE] [-l LOGFILE] [-d]
 //
 // Without -c it reads /etc/ntp.conf; without that file it runs an embedded
 // default: the local clock at fudge stratum 10 on 127.0.0.1:11123.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,10 +33,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -48,6 +53,8 @@
 #include "ntp/events.h"
 #include "ntp/host.h"
 #include "ntp/runtime/instance.h"
+#include "tools/pidfile.h"
+#include "tools/privileges.h"
 
 namespace {
 
@@ -66,8 +73,9 @@ constexpr char kEmbeddedConfig[] =
     "interface listen 127.0.0.1\n";
 
 constexpr char kUsage[] =
-    "usage: ntpd [-n] [-g] [-x] [-q] [-c FILE] [--listen ADDR]... [--port N]\n"
-    "            [--server_port N] [--help]\n"
+    "usage: ntpd [-n] [-g] [-x] [-q] [-d] [-c FILE] [--listen ADDR]... [--port N]\n"
+    "            [--server_port N] [-u USER[:GROUP]] [-p PIDFILE] [-l LOGFILE]\n"
+    "            [--help]\n"
     "  -c FILE          configuration file (default /etc/ntp.conf; without it an\n"
     "                   embedded default serves the local clock at stratum 10 on\n"
     "                   127.0.0.1 port 11123)\n"
@@ -79,6 +87,13 @@ constexpr char kUsage[] =
     "  -x               slew only (the step threshold becomes 600 s)\n"
     "  -q               set the clock once and exit\n"
     "  -n               stay in the foreground (always the case)\n"
+    "  -u USER[:GROUP]  after binding, run as USER (and GROUP, default USER's\n"
+    "                   primary group) keeping only CAP_SYS_TIME; needs root\n"
+    "  -p PIDFILE       write the pid to PIDFILE once the sockets are bound\n"
+    "                   (atomically); removed at a clean exit\n"
+    "  -l LOGFILE       append log lines to LOGFILE instead of stderr\n"
+    "  -d               more detail in the log: the pid file written, the ids and\n"
+    "                   capability sets after -u, the daemon's counters at exit\n"
     "  --help           this text\n"
     "The clock is only read: the discipline's clock changes are refused (and\n"
     "logged once). SIGTERM, SIGINT or SIGQUIT end it cleanly (the drift file is\n"
@@ -100,6 +115,12 @@ ABSL_FLAG(bool, n, false, "stay in the foreground (always the case)");
 ABSL_FLAG(bool, g, false, "allow the first correction to exceed the panic threshold");
 ABSL_FLAG(bool, x, false, "slew only: the step threshold becomes 600 s");
 ABSL_FLAG(bool, q, false, "set the clock once and exit");
+ABSL_FLAG(std::string, u, "",
+          "USER[:GROUP]: after binding, run as USER keeping only CAP_SYS_TIME (needs root)");
+ABSL_FLAG(std::string, p, "", "pid file, written atomically after start, removed at exit");
+ABSL_FLAG(std::string, l, "", "log file: log lines are appended to it instead of stderr");
+ABSL_FLAG(bool, d, false,
+          "more detail in the log: pid file, ids and capabilities after -u, counters at exit");
 
 namespace {
 
@@ -267,6 +288,43 @@ void KeepCorruptDriftFile(clocks::DriftFile& drift) {
   }
 }
 
+// -d lines (pid file, identity after -u, counters at exit).
+bool g_detail = false;
+void LogDetail(const std::string& text) {
+  if (g_detail) std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(), text.c_str());
+}
+
+// -l LOGFILE: stderr (every log line of this program, and of net/) is
+// appended to the file from here on. Opened as root, before any -u drop.
+bool RedirectLogTo(const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    std::fprintf(stderr, "ntpd: -l %s: %s\n", path.c_str(), std::strerror(errno));
+    return false;
+  }
+  std::fflush(stderr);
+  const bool ok = dup2(fd, STDERR_FILENO) == STDERR_FILENO;
+  close(fd);
+  setvbuf(stderr, nullptr, _IOLBF, 0);  // whole lines, as they happen
+  return ok;
+}
+
+// /proc/self/status "Cap*" and "Uid" lines as one -d log line.
+std::string IdentityForLog() {
+  std::string out = absl::StrCat("uid ", getuid(), " gid ", getgid());
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return out;
+  char line[256];
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    const absl::string_view l = absl::StripTrailingAsciiWhitespace(line);
+    if (absl::StartsWith(l, "Cap")) {
+      absl::StrAppend(&out, ", ", absl::StrReplaceAll(l, {{"\t", " "}}));
+    }
+  }
+  std::fclose(f);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -286,6 +344,29 @@ int main(int argc, char** argv) {
   if (positional.size() > 1) {
     std::fprintf(stderr, "ntpd: unexpected argument %s\n", positional[1]);
     return 2;
+  }
+  g_detail = absl::GetFlag(FLAGS_d);
+  const std::string log_path = absl::GetFlag(FLAGS_l);
+  if (!log_path.empty() && !RedirectLogTo(log_path)) return 1;
+  const std::string pid_path = absl::GetFlag(FLAGS_p);
+  // -u is resolved now: the user and group databases may be unreadable later.
+  std::optional<tools::RunAsIds> run_as;
+  if (!absl::GetFlag(FLAGS_u).empty()) {
+    absl::StatusOr<tools::RunAsSpec> spec = tools::ParseRunAs(absl::GetFlag(FLAGS_u));
+    absl::StatusOr<tools::RunAsIds> ids =
+        spec.ok() ? tools::ResolveRunAs(*spec) : absl::StatusOr<tools::RunAsIds>(spec.status());
+    if (!ids.ok()) {
+      std::fprintf(stderr, "ntpd: %s\n", std::string(ids.status().message()).c_str());
+      return 2;
+    }
+    // Refused before anything is bound (DropPrivileges checks again).
+    if (ids->uid == 0 || geteuid() != 0) {
+      std::fprintf(stderr, "ntpd: -u %s: %s\n", absl::GetFlag(FLAGS_u).c_str(),
+                   ids->uid == 0 ? "refusing to keep running as root"
+                                 : "changing user needs root");
+      return 2;
+    }
+    run_as = *ids;
   }
   std::optional<std::string> config_path;
   if (!absl::GetFlag(FLAGS_c).empty()) config_path = absl::GetFlag(FLAGS_c);
@@ -398,6 +479,35 @@ int main(int argc, char** argv) {
   sigaction(SIGHUP, &action, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Sockets are bound: the pid file, then (as Debian runs ntpd) the drop to
+  // -u USER keeping only CAP_SYS_TIME (tools/privileges.h).
+  if (!pid_path.empty()) {
+    if (absl::Status status = tools::WritePidFile(pid_path, getpid()); !status.ok()) {
+      std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(),
+                   std::string(status.message()).c_str());
+      (*instance)->Shutdown();
+      return 1;
+    }
+    LogDetail(absl::StrCat("pid ", getpid(), " written to ", pid_path));
+  }
+  if (run_as.has_value()) {
+    absl::StatusOr<tools::DropResult> dropped = tools::DropPrivileges(*run_as);
+    if (!dropped.ok()) {
+      std::fprintf(stderr, "%s%s, exiting\n", LogPrefix().c_str(),
+                   std::string(dropped.status().message()).c_str());
+      (*instance)->Shutdown();
+      if (!pid_path.empty()) tools::RemovePidFile(pid_path, getpid()).IgnoreError();
+      return 1;
+    }
+    std::fprintf(stderr, "%srunning as %s (uid %u, gid %u)%s\n", LogPrefix().c_str(),
+                 run_as->user_name.c_str(), static_cast<unsigned>(run_as->uid),
+                 static_cast<unsigned>(run_as->gid),
+                 dropped->kept_sys_time
+                     ? " with CAP_SYS_TIME only"
+                     : " with no capability (CAP_SYS_TIME is not in the bounding set)");
+    LogDetail(IdentityForLog());
+  }
+
   std::string where;
   for (const net::SocketAddress& a : host.bound_addresses()) {
     absl::StrAppend(&where, where.empty() ? "" : " ", a.ToString());
@@ -432,6 +542,19 @@ int main(int argc, char** argv) {
   }
   (*instance)->Shutdown();
   g_loop_to_stop = nullptr;
+  if (!pid_path.empty()) {
+    if (absl::Status status = tools::RemovePidFile(pid_path, getpid()); !status.ok()) {
+      std::fprintf(stderr, "%s%s\n", LogPrefix().c_str(),
+                   std::string(status.message()).c_str());
+    }
+  }
+  {
+    const ntp::runtime::Executor::Counters& c = (*instance)->executor().counters();
+    LogDetail(absl::StrCat("counters: inputs ", c.inputs, ", datagrams sent ",
+                           c.datagrams_sent, ", send failures ", c.send_failures,
+                           ", clock operations ", c.clock_operations, ", refused ",
+                           c.clock_refusals));
+  }
   if (!run.ok()) {
     std::fprintf(stderr, "ntpd: %s\n", std::string(run.message()).c_str());
     return 1;

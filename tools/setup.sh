@@ -14,6 +14,7 @@ PACKAGES=(
   libgmock-dev         # GoogleMock
   libbenchmark-dev     # Google Benchmark
   libssl-dev           # OpenSSL libcrypto: MD5, SHA-1, AES-CMAC
+  libcap-dev           # libcap: ntpd -u keeps only CAP_SYS_TIME (tools/privileges.h)
   python3              # coverage merger stand-in and helper scripts
   iproute2             # `ip link set lo up` inside `unshare -n` for the offline proof
   util-linux           # setpriv, unshare
