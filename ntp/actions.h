@@ -214,6 +214,9 @@ struct LoopStatsRecord {
   absl::Duration offset;
   double frequency_ppm = 0;
   absl::Duration jitter;
+  // RMS of the frequency changes between updates (RFC 5905 Appendix
+  // A.5.5.1, "wander").
+  double wander_ppm = 0;
   int poll_log2 = 6;
 };
 
@@ -221,6 +224,11 @@ struct LoopStatsRecord {
 struct PeerStatsRecord {
   absl::Time clock_time;
   net::IpAddress peer;
+  // The peer status word (RFC 9327): configured 0x8000, key set 0x4000,
+  // authentic 0x2000, reachable 0x1000, the select code in bits 10..8;
+  // the event count and code (bits 7..0) are 0: associations keep no
+  // event log.
+  uint16_t status = 0;
   absl::Duration offset;
   absl::Duration delay;
   absl::Duration dispersion;

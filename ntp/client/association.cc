@@ -378,14 +378,6 @@ void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
   sample.tracker = tracker_.Add(ts);
   if (sample.tracker == TrackerVerdict::kOutlier) ++counters_.outliers;
   last_reply_ = now;
-  PeerStatsRecord stats;
-  stats.clock_time = env_.dispatch->now.clock;
-  stats.peer = config_.server.ip();
-  stats.offset = absl::Seconds(exchange.offset_seconds);
-  stats.delay = absl::Seconds(exchange.delay_seconds);
-  stats.dispersion = absl::Seconds(filter_.dispersion_seconds());
-  stats.jitter = absl::Seconds(filter_.jitter_seconds());
-  env_.dispatch->out->Stats(stats);
   if (on_sample_) on_sample_(*this, sample);
 }
 

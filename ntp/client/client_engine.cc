@@ -417,10 +417,35 @@ void ClientEngine::OnDriftWriteResult(const DriftWriteResultInput& result) {
 }
 
 void ClientEngine::OnSample(Association& association, const AcceptedSample& sample) {
+  RecordPeerStats(association, sample);
   if (exit_ != ClientExit::kRunning) return;
   AdaptPolls(association);
   // A sample the tracker rejected adds nothing to act upon.
   SelectAndUpdate(/*update=*/sample.tracker != TrackerVerdict::kOutlier);
+}
+
+void ClientEngine::RecordPeerStats(const Association& association,
+                                   const AcceptedSample& sample) {
+  // The peer status word (RFC 9327): every association here is configured;
+  // an accepted sample with a key was authentic, and made it reachable.
+  // The select code is the last selection's, as ntpd writes peerstats
+  // from its clock filter, before the selection this sample starts.
+  uint16_t status = 0x8000 | 0x1000;
+  if (association.config().key_id.has_value()) status |= 0x4000 | 0x2000;
+  for (size_t i = 0; i < associations_.size(); ++i) {
+    if (associations_[i].get() == &association) {
+      status |= static_cast<uint16_t>(select_status(static_cast<int>(i))) << 8;
+    }
+  }
+  PeerStatsRecord stats;
+  stats.clock_time = env_.dispatch->now.clock;
+  stats.peer = association.config().server.ip();
+  stats.status = status;
+  stats.offset = absl::Seconds(sample.exchange.offset_seconds);
+  stats.delay = absl::Seconds(sample.exchange.delay_seconds);
+  stats.dispersion = absl::Seconds(association.filter().dispersion_seconds());
+  stats.jitter = absl::Seconds(association.filter().jitter_seconds());
+  env_.dispatch->out->Stats(stats);
 }
 
 void ClientEngine::OnAssociationState(Association& association) {
@@ -749,10 +774,21 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
   ++updates_;
   UpdateSystemVariables(*associations_[peer], result.offset_seconds,
                         combined.combined.system_jitter_seconds, now);
+  // Wander: the RMS of the frequency changes between updates, averaged
+  // over kWanderAverage updates (RFC 5905 Appendix A.5.5.1).
+  constexpr double kWanderAverage = 8;
+  const double frequency_change = discipline_->frequency_ppm() - last_update_frequency_ppm_;
+  last_update_frequency_ppm_ = discipline_->frequency_ppm();
+  if (updates_ > 1) {
+    const double old_variance = wander_ppm_ * wander_ppm_;
+    wander_ppm_ = std::sqrt(old_variance + (frequency_change * frequency_change - old_variance) /
+                                               kWanderAverage);
+  }
   LoopStatsRecord stats;
   stats.clock_time = env_.dispatch->now.clock;
   stats.offset = absl::Seconds(result.offset_seconds);
   stats.frequency_ppm = discipline_->frequency_ppm();
+  stats.wander_ppm = wander_ppm_;
   stats.jitter = absl::Seconds(combined.combined.system_jitter_seconds);
   stats.poll_log2 = associations_[peer]->hpoll();
   env_.dispatch->out->Stats(stats);

@@ -162,6 +162,8 @@ class ClientEngine {
  private:
   ClientEngine(const ClientEngineOptions& options, const ClientEngineEnvironment& env);
   void OnSample(Association& association, const AcceptedSample& sample);
+  // ntpd's peerstats line for an accepted sample.
+  void RecordPeerStats(const Association& association, const AcceptedSample& sample);
   void OnAssociationState(Association& association);
   // The system process; `update` false: only re-evaluate (lost peers).
   void SelectAndUpdate(bool update);
@@ -215,6 +217,10 @@ class ClientEngine {
   std::vector<uint32_t> own_refids_;
   SplitMix64 seeds_{0};
   std::vector<PeerSelect> select_;
+  // For loopstats' wander: the frequency at the last clock update and the
+  // running RMS of its changes (ppm).
+  double last_update_frequency_ppm_ = 0;
+  double wander_ppm_ = 0;
   std::optional<int> system_peer_;
   bool ever_synced_ = false;
   bool reported_no_majority_ = false;

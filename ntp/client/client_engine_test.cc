@@ -427,6 +427,24 @@ TEST_F(ClientEngineTest, SynchronisesToTheServerAndTellsTheKernel) {
   EXPECT_TRUE(status.back().sync.synchronized);
 }
 
+// ntpd's peerstats and loopstats records: the peer status word carries
+// configured and reachable, and the select code of the last selection.
+TEST_F(ClientEngineTest, StatisticsRecordsCarryThePeerStatusWordAndWander) {
+  AddServer();
+  Start(ServerLines(), ClockOff(0.1, 10));
+  RunFor(absl::Seconds(600));
+  ASSERT_GE(driver_->peer_stats.size(), 2u);
+  EXPECT_EQ(driver_->peer_stats.front().status, 0x9000);  // nothing selected yet
+  EXPECT_EQ(driver_->peer_stats.back().status, 0x9600);   // the system peer
+  EXPECT_EQ(driver_->peer_stats.back().peer.ToString(), "10.0.1.1");
+  EXPECT_GT(driver_->peer_stats.back().delay, absl::ZeroDuration());
+  EXPECT_LE(driver_->peer_stats.back().clock_time, driver_->clock_time());
+  ASSERT_GE(driver_->loop_stats.size(), 3u);
+  EXPECT_EQ(driver_->loop_stats.front().wander_ppm, 0);
+  EXPECT_GT(driver_->loop_stats.back().wander_ppm, 0);
+  EXPECT_EQ(driver_->loop_stats.back().frequency_ppm, engine().discipline().frequency_ppm());
+}
+
 TEST_F(ClientEngineTest, ReadOnlyClockStillSelectsTheServer) {
   AddServer();
   HostDriver::Options options = ClockOff(0.05);

@@ -179,6 +179,10 @@ void HostDriver::Carry(const Actions& actions, std::vector<Input>* results) {
       timers[timer->key] = timer->when;
     } else if (const auto* cancel = std::get_if<CancelTimer>(&action)) {
       timers.erase(cancel->key);
+    } else if (const auto* peer = std::get_if<PeerStatsRecord>(&action)) {
+      peer_stats.push_back(*peer);
+    } else if (const auto* loop = std::get_if<LoopStatsRecord>(&action)) {
+      loop_stats.push_back(*loop);
     } else if (const auto* op = std::get_if<ClockOperation>(&action)) {
       clock_operations.push_back(*op);
       ClockResultInput r;

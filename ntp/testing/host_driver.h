@@ -105,6 +105,8 @@ class HostDriver {
   std::vector<ClockOperation> clock_operations;
   std::vector<Event> events;
   std::vector<double> drift_writes;
+  std::vector<PeerStatsRecord> peer_stats;
+  std::vector<LoopStatsRecord> loop_stats;
   std::map<SocketId, net::SocketAddress> open_sockets;
   std::map<TimerKey, absl::Time> timers;
   int Count(EventKind kind) const;
