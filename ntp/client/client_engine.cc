@@ -774,22 +774,32 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
   ++updates_;
   UpdateSystemVariables(*associations_[peer], result.offset_seconds,
                         combined.combined.system_jitter_seconds, now);
-  // Wander: the RMS of the frequency changes between updates, averaged
-  // over kWanderAverage updates (RFC 5905 Appendix A.5.5.1).
-  constexpr double kWanderAverage = 8;
+  // loopstats' clock jitter and wander: exponential RMS averages over
+  // kLoopAverage updates of the offset changes (at least the precision) and
+  // of the frequency changes between updates (RFC 5905 Appendix A.5.5.1).
+  constexpr double kLoopAverage = 8;
+  const double precision = std::ldexp(1.0, env_.system->precision_log2);
+  if (clock_jitter_seconds_ == 0) clock_jitter_seconds_ = precision;
+  const double offset_change =
+      std::max(std::abs(result.offset_seconds - last_update_offset_seconds_), precision);
+  last_update_offset_seconds_ = result.offset_seconds;
+  clock_jitter_seconds_ = std::sqrt(
+      clock_jitter_seconds_ * clock_jitter_seconds_ +
+      (offset_change * offset_change - clock_jitter_seconds_ * clock_jitter_seconds_) /
+          kLoopAverage);
   const double frequency_change = discipline_->frequency_ppm() - last_update_frequency_ppm_;
   last_update_frequency_ppm_ = discipline_->frequency_ppm();
   if (updates_ > 1) {
     const double old_variance = wander_ppm_ * wander_ppm_;
     wander_ppm_ = std::sqrt(old_variance + (frequency_change * frequency_change - old_variance) /
-                                               kWanderAverage);
+                                               kLoopAverage);
   }
   LoopStatsRecord stats;
   stats.clock_time = env_.dispatch->now.clock;
   stats.offset = absl::Seconds(result.offset_seconds);
   stats.frequency_ppm = discipline_->frequency_ppm();
   stats.wander_ppm = wander_ppm_;
-  stats.jitter = absl::Seconds(combined.combined.system_jitter_seconds);
+  stats.jitter = absl::Seconds(clock_jitter_seconds_);
   stats.poll_log2 = associations_[peer]->hpoll();
   env_.dispatch->out->Stats(stats);
   if (!ever_synced_ || new_peer) {

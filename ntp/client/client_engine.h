@@ -217,8 +217,10 @@ class ClientEngine {
   std::vector<uint32_t> own_refids_;
   SplitMix64 seeds_{0};
   std::vector<PeerSelect> select_;
-  // For loopstats' wander: the frequency at the last clock update and the
-  // running RMS of its changes (ppm).
+  // For loopstats' clock jitter and wander: the offset and frequency at the
+  // last clock update and the running RMS of their changes.
+  double last_update_offset_seconds_ = 0;
+  double clock_jitter_seconds_ = 0;  // 0: not started
   double last_update_frequency_ppm_ = 0;
   double wander_ppm_ = 0;
   std::optional<int> system_peer_;

@@ -442,6 +442,7 @@ TEST_F(ClientEngineTest, StatisticsRecordsCarryThePeerStatusWordAndWander) {
   ASSERT_GE(driver_->loop_stats.size(), 3u);
   EXPECT_EQ(driver_->loop_stats.front().wander_ppm, 0);
   EXPECT_GT(driver_->loop_stats.back().wander_ppm, 0);
+  EXPECT_GT(driver_->loop_stats.back().jitter, absl::ZeroDuration());
   EXPECT_EQ(driver_->loop_stats.back().frequency_ppm, engine().discipline().frequency_ppm());
 }
 
