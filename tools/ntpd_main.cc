@@ -53,8 +53,11 @@
 #include "ntp/events.h"
 #include "ntp/host.h"
 #include "ntp/runtime/instance.h"
+#include "tools/event_rate_limiter.h"
+#include "tools/log_output.h"
 #include "tools/pidfile.h"
 #include "tools/privileges.h"
+#include "tools/stats_files.h"
 
 namespace {
 
@@ -91,7 +94,10 @@ constexpr char kUsage[] =
     "                   primary group) keeping only CAP_SYS_TIME; needs root\n"
     "  -p PIDFILE       write the pid to PIDFILE once the sockets are bound\n"
     "                   (atomically); removed at a clean exit\n"
-    "  -l LOGFILE       append log lines to LOGFILE instead of stderr\n"
+    "  -l LOGFILE       append log lines to LOGFILE instead of stderr (wins\n"
+    "                   over the configuration's `logfile PATH`)\n"
+    "  --syslog         the daemon's events go to syslog (facility daemon) when\n"
+    "                   neither -l nor `logfile` names a file\n"
     "  -d               more detail in the log: the pid file written, the ids and\n"
     "                   capability sets after -u, the daemon's counters at exit\n"
     "  --help           this text\n"
@@ -119,6 +125,9 @@ ABSL_FLAG(std::string, u, "",
           "USER[:GROUP]: after binding, run as USER keeping only CAP_SYS_TIME (needs root)");
 ABSL_FLAG(std::string, p, "", "pid file, written atomically after start, removed at exit");
 ABSL_FLAG(std::string, l, "", "log file: log lines are appended to it instead of stderr");
+ABSL_FLAG(bool, syslog, false,
+          "log the daemon's events to syslog (facility daemon) when neither -l nor "
+          "`logfile` names a file");
 ABSL_FLAG(bool, d, false,
           "more detail in the log: pid file, ids and capabilities after -u, counters at exit");
 
@@ -392,6 +401,17 @@ int main(int argc, char** argv) {
                  parsed.error_count, parsed.error_count == 1 ? "" : "s");
     return 1;
   }
+  // Log lines: -l (already open) wins over `logfile PATH`, which wins over
+  // --syslog (tools/log_output.h). A `logfile` that cannot be opened is
+  // reported and the log stays on stderr, as ntpd does.
+  const tools::LogDestination log_to =
+      tools::ChooseLogDestination(log_path, parsed.config, absl::GetFlag(FLAGS_syslog));
+  if (log_to.kind == tools::LogDestination::Kind::kFile && !log_to.from_flag) {
+    if (absl::Status status = tools::RedirectStderrToFile(log_to.path); !status.ok()) {
+      std::fprintf(stderr, "%slogfile %s\n", LogPrefix().c_str(),
+                   std::string(status.message()).c_str());
+    }
+  }
 
   ntp::HostOptions options;
   options.port = port_flag.value_or(embedded ? kEmbeddedPort : 123);
@@ -432,7 +452,22 @@ int main(int argc, char** argv) {
   std::unique_ptr<clocks::SystemClock> clock =
       clocks::SystemClock::Create(clocks::SystemClock::Mode::kReadOnly);
   net::UdpNetwork network(loop->get());
-  StderrEvents events;
+  StderrEvents stderr_events;
+  std::unique_ptr<tools::SyslogEvents> syslog_events;
+  if (log_to.kind == tools::LogDestination::Kind::kSyslog) {
+    syslog_events = std::make_unique<tools::SyslogEvents>();
+  }
+  // Remote input (kiss codes, bad replies) must not flood the log.
+  net::PollLoop* const event_time = loop->get();
+  tools::RateLimitedEvents events(
+      syslog_events != nullptr ? static_cast<ntp::EventSink*>(syslog_events.get())
+                               : &stderr_events,
+      [event_time] { return event_time->Now(); });
+  // `statsdir`, `statistics`, `filegen`: loopstats and peerstats files.
+  tools::StatsFiles stats(tools::StatsFilesOptionsFromConfig(parsed.config),
+                          [&events](const std::string& line) {
+                            events.OnEvent({ntp::EventKind::kWarning, line});
+                          });
   const ntp::KeyStore keys = ReadKeys(parsed.config);
 
   ntp::runtime::Seams seams;
@@ -456,6 +491,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   net::PollLoop* poll_loop = loop->get();
+  (*instance)->executor().set_stats(&stats);
   (*instance)->executor().set_on_exit([poll_loop](ntp::HostExit) { poll_loop->Stop(); });
   if (absl::Status status = (*instance)->Start(); !status.ok()) {
     if (absl::IsAlreadyExists(status)) {
@@ -541,6 +577,7 @@ int main(int argc, char** argv) {
            **instance);
   }
   (*instance)->Shutdown();
+  events.Flush();
   g_loop_to_stop = nullptr;
   if (!pid_path.empty()) {
     if (absl::Status status = tools::RemovePidFile(pid_path, getpid()); !status.ok()) {
@@ -554,6 +591,9 @@ int main(int argc, char** argv) {
                            c.datagrams_sent, ", send failures ", c.send_failures,
                            ", clock operations ", c.clock_operations, ", refused ",
                            c.clock_refusals));
+    LogDetail(absl::StrCat("statistics: ", stats.counters().lines_written,
+                           " lines written, ", stats.counters().failures,
+                           " records dropped; log lines suppressed ", events.suppressed()));
   }
   if (!run.ok()) {
     std::fprintf(stderr, "ntpd: %s\n", std::string(run.message()).c_str());
