@@ -87,7 +87,7 @@ s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); prin
 # "serving on" line.
 start_ours() {
   local name=$1 conf=$2; shift 2
-  "$NTPD" -n -c "$conf" "$@" >"$WORK/$name.log" 2>&1 &
+  "${NOCLOCK[@]}" "$NTPD" --no_clock_adjust -n -c "$conf" "$@" >"$WORK/$name.log" 2>&1 &
   PIDS+=("$!")
   local i
   for i in $(seq 100); do
