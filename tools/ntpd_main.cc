@@ -420,6 +420,13 @@ int main(int argc, char** argv) {
                      (rule.action == ntp::InterfaceRule::Action::kListen &&
                       rule.match == ntp::InterfaceRule::Match::kAddress);
   }
+  // Addresses given explicitly (--listen) are the host's own: requests to
+  // upstream servers leave from the first of each family, and they are the
+  // loop test's refids. Otherwise requests leave from the wildcard address
+  // and the kernel picks the source.
+  for (const net::SocketAddress& address : options.listen) {
+    if (!address.ip().IsUnspecified()) options.own_addresses.push_back(address.ip());
+  }
   if (options.listen.empty() && !config_listens) {
     // ntpd binds every interface address (replies then leave from the
     // address a request came to).
