@@ -116,7 +116,7 @@ CONF
       ;;
     ours)
       printf 'server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 10\n' >"$WORK/ours.conf"
-      cmd=("$BIN/ntpd" -n -c "$WORK/ours.conf" --listen 127.0.0.1 --port 123)
+      cmd=("$BIN/ntpd" --no_clock_adjust -n -c "$WORK/ours.conf" --listen 127.0.0.1 --port 123)
       LABEL="ours (//tools:ntpd -c opt)"
       ;;
     bare)

@@ -27,6 +27,7 @@
 namespace {
 
 constexpr char kDaemon[] = "tools/ntpd";
+constexpr char kSetpriv[] = "/usr/bin/setpriv";
 const char kAddress[] = "127.0.0.2";
 
 std::string TempDir() {
@@ -78,11 +79,20 @@ Daemon Start(const std::vector<std::string>& args, const std::string& name) {
     const int err = open(d.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     dup2(err, 2);
+    // Every daemon a test starts only reads the clock (--no_clock_adjust)
+    // and, where setpriv exists, runs without CAP_SYS_TIME, so that the
+    // kernel would refuse a clock write even if the flag were lost.
+    std::vector<std::string> full;
+    if (access(kSetpriv, X_OK) == 0) {
+      full = {kSetpriv, "--bounding-set", "-sys_time", "--inh-caps", "-sys_time"};
+    }
+    full.push_back(kDaemon);
+    full.push_back("--no_clock_adjust");
+    full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(kDaemon));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : full) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    execv(kDaemon, argv.data());
+    execv(argv[0], argv.data());
     _exit(127);
   }
   return d;

@@ -76,6 +76,7 @@ pid_t Start(const std::vector<std::string>& flags, const std::string& dir) {
     args = {kSetpriv, "--bounding-set", "-sys_time", "--inh-caps", "-sys_time"};
   }
   args.push_back(kDaemon);
+  args.push_back("--no_clock_adjust");  // tests never change the clock
   args.insert(args.end(), flags.begin(), flags.end());
   const pid_t pid = fork();
   if (pid == 0) {

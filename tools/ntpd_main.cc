@@ -2,10 +2,11 @@
 // serves the local clock (`server 127.127.1.0` + `fudge`), orphan mode, or
 // the unsynchronised state, with ntpd's restrict / discard / kod / keys
 // semantics, and polls the configured upstream `server`s, selecting among
-// them as ntpd does. The system clock is only read (SystemClock read-only):
-// clock operations the discipline asks for are refused and logged once.
+// them as ntpd does; its discipline steers the system clock through
+// clocks::SystemClock (clock_adjtime), or with --no_clock_adjust only reads
+// it (clock operations are then refused and logged once).
 //
-//   bazel run //:ntpd -- [-c FILE] [--listen ADDR]... [--port N] [-n]
+//   bazel run //:ntpd -- [-c FILE] [--listen ADDR]... [--port N] [-n] [--no_clock_adjust]
 //                         [-u USER[:GROUP]] [-p PIDFILE] [-l LOGFILE] [-d]
 //
 // Without -c it reads /etc/ntp.conf; without that file it runs an embedded
@@ -100,10 +101,12 @@ constexpr char kUsage[] =
     "                   neither -l nor `logfile` names a file\n"
     "  -d               more detail in the log: the pid file written, the ids and\n"
     "                   capability sets after -u, the daemon's counters at exit\n"
+    "  --no_clock_adjust  only read the clock: the discipline's changes are\n"
+    "                   refused (and logged once); for tests and demos\n"
     "  --help           this text\n"
-    "The clock is only read: the discipline's clock changes are refused (and\n"
-    "logged once). SIGTERM, SIGINT or SIGQUIT end it cleanly (the drift file is\n"
-    "written); SIGHUP re-reads the configuration file.\n";
+    "The discipline steers the system clock (needs CAP_SYS_TIME) unless\n"
+    "--no_clock_adjust. SIGTERM, SIGINT or SIGQUIT end it cleanly (the drift file\n"
+    "is written); SIGHUP re-reads the configuration file.\n";
 
 }  // namespace
 
@@ -118,6 +121,8 @@ ABSL_FLAG(std::optional<uint16_t>, port, std::nullopt,
 ABSL_FLAG(std::optional<uint16_t>, server_port, std::nullopt,
           "port of the upstream servers (default 123; for tests on loopback)");
 ABSL_FLAG(bool, n, false, "stay in the foreground (always the case)");
+ABSL_FLAG(bool, no_clock_adjust, false,
+          "only read the system clock, never change it (tests and demos; like chronyd -x)");
 ABSL_FLAG(bool, g, false, "allow the first correction to exceed the panic threshold");
 ABSL_FLAG(bool, x, false, "slew only: the step threshold becomes 600 s");
 ABSL_FLAG(bool, q, false, "set the clock once and exit");
@@ -435,6 +440,13 @@ int main(int argc, char** argv) {
                      (rule.action == ntp::InterfaceRule::Action::kListen &&
                       rule.match == ntp::InterfaceRule::Match::kAddress);
   }
+  // Addresses given explicitly (--listen) are the host's own: requests to
+  // upstream servers leave from the first of each family, and they are the
+  // loop test's refids. Otherwise requests leave from the wildcard address
+  // and the kernel picks the source.
+  for (const net::SocketAddress& address : options.listen) {
+    if (!address.ip().IsUnspecified()) options.own_addresses.push_back(address.ip());
+  }
   if (options.listen.empty() && !config_listens) {
     // ntpd binds every interface address (replies then leave from the
     // address a request came to).
@@ -448,9 +460,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ntpd: %s\n", std::string(loop.status().message()).c_str());
     return 1;
   }
-  // Server only: the clock is read, never written.
-  std::unique_ptr<clocks::SystemClock> clock =
-      clocks::SystemClock::Create(clocks::SystemClock::Mode::kReadOnly);
+  // The discipline steers the system clock (clock_adjtime, CAP_SYS_TIME)
+  // unless --no_clock_adjust opens it read-only, as chronyd -x does: every
+  // clock operation is then refused and logged once per kind.
+  const bool adjust_clock = !absl::GetFlag(FLAGS_no_clock_adjust);
+  std::unique_ptr<clocks::SystemClock> clock = clocks::SystemClock::Create(
+      adjust_clock ? clocks::SystemClock::Mode::kReadWrite
+                   : clocks::SystemClock::Mode::kReadOnly);
   net::UdpNetwork network(loop->get());
   StderrEvents stderr_events;
   std::unique_ptr<tools::SyslogEvents> syslog_events;

@@ -2,8 +2,8 @@
 // an orphan-mode server on 127.0.0.2 and a client on 127.0.0.3 (free high
 // ports, the clock only read) whose configuration asks for loopstats and
 // peerstats (`statsdir`, `statistics`, `filegen ... type day enable`) and a
-// `logfile`. The daemons run under setpriv without CAP_SYS_TIME when setpriv
-// exists, and are stopped by PID.
+// `logfile`. The daemons only read the clock (--no_clock_adjust), run under
+// setpriv without CAP_SYS_TIME when setpriv exists, and are stopped by PID.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -59,8 +59,8 @@ struct Daemon {
   std::string err_path;
 };
 
-// The daemon with stdout/stderr in TEST_TMPDIR/NAME.{out,err}, without
-// CAP_SYS_TIME (setpriv) where that can be arranged.
+// The daemon with stdout/stderr in TEST_TMPDIR/NAME.{out,err}, reading the
+// clock only, without CAP_SYS_TIME (setpriv) where that can be arranged.
 Daemon Start(const std::vector<std::string>& args, const std::string& name) {
   Daemon d;
   d.err_path = TempDir() + "/" + name + ".err";
@@ -76,6 +76,7 @@ Daemon Start(const std::vector<std::string>& args, const std::string& name) {
     std::vector<std::string> all;
     if (setpriv) all = {kSetpriv, "--bounding-set", "-sys_time", "--inh-caps", "-sys_time"};
     all.push_back(kDaemon);
+    all.push_back("--no_clock_adjust");  // only read the clock
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& a : all) argv.push_back(a.data());

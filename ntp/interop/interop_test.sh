@@ -8,6 +8,11 @@
 #            once the wait is shortened with `tos orphanwait 0`).
 #   chronyd  chronyd (-x, no clock rights) uses our server as its source and
 #            reports it reachable and selected.
+#   client_chronyd  our client (--no_clock_adjust) selects chronyd 4.3
+#            serving its local reference (`local stratum 8`) on loopback.
+#   client_ntpsec   our client selects ntpsec's ntpd serving in orphan mode
+#            on 127.0.0.1:123 (ntpsec knows no other port) inside a private
+#            network namespace (`unshare -n`; skipped where not allowed).
 # chrony / ntpsec come from Debian: reused from NTP_INTEROP_CACHE
 # (~/.cache/ntp-interop, filled by tools/capture_golden.sh or
 # tools/bench_server.sh) or fetched with `apt-get download` + `dpkg -x` into
@@ -19,7 +24,7 @@
 # kernel reports free.
 set -uo pipefail
 
-readonly CASE="${1:?usage: interop_test.sh ntpdig|seed|chronyd}"
+readonly CASE="${1:?usage: interop_test.sh ntpdig|seed|chronyd|client_chronyd|client_ntpsec}"
 readonly NTPD="$PWD/tools/ntpd"
 readonly SEED_CONF="$PWD/testdata/configs/seed/server-ntp.conf"
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/interop_$CASE"
@@ -64,13 +69,13 @@ find_packages() {
   local home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
   local cache="${NTP_INTEROP_CACHE:-$home/.cache/ntp-interop}/root"
   if [[ -x "$cache/usr/sbin/chronyd" && -f "$cache/usr/bin/ntpdig" &&
-        -d "$cache/usr/lib/python3/dist-packages/ntp" ]]; then
+        -x "$cache/usr/sbin/ntpd" && -d "$cache/usr/lib/python3/dist-packages/ntp" ]]; then
     ROOTFS="$cache"
     return 0
   fi
   ROOTFS="$WORK/root"
   mkdir -p "$WORK/debs" "$ROOTFS"
-  (cd "$WORK/debs" && timeout 60 apt-get -o APT::Sandbox::User=root download chrony ntpsec-ntpdig python3-ntp \
+  (cd "$WORK/debs" && timeout 60 apt-get -o APT::Sandbox::User=root download chrony ntpsec ntpsec-ntpdig python3-ntp \
     >"$WORK/apt.out" 2>&1) || return 1
   local deb
   for deb in "$WORK"/debs/*.deb; do dpkg -x "$deb" "$ROOTFS" || return 1; done
@@ -87,7 +92,7 @@ s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); prin
 # "serving on" line.
 start_ours() {
   local name=$1 conf=$2; shift 2
-  "$NTPD" -n -c "$conf" "$@" >"$WORK/$name.log" 2>&1 &
+  "${NOCLOCK[@]}" "$NTPD" --no_clock_adjust -n -c "$conf" "$@" >"$WORK/$name.log" 2>&1 &
   PIDS+=("$!")
   local i
   for i in $(seq 100); do
@@ -216,6 +221,70 @@ EOF
   grep -Eq '^\^\* 127\.0\.0\.2 +10 +-2 +[1-7][0-7]* ' <<<"$sources" ||
     fail "chronyc does not show us selected: $sources"
   echo "PASS: chronyd selected our server"
+}
+
+# wait_log FILE TEXT SECONDS
+wait_log() {
+  local i
+  for i in $(seq $(( $3 * 10 ))); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+case_client_chronyd() {
+  local port cmdport
+  port=$(free_port 127.0.0.4)
+  cmdport=$(free_port 127.0.0.1)
+  cat >"$WORK/chrony.conf" <<EOF
+port $port
+bindaddress 127.0.0.4
+local stratum 8
+allow 127.0.0.0/8
+cmdport $cmdport
+bindcmdaddress 127.0.0.1
+pidfile $WORK/chronyd.pid
+EOF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
+    >"$WORK/chronyd.log" 2>&1 &
+  PIDS+=("$!")
+  sleep 0.5
+  printf 'server 127.0.0.4 iburst\n' >"$WORK/client.conf"
+  start_ours client "$WORK/client.conf" --listen 127.0.0.5 --port "$(free_port 127.0.0.5)" \
+    --server_port "$port"
+  wait_log "$WORK/client.log" "synchronized to 127.0.0.4, stratum 9" 15 ||
+    fail "our client did not select chronyd"
+  log "$(grep 'synchronized to' "$WORK/client.log")"
+  echo "PASS: our client selected chronyd"
+}
+
+case_client_ntpsec() {
+  if [[ "${INTEROP_NS:-}" != 1 ]]; then
+    unshare -n true 2>/dev/null || skip "no private network namespace here (ntpsec serves only on port 123)"
+    exec unshare -n env INTEROP_NS=1 "$0" "$CASE"
+  fi
+  ip link set lo up || skip "cannot bring lo up in the namespace"
+  cat >"$WORK/ntpsec.conf" <<EOF
+disable ntp
+disable kernel
+interface ignore wildcard
+interface listen 127.0.0.1
+tos orphan 8 orphanwait 1
+restrict default
+restrict 127.0.0.0 mask 255.0.0.0
+EOF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
+    >"$WORK/ntpsec.log" 2>&1 &
+  PIDS+=("$!")
+  # ntpsec leaves its 1 s orphan wait at its next once-a-second tick.
+  sleep 2.5
+  printf 'server 127.0.0.1 iburst\n' >"$WORK/client.conf"
+  start_ours client "$WORK/client.conf" --listen 127.0.0.5 --port 12123
+  wait_log "$WORK/client.log" "synchronized to 127.0.0.1, stratum 9" 20 ||
+    fail "our client did not select ntpsec's ntpd"
+  log "$(grep 'synchronized to' "$WORK/client.log")"
+  echo "PASS: our client selected ntpsec's ntpd"
 }
 
 [[ -x "$NTPD" ]] || fail "no daemon at $NTPD"

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The tutorial's LAN, end to end, with the seed's own files and addresses:
+# a server with testdata/configs/seed/server-ntp.conf on 192.168.31.223 and
+# two clients with client-ntp.conf (`server 192.168.31.223 prefer`) on
+# 192.168.31.10 and 192.168.31.11, the second one dropping to `nobody` with
+# -u. It runs inside a private network namespace (`unshare -n`, loopback up,
+# the seed's addresses on lo), so the files run verbatim but for their paths.
+# Where namespaces are not allowed, the addresses are rewritten to
+# 127.0.31.x and the output says so.
+#
+# Checked: the server serves LOCAL(0) at stratum 11; both clients select it
+# (ntpd's "synchronized to 192.168.31.223, stratum 12"); the second client
+# runs as nobody; SIGHUP with an unchanged file keeps the association;
+# SIGTERM leaves a valid drift file; a SIGKILL never leaves a torn one.
+#
+# Two lines are appended besides the path changes, so that the test takes
+# seconds rather than minutes (README.md, "What clients see"):
+# - the server gets `tos orphanwait 0`: ntpd 4.2.8's 300 s wait before the
+#   LOCAL clock is chosen would outlast the test;
+# - the clients get `tos maxdist 16`: chosen at its first poll, the LOCAL
+#   clock's filter holds one sample, so the server announces a root
+#   dispersion of about 7.9 s (seven empty stages at 16 s), beyond the
+#   default maxdist of 1.5 s until its fourth poll, 193 s later. ntpd's
+#   clients would wait just the same.
+#
+# Safety: every daemon runs with --no_clock_adjust under setpriv without
+# CAP_SYS_TIME; every process is stopped by PID; traffic stays on loopback.
+set -uo pipefail
+
+readonly NTPD="$PWD/tools/ntpd"
+readonly SEED="$PWD/testdata/configs/seed"
+readonly NOCLOCK=(setpriv --bounding-set -sys_time --inh-caps -sys_time)
+
+log() { printf 'seed-topology: %s\n' "$*" >&2; }
+
+# A skipped test writes a JUnit result with one skipped case, which .ci/run
+# counts as skipped (never as passed).
+skip() {
+  echo "SKIPPED: $*"
+  if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then
+    local why
+    why=$(printf '%s' "$*" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g')
+    cat > "$XML_OUTPUT_FILE" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="1" failures="0" skipped="1">
+  <testsuite name="seed_topology" tests="1" failures="0" skipped="1">
+    <testcase name="seed_topology" classname="seed_topology" status="run" result="skipped">
+      <skipped message="$why"/>
+    </testcase>
+  </testsuite>
+</testsuites>
+XML
+  fi
+  exit 0
+}
+
+# Re-run inside a private network namespace when the machine allows it.
+if [[ "${SEED_TOPOLOGY_INSIDE:-}" == "" ]]; then
+  if unshare -n true 2>/dev/null && command -v ip >/dev/null; then
+    exec unshare -n env SEED_TOPOLOGY_INSIDE=namespace "$0" "$@"
+  fi
+  export SEED_TOPOLOGY_INSIDE=loopback
+fi
+
+if [[ "$SEED_TOPOLOGY_INSIDE" == namespace ]]; then
+  ip link set lo up || skip "cannot bring lo up in the namespace"
+  for a in 192.168.31.223 192.168.31.10 192.168.31.11; do
+    ip addr add "$a/32" dev lo || skip "cannot add $a to lo in the namespace"
+  done
+  readonly NET=192.168.31
+  log "running in a private network namespace with the seed's addresses"
+else
+  readonly NET=127.0.31
+  log "network namespaces are not allowed here: the seed's addresses are" \
+      "rewritten to 127.0.31.x"
+fi
+readonly SERVER=$NET.223 CLIENT1=$NET.10 CLIENT2=$NET.11
+
+readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/seed_topology"
+rm -rf "$WORK"
+mkdir -p "$WORK/server" "$WORK/client1" "$WORK/client2"
+chmod 0777 "$WORK/client2"  # the drift directory of the client run as nobody
+
+PIDS=()
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() { local pid; for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && stop_pid "$pid"; done; }
+trap cleanup EXIT
+fail() {
+  log "FAIL: $*"
+  local f
+  for f in "$WORK"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; cat "$f"; } >&2; done
+  exit 1
+}
+
+# The seed files with their paths moved under $WORK (and the addresses
+# rewritten when there is no namespace).
+rewrite() {  # rewrite SRC DEST DIR
+  sed -e "s|/var/lib/ntp/drift|$3/drift|" \
+      -e "s|/etc/ntp/crypto/pw|$3/crypto-pw|" \
+      -e "s|/etc/ntp/keys|$3/keys|" \
+      -e "s|192\.168\.31\.|$NET.|g" "$1" > "$2"
+}
+rewrite "$SEED/server-ntp.conf" "$WORK/server.conf" "$WORK/server"
+echo "tos orphanwait 0" >> "$WORK/server.conf"
+rewrite "$SEED/client-ntp.conf" "$WORK/client1.conf" "$WORK/client1"
+rewrite "$SEED/client-ntp.conf" "$WORK/client2.conf" "$WORK/client2"
+echo "tos maxdist 16" >> "$WORK/client1.conf"
+echo "tos maxdist 16" >> "$WORK/client2.conf"
+log "appended: server 'tos orphanwait 0', clients 'tos maxdist 16' (see the" \
+    "header of this script); paths moved under the test's directory"
+
+# wait_for FILE TEXT SECONDS
+wait_for() {
+  local i
+  for i in $(seq $(( $3 * 10 ))); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+start() {  # start NAME ARGS...
+  local name=$1; shift
+  "${NOCLOCK[@]}" "$NTPD" --no_clock_adjust -n "$@" > "$WORK/$name.log" 2>&1 &
+  PIDS+=("$!")
+  LAST_PID=$!
+}
+
+start server -c "$WORK/server.conf" --listen "$SERVER"
+SERVER_PID=$LAST_PID
+wait_for "$WORK/server.log" "synchronized to LOCAL(0), stratum 11" 5 \
+  || fail "the server did not choose its LOCAL clock"
+log "PASS: server on $SERVER serves LOCAL(0) at stratum 11"
+
+start client1 -c "$WORK/client1.conf" --listen "$CLIENT1"
+CLIENT1_PID=$LAST_PID
+as_nobody=()
+if [[ $(id -u) -eq 0 ]] && id nobody >/dev/null 2>&1; then
+  as_nobody=(-u nobody)
+fi
+start client2 -c "$WORK/client2.conf" --listen "$CLIENT2" "${as_nobody[@]}"
+CLIENT2_PID=$LAST_PID
+
+# `server ... prefer` without iburst: the first poll comes 1-1.5 s after
+# start and one sample from the only server is enough to select it.
+for c in client1 client2; do
+  wait_for "$WORK/$c.log" "synchronized to $SERVER, stratum 12" 10 \
+    || fail "$c did not select the server"
+done
+log "PASS: both clients selected $SERVER (stratum 12)"
+
+if [[ ${#as_nobody[@]} -gt 0 ]]; then
+  uid=$(awk '/^Uid:/ {print $2}' "/proc/$CLIENT2_PID/status")
+  [[ "$uid" == "$(id -u nobody)" ]] || fail "client2 runs as uid $uid, not nobody"
+  log "PASS: client2 runs as nobody (uid $uid)"
+else
+  log "not root: client2 runs without -u"
+fi
+
+# SIGHUP with the same file: the association is kept.
+kill -HUP "$CLIENT1_PID"
+wait_for "$WORK/client1.log" "1 associations kept, 0 added, 0 removed" 5 \
+  || fail "SIGHUP did not keep the association"
+kill -0 "$CLIENT1_PID" 2>/dev/null || fail "client1 died on SIGHUP"
+log "PASS: SIGHUP kept the association"
+
+# SIGTERM: a valid drift file (one number) is left behind.
+stop_pid "$CLIENT1_PID"
+wait_for "$WORK/client1.log" "ntpd exiting on signal 15" 5 || fail "client1 did not log its exit"
+[[ -f "$WORK/client1/drift" ]] || fail "no drift file after SIGTERM"
+grep -Eq '^[-+]?[0-9]+(\.[0-9]+)?$' "$WORK/client1/drift" \
+  || fail "the drift file is not one number: $(cat "$WORK/client1/drift")"
+log "PASS: SIGTERM left a valid drift file ($(cat "$WORK/client1/drift") PPM)"
+
+# SIGKILL: the drift file is written atomically (temp + rename), so it is
+# the last complete value or absent, never torn.
+kill -KILL "$CLIENT2_PID"
+wait "$CLIENT2_PID" 2>/dev/null
+if [[ -f "$WORK/client2/drift" ]]; then
+  grep -Eq '^[-+]?[0-9]+(\.[0-9]+)?$' "$WORK/client2/drift" || fail "a torn drift file"
+fi
+log "PASS: SIGKILL left no torn drift file"
+
+stop_pid "$SERVER_PID"
+echo "PASS: seed topology ($SEED_TOPOLOGY_INSIDE)"
