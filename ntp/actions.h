@@ -225,9 +225,8 @@ struct PeerStatsRecord {
   absl::Time clock_time;
   net::IpAddress peer;
   // The peer status word (RFC 9327): configured 0x8000, key set 0x4000,
-  // authentic 0x2000, reachable 0x1000, the select code in bits 10..8;
-  // the event count and code (bits 7..0) are 0: associations keep no
-  // event log.
+  // authentic 0x2000, reachable 0x1000, the select code in bits 10..8,
+  // the peer event count in bits 7..4 and the last event's code in 3..0.
   uint16_t status = 0;
   absl::Duration offset;
   absl::Duration delay;

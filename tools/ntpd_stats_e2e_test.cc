@@ -184,9 +184,10 @@ TEST_F(NtpdStatsTest, ClientWritesPeerstatsAndLoopstatsInNtpdsFormatAndLogsToLog
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 
   // MJD, seconds past UTC midnight (3 decimals), address, status word
-  // (configured and reachable), offset, delay, dispersion, jitter.
+  // (configured and reachable, a select code, events), offset, delay,
+  // dispersion, jitter.
   const std::regex peer_line(
-      R"(\d{5} \d{1,5}\.\d{3} 127\.0\.0\.2 9[0-6]00 -?\d+\.\d{9} \d+\.\d{9} \d+\.\d{9} \d+\.\d{9})");
+      R"(\d{5} \d{1,5}\.\d{3} 127\.0\.0\.2 9[0-6][0-9a-f]{2} -?\d+\.\d{9} \d+\.\d{9} \d+\.\d{9} \d+\.\d{9})");
   for (const std::string& line : Lines(ReadFile(peerstats))) {
     EXPECT_TRUE(std::regex_match(line, peer_line)) << line;
   }
@@ -197,6 +198,8 @@ TEST_F(NtpdStatsTest, ClientWritesPeerstatsAndLoopstatsInNtpdsFormatAndLogsToLog
   for (const std::string& line : Lines(ReadFile(loopstats))) {
     EXPECT_TRUE(std::regex_match(line, loop_line)) << line;
   }
+  // The first sample: nothing selected yet, two events (mobilize, reachable).
+  EXPECT_NE(Lines(ReadFile(peerstats))[0].find(" 127.0.0.2 9024 "), std::string::npos);
   // Today's MJD.
   const long mjd = static_cast<long>(time(nullptr) / 86400 + 40587);
   EXPECT_EQ(ReadFile(peerstats).substr(0, 5), std::to_string(mjd));

@@ -60,7 +60,13 @@ void Association::Report(EventKind kind, std::string text) {
 void Association::Start(absl::Duration first_poll_delay) {
   if (started_ || disabled_) return;
   started_ = true;
+  NotePeerEvent(PeerEvent::kMobilize);
   ScheduleAt(Now() + std::max(0.0, absl::ToDoubleSeconds(first_poll_delay)));
+}
+
+void Association::NotePeerEvent(PeerEvent event) {
+  last_peer_event_ = event;
+  if (peer_event_count_ < 15) ++peer_event_count_;
 }
 
 void Association::Stop() {
@@ -145,6 +151,7 @@ void Association::Poll() {
     }
     if (reach_ == 0) {
       if (before != 0) {
+        NotePeerEvent(PeerEvent::kUnreachable);
         Report(EventKind::kInfo, absl::StrCat(Name(), " unreachable"));
         if (on_state_change_) on_state_change_(*this);
       }
@@ -253,6 +260,7 @@ void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t 
     desired_poll_ = std::max(desired_poll_, minpoll_);
     burst_ = 0;
     retry_ = 0;
+    NotePeerEvent(PeerEvent::kRateExceeded);
     Report(EventKind::kKissOfDeath,
            absl::StrFormat("kiss code RATE from %s: rate exceeded, poll raised to %d s",
                            Name(), 1 << hpoll_));
@@ -263,6 +271,7 @@ void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t 
   disabled_ = true;
   CancelPoll();
   reach_ = 0;
+  NotePeerEvent(PeerEvent::kAccessDenied);
   Report(EventKind::kKissOfDeath,
          absl::StrCat("kiss code ", RefIdToText(refid), " from ", Name(),
                       ": access denied, server no longer used"));
@@ -347,6 +356,7 @@ void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
   loop_ = header.stratum > 1 &&
           std::find(own_refids_.begin(), own_refids_.end(), header.reference_id) !=
               own_refids_.end();
+  if (!was_reachable) NotePeerEvent(PeerEvent::kReachable);
   if (!was_reachable && counters_.sent > 1) {
     Report(EventKind::kInfo, absl::StrCat(Name(), " reachable"));
   }

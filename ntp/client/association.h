@@ -91,6 +91,17 @@ struct AcceptedSample {
   TrackerVerdict tracker = TrackerVerdict::kAccepted;
 };
 
+// The peer events an association records (RFC 9327 peer event codes), for
+// the low byte of the peer status word.
+enum class PeerEvent : uint8_t {
+  kMobilize = 1,
+  kUnreachable = 3,
+  kReachable = 4,
+  kRateExceeded = 7,
+  kAccessDenied = 8,
+  kSystemPeer = 10,
+};
+
 class Association {
  public:
   using SampleCallback = std::function<void(Association&, const AcceptedSample&)>;
@@ -159,6 +170,12 @@ class Association {
   const AssociationCounters& counters() const { return counters_; }
   // Engine-timeline seconds of the last accepted reply (nullopt: none).
   std::optional<double> last_reply_seconds() const { return last_reply_; }
+  // Records a peer event: the count (saturating at 15) and the last code.
+  void NotePeerEvent(PeerEvent event);
+  // The peer status word's low byte: event count << 4 | last event code.
+  uint8_t event_bits() const {
+    return static_cast<uint8_t>(peer_event_count_ << 4 | static_cast<uint8_t>(last_peer_event_));
+  }
   // The refid the server would see for us is one of ours (TEST12).
   bool loop_detected() const { return loop_; }
   void set_own_refids(std::vector<uint32_t> refids) { own_refids_ = std::move(refids); }
@@ -224,6 +241,8 @@ class Association {
   std::optional<double> last_reply_;
   std::vector<uint32_t> own_refids_;
   bool loop_ = false;
+  uint8_t peer_event_count_ = 0;
+  PeerEvent last_peer_event_ = PeerEvent::kMobilize;
 };
 
 }  // namespace ntp

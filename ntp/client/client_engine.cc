@@ -427,10 +427,11 @@ void ClientEngine::OnSample(Association& association, const AcceptedSample& samp
 void ClientEngine::RecordPeerStats(const Association& association,
                                    const AcceptedSample& sample) {
   // The peer status word (RFC 9327): every association here is configured;
-  // an accepted sample with a key was authentic, and made it reachable.
+  // an accepted sample with a key was authentic, and made it reachable;
+  // the association keeps the event count and code.
   // The select code is the last selection's, as ntpd writes peerstats
   // from its clock filter, before the selection this sample starts.
-  uint16_t status = 0x8000 | 0x1000;
+  uint16_t status = 0x8000 | 0x1000 | association.event_bits();
   if (association.config().key_id.has_value()) status |= 0x4000 | 0x2000;
   for (size_t i = 0; i < associations_.size(); ++i) {
     if (associations_[i].get() == &association) {
@@ -737,6 +738,7 @@ void ClientEngine::SelectAndUpdate(bool update) {
 
   const bool new_peer = !system_peer_.has_value() || *system_peer_ != peer;
   const bool had_peer = system_peer_.has_value();
+  if (new_peer) associations_[peer]->NotePeerEvent(PeerEvent::kSystemPeer);
   system_peer_ = peer;
   if (!had_peer && env_.on_upstream_change) env_.on_upstream_change(true);
   if (!update) return;

@@ -434,8 +434,10 @@ TEST_F(ClientEngineTest, StatisticsRecordsCarryThePeerStatusWordAndWander) {
   Start(ServerLines(), ClockOff(0.1, 10));
   RunFor(absl::Seconds(600));
   ASSERT_GE(driver_->peer_stats.size(), 2u);
-  EXPECT_EQ(driver_->peer_stats.front().status, 0x9000);  // nothing selected yet
-  EXPECT_EQ(driver_->peer_stats.back().status, 0x9600);   // the system peer
+  // Nothing selected yet; two events (mobilize, then reachable).
+  EXPECT_EQ(driver_->peer_stats.front().status, 0x9024);
+  // The system peer; three events, the last sys_peer.
+  EXPECT_EQ(driver_->peer_stats.back().status, 0x963a);
   EXPECT_EQ(driver_->peer_stats.back().peer.ToString(), "10.0.1.1");
   EXPECT_GT(driver_->peer_stats.back().delay, absl::ZeroDuration());
   EXPECT_LE(driver_->peer_stats.back().clock_time, driver_->clock_time());
