@@ -68,6 +68,10 @@ struct StartInput {
   Readings now;
   ClockCapabilities clock;
   DriftReading drift;
+  // The hardware clock (RTC) read at start, when there is one; `rtc_where`
+  // names it for log lines.
+  std::optional<absl::Time> rtc_time;
+  std::string rtc_where;
 };
 
 // A datagram arrived on socket `socket` (one the core opened).
@@ -134,9 +138,16 @@ struct ConfigChangeInput {
   std::shared_ptr<const NtpConfig> config;
 };
 
+// Result of WriteRtc: the time written, or why not.
+struct RtcWriteResultInput {
+  Readings now;
+  absl::Status status;
+  absl::Time written;
+};
+
 using Input = std::variant<StartInput, DatagramInput, TimerInput, SocketResultInput,
                            SendResultInput, ClockResultInput, DriftWriteResultInput,
-                           ShutdownInput, ConfigChangeInput>;
+                           ShutdownInput, ConfigChangeInput, RtcWriteResultInput>;
 
 // The readings every input carries.
 const Readings& InputReadings(const Input& input);
@@ -234,9 +245,13 @@ struct PeerStatsRecord {
   absl::Duration jitter;
 };
 
+// Set the hardware clock from the system clock, read by the executor at
+// the moment of the write (`hwclock -w`). Result: RtcWriteResultInput.
+struct WriteRtc {};
+
 using Action = std::variant<OpenSocket, CloseSocket, SendDatagram, SetTimer, CancelTimer,
                             ClockOperation, LogEvent, WriteDrift, LoopStatsRecord,
-                            PeerStatsRecord>;
+                            PeerStatsRecord, WriteRtc>;
 
 // The actions returned for one input, in the order to carry them out. Kept
 // by the core and reused (cleared per input) so that steady-state handling
@@ -279,6 +294,7 @@ class Actions {
     list_.emplace_back(LogEvent{Event{kind, std::move(text)}});
   }
   void StoreDrift(double frequency_ppm) { list_.emplace_back(WriteDrift{frequency_ppm}); }
+  void SetRtc() { list_.emplace_back(WriteRtc{}); }
   void Stats(const LoopStatsRecord& record) { list_.emplace_back(record); }
   void Stats(const PeerStatsRecord& record) { list_.emplace_back(record); }
 

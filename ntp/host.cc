@@ -7,6 +7,8 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "ntp/auth/key_store.h"
 #include "ntp/client/client_config.h"
 #include "ntp/precision.h"
@@ -20,6 +22,7 @@ namespace {
 // Timer keys: the LOCAL clock's two, then the client's range.
 constexpr TimerKey kLocalPollTimer = 1;
 constexpr TimerKey kOrphanTimer = 2;
+constexpr TimerKey kRtcTimer = 3;
 constexpr TimerKey kClientTimerBase = 16;
 // Socket ids: listen sockets count from 1; the client's ids start at 2^32.
 constexpr SocketId kClientSocketBase = 0;
@@ -94,7 +97,55 @@ absl::Status Host::CreateClient(ClientEngineOptions options) {
 }
 
 void Host::SetUpstreamSystemPeer(bool has_peer) {
+  upstream_ = has_peer;
   local_reference_->SetUpstreamSystemPeer(has_peer);
+}
+
+void Host::StartRtc(const StartInput& input) {
+  if (input.rtc_time.has_value()) {
+    const absl::Duration rtc_minus_clock = *input.rtc_time - input.now.clock;
+    events_.OnEvent(Event{
+        EventKind::kInfo,
+        absl::StrFormat("RTC %s reads %s, %+.0f s from the system clock", input.rtc_where,
+                        absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *input.rtc_time,
+                                         absl::UTCTimeZone()),
+                        absl::ToDoubleSeconds(rtc_minus_clock))});
+    if (client_ != nullptr) client_->SetRtcReading(*input.rtc_time, input.now.clock);
+  }
+  if (config_.rtc.mode == RtcConfig::Mode::kWrite) {
+    actions_.Arm(kRtcTimer,
+                 input.now.monotonic + absl::Seconds(config_.rtc.write_interval_seconds));
+  }
+}
+
+void Host::OnRtcTimer() {
+  if (stopped_ || config_.rtc.mode != RtcConfig::Mode::kWrite) return;
+  // Only a clock synchronised to an upstream server is worth copying into
+  // the RTC (`hwclock -w` after ntpd has synchronised).
+  if (upstream_) actions_.SetRtc();
+  actions_.Arm(kRtcTimer, dispatch_.now.monotonic +
+                              absl::Seconds(config_.rtc.write_interval_seconds));
+}
+
+void Host::OnRtcWriteResult(const RtcWriteResultInput& input) {
+  if (!input.status.ok()) {
+    ++rtc_write_failures_;
+    if (!rtc_failure_reported_) {
+      rtc_failure_reported_ = true;
+      events_.OnEvent(Event{EventKind::kWarning,
+                            absl::StrCat("cannot set the RTC: ", input.status.message())});
+    }
+    return;
+  }
+  ++rtc_writes_;
+  if (rtc_failure_reported_ || rtc_writes_ == 1) {
+    events_.OnEvent(Event{EventKind::kInfo,
+                          absl::StrCat("RTC set from the system clock (",
+                                       absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                                                        input.written, absl::UTCTimeZone()),
+                                       ")")});
+  }
+  rtc_failure_reported_ = false;
 }
 
 std::vector<net::SocketAddress> Host::ListenAddresses() const {
@@ -136,6 +187,8 @@ const Actions& Host::Handle(const Input& input) {
     OnShutdown();
   } else if (const auto* change = std::get_if<ConfigChangeInput>(&input)) {
     OnConfigChange(*change);
+  } else if (const auto* rtc = std::get_if<RtcWriteResultInput>(&input)) {
+    OnRtcWriteResult(*rtc);
   }
   dispatch_.out = nullptr;
   return actions_;
@@ -166,6 +219,7 @@ void Host::OnStart(const StartInput& input) {
   if (client_ != nullptr) {
     if (absl::Status status = client_->Start(input); !status.ok()) FailStart(status);
   }
+  StartRtc(input);
 }
 
 void Host::FailStart(const absl::Status& status) {
@@ -308,6 +362,8 @@ void Host::OnSendResult(const SendResultInput& input) {
 void Host::OnTimer(const TimerInput& input) {
   if (input.key == kLocalPollTimer || input.key == kOrphanTimer) {
     local_reference_->OnTimer(input.key);
+  } else if (input.key == kRtcTimer) {
+    OnRtcTimer();
   } else if (client_ != nullptr && client_->OwnsTimer(input.key)) {
     client_->OnTimer(input.key);
   }

@@ -105,6 +105,9 @@ class Host {
   // Mode 1/2/4/5 datagrams that reached the NTP port (the client receives
   // on its own ephemeral sockets) and mode 6 requests (not served yet).
   uint64_t ignored_packets() const { return ignored_packets_; }
+  // RTC writes done and refused (`rtc write`).
+  uint64_t rtc_writes() const { return rtc_writes_; }
+  uint64_t rtc_write_failures() const { return rtc_write_failures_; }
   // Monotonic time of the last input.
   absl::Time now() const { return dispatch_.now.monotonic; }
 
@@ -123,6 +126,10 @@ class Host {
   absl::Status CreateClient(ClientEngineOptions options);
   void FailStart(const absl::Status& status);
   void SetUpstreamSystemPeer(bool has_peer);
+  // The hardware clock (`rtc` directive, RtcConfig in ntp/config/config.h).
+  void StartRtc(const StartInput& input);
+  void OnRtcTimer();
+  void OnRtcWriteResult(const RtcWriteResultInput& input);
 
   // A listen socket: what was asked and, once bound, what we got.
   struct ListenSocket {
@@ -153,6 +160,10 @@ class Host {
   bool stopped_ = false;
   absl::Status start_status_;
   uint64_t ignored_packets_ = 0;
+  bool upstream_ = false;  // the client side has a system peer
+  uint64_t rtc_writes_ = 0;
+  uint64_t rtc_write_failures_ = 0;
+  bool rtc_failure_reported_ = false;
   std::array<uint8_t, Responder::kMaxReplyOctets> reply_buffer_{};
 };
 

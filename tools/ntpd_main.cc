@@ -44,6 +44,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "clock/drift_file.h"
+#include "clock/rtc_device.h"
 #include "clock/system_clock.h"
 #include "net/poll_loop.h"
 #include "net/udp_socket.h"
@@ -491,6 +492,17 @@ int main(int argc, char** argv) {
   seams.network = &network;
   seams.scheduler = loop->get();
   seams.events = &events;
+  // The hardware clock, when the machine has one: read at start to bound
+  // the first correction; written (`rtc write`) only when the daemon may
+  // adjust the clock. With --no_clock_adjust it is only ever opened
+  // O_RDONLY.
+  std::unique_ptr<clocks::RtcDevice> rtc;
+  if (const std::string path = clocks::RtcDevice::FindDevice(); !path.empty()) {
+    rtc = std::make_unique<clocks::RtcDevice>(
+        path, adjust_clock ? clocks::RtcDevice::Mode::kReadWrite
+                           : clocks::RtcDevice::Mode::kReadOnly);
+    seams.rtc = rtc.get();
+  }
   // `driftfile PATH` (an empty path disables it).
   std::unique_ptr<clocks::DriftFile> drift;
   if (parsed.config.driftfile.has_value() && !parsed.config.driftfile->path.empty()) {

@@ -64,7 +64,7 @@ fi
 
 if [[ "$SEED_TOPOLOGY_INSIDE" == namespace ]]; then
   ip link set lo up || skip "cannot bring lo up in the namespace"
-  for a in 192.168.31.223 192.168.31.10 192.168.31.11; do
+  for a in 192.168.31.223 192.168.31.10 192.168.31.11 10.99.0.1; do
     ip addr add "$a/32" dev lo || skip "cannot add $a to lo in the namespace"
   done
   readonly NET=192.168.31
@@ -75,6 +75,8 @@ else
       "rewritten to 127.0.31.x"
 fi
 readonly SERVER=$NET.223 CLIENT1=$NET.10 CLIENT2=$NET.11
+# A host outside 192.168.31.0/24 (only in the namespace).
+readonly OUTSIDER=10.99.0.1
 
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/seed_topology"
 rm -rf "$WORK"
@@ -137,6 +139,40 @@ SERVER_PID=$LAST_PID
 wait_for "$WORK/server.log" "synchronized to LOCAL(0), stratum 11" 5 \
   || fail "the server did not choose its LOCAL clock"
 log "PASS: server on $SERVER serves LOCAL(0) at stratum 11"
+
+# ask FROM MODE: one request from address FROM to the server's port 123;
+# prints the reply's stratum, or "none" after 1 s.
+ask() {
+  /usr/bin/python3 - "$1" "$SERVER" "$2" <<'PY'
+import socket, sys
+src, dst, mode = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 0))
+s.settimeout(1.0)
+req = bytearray(48 if mode == 3 else 12)
+req[0] = (4 << 3) | mode          # NTPv4
+if mode == 6:
+    req[1] = 1                      # READSTAT
+else:
+    req[40:48] = b"\x01\x02\x03\x04\x05\x06\x07\x08"
+s.sendto(bytes(req), (dst, 123))
+try:
+    data, _ = s.recvfrom(2048)
+    print(data[1] if mode == 3 else "reply")
+except socket.timeout:
+    print("none")
+PY
+}
+# The restrict lines: time for everybody (`restrict default kod nomodify
+# notrap nopeer noquery` still serves time), so the LAN and an outsider
+# both get stratum 11; ntpq's mode 6 is never answered to the outsider
+# (noquery; this daemon does not serve mode 6 to anybody yet).
+[[ $(ask "$CLIENT1" 3) == 11 ]] || fail "no time for $CLIENT1"
+if [[ "$SEED_TOPOLOGY_INSIDE" == namespace ]]; then
+  [[ $(ask "$OUTSIDER" 3) == 11 ]] || fail "no time for $OUTSIDER (restrict default serves time)"
+  [[ $(ask "$OUTSIDER" 6) == none ]] || fail "mode 6 answered to $OUTSIDER despite noquery"
+fi
+log "PASS: the restrict lines serve time to the LAN and to others, no mode 6 to others"
 
 start client1 -c "$WORK/client1.conf" --listen "$CLIENT1"
 CLIENT1_PID=$LAST_PID

@@ -493,7 +493,40 @@ void ClientEngine::LoseSystemPeer() {
   system_peer_.reset();
   Report(EventKind::kLostSync, "no_sys_peer: no selectable source; holding over on the "
                                "last frequency");
+  if (!options_.set_once_and_exit && !options_.discipline.never_step) {
+    // The kernel stops copying the system time to the RTC (its 11-minute
+    // mode) and tells other programs the clock is unsynchronised.
+    ClockSyncState sync;
+    sync.synchronized = false;
+    steering_->SetSyncState(sync);
+  }
   if (env_.on_upstream_change) env_.on_upstream_change(false);
+}
+
+void ClientEngine::SetRtcReading(absl::Time rtc_time, absl::Time clock_time) {
+  if (absl::ToUnixSeconds(rtc_time) < kRtcPlausibleAfterUnixSeconds) {
+    Report(EventKind::kWarning,
+           "the RTC reads a time before this software was written (a dead battery?): "
+           "not used to bound the first correction");
+    return;
+  }
+  rtc_minus_clock_ = absl::ToDoubleSeconds(rtc_time - clock_time);
+}
+
+bool ClientEngine::FirstCorrectionAgreesWithRtc(double offset_seconds) {
+  const double panic = options_.discipline.panic_threshold_seconds;
+  if (ever_synced_ || !rtc_minus_clock_.has_value() || panic <= 0 ||
+      std::fabs(offset_seconds) <= panic) {
+    return true;
+  }
+  // ntpd -g lets one big first correction through; the RTC bounds it.
+  if (std::fabs(offset_seconds - *rtc_minus_clock_) <= panic) return true;
+  Report(EventKind::kPanic,
+         absl::StrFormat("time correction of %.0f seconds would leave the clock %.0f seconds "
+                         "from the RTC (sanity limit %.0f); set clock manually to the "
+                         "correct UTC time.",
+                         offset_seconds, offset_seconds - *rtc_minus_clock_, panic));
+  return false;
 }
 
 void ClientEngine::ApplyLeapVote(const std::vector<int>& survivors) {
@@ -759,6 +792,10 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
   }
 
   ApplyLeapVote(cluster_.survivors);
+  if (!FirstCorrectionAgreesWithRtc(combined.combined.offset_seconds)) {
+    Exit(ClientExit::kPanic);
+    return;
+  }
   const UpdateResult result = discipline_->Update(now, combined.combined.offset_seconds,
                                                   combined.frequency_ppm, min_slew_seconds);
   switch (result.outcome) {

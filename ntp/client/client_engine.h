@@ -135,6 +135,13 @@ class ClientEngine {
   // applies only at start). Before Start(), the options are replaced.
   ReconfigureCounts Reconfigure(const ClientEngineOptions& options);
 
+  // The hardware clock read at start (`rtc_time`) and the system clock at
+  // that moment. A first correction beyond the panic threshold (ntpd -g)
+  // must then bring the clock within the panic threshold of the RTC's time,
+  // unless the RTC itself reads earlier than kRtcPlausibleAfter (a dead
+  // battery): a guard against an era error, or a server far off.
+  void SetRtcReading(absl::Time rtc_time, absl::Time clock_time);
+
   // Inputs the host routes here (by timer key / socket id ranges).
   bool OwnsTimer(TimerKey key) const;
   bool OwnsSocket(SocketId socket) const;
@@ -180,6 +187,9 @@ class ClientEngine {
   Combined CombineSurvivors(int peer);
   void UpdateClock(int peer, const Combined& combined, bool new_peer, double now);
   void AfterStep(double offset_seconds);
+  // False (and ntpd-style panic reported) when a first correction beyond
+  // the panic threshold disagrees with the RTC read at start.
+  bool FirstCorrectionAgreesWithRtc(double offset_seconds);
   void LoseSystemPeer();
   void UpdateSystemVariables(const Association& peer, double offset,
                              double system_jitter, double now);
@@ -244,6 +254,8 @@ class ClientEngine {
   ClusterResult cluster_;
   std::vector<CombineInput> combine_in_;
 
+  // RTC minus system clock at start (seconds), when the RTC is plausible.
+  std::optional<double> rtc_minus_clock_;
   bool has_drift_store_ = false;
   std::string drift_where_;
   bool drift_timer_armed_ = false;

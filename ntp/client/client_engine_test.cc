@@ -993,5 +993,112 @@ TEST_F(ClientEngineTest, ReloadAppliesTosValues) {
   EXPECT_FALSE(engine().system_peer().has_value());
 }
 
+
+// ---- The hardware clock (RTC) ----------------------------------------------
+
+// 2026-05-28, after kRtcPlausibleAfterUnixSeconds.
+constexpr int64_t kRtcEra = 1780000000;
+
+HostDriver::Options WithRtc(double clock_offset_seconds, std::optional<absl::Time> rtc) {
+  HostDriver::Options o = ClockOff(clock_offset_seconds);
+  o.true_start = absl::FromUnixSeconds(kRtcEra);
+  o.rtc_time = rtc;
+  return o;
+}
+
+TEST_F(ClientEngineTest, MinusGStepThatAgreesWithTheRtcIsTaken) {
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  // The clock is 2000 s behind; the RTC kept true time.
+  Start(ServerLines(), WithRtc(-2000, absl::FromUnixSeconds(kRtcEra)), flags);
+  RunFor(absl::Seconds(600));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2000, 1e-6);
+  EXPECT_THAT(driver_->Texts(EventKind::kInfo),
+              ::testing::Contains(HasSubstr("RTC test RTC reads 2026-05-28")));
+}
+
+TEST_F(ClientEngineTest, MinusGStepThatDisagreesWithTheRtcIsAPanic) {
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  // The clock is 2000 s behind and the RTC says the same: a server that
+  // claims otherwise (or an era error) must not step the clock.
+  Start(ServerLines(),
+        WithRtc(-2000, absl::FromUnixSeconds(kRtcEra) - absl::Seconds(2000)), flags);
+  RunFor(absl::Seconds(120));
+  EXPECT_EQ(host_->exit_state(), HostExit::kPanic);
+  EXPECT_TRUE(driver_->steps.empty());
+  ASSERT_EQ(driver_->Count(EventKind::kPanic), 1);
+  EXPECT_THAT(driver_->Texts(EventKind::kPanic)[0],
+              HasSubstr("would leave the clock 2000 seconds from the RTC"));
+}
+
+TEST_F(ClientEngineTest, AnRtcFromBeforeThisSoftwareIsNotUsed) {
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  // A dead battery: the RTC reads 1970.
+  Start(ServerLines(), WithRtc(-2000, absl::FromUnixSeconds(0)), flags);
+  RunFor(absl::Seconds(600));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  EXPECT_EQ(driver_->steps.size(), 1u);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              ::testing::Contains(HasSubstr("dead battery")));
+}
+
+TEST_F(ClientEngineTest, SmallFirstCorrectionsIgnoreTheRtc) {
+  AddServer();
+  // An RTC kept in local time (hours off) must not stop a normal start.
+  Start(ServerLines(),
+        WithRtc(0.05, absl::FromUnixSeconds(kRtcEra) + absl::Hours(2)));
+  RunFor(absl::Seconds(300));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  EXPECT_TRUE(host_->system().synchronized());
+}
+
+TEST_F(ClientEngineTest, LosingThePeerTellsTheKernelUnsynchronised) {
+  ScriptedServer& server = AddServer();
+  Start(ServerLines(" iburst"), ClockOff(0.02));
+  RunFor(absl::Minutes(30));
+  std::vector<ClockOperation> sync = Operations(ClockOpKind::kSyncStatus);
+  ASSERT_FALSE(sync.empty());
+  EXPECT_TRUE(sync.back().sync.synchronized);
+  server.silent = true;
+  RunFor(absl::Hours(2));
+  ASSERT_FALSE(engine().system_peer().has_value());
+  sync = Operations(ClockOpKind::kSyncStatus);
+  // STA_UNSYNC set again: the kernel's 11-minute RTC updates stop.
+  EXPECT_FALSE(sync.back().sync.synchronized);
+}
+
+TEST_F(ClientEngineTest, RtcWriteCopiesTheClockOnlyWhileSynchronised) {
+  ScriptedServer& server = AddServer();
+  server.silent = true;
+  Start(ServerLines(" iburst") + "rtc write interval 60\n", ClockOff(0.02));
+  RunFor(absl::Minutes(5));
+  EXPECT_TRUE(driver_->rtc_writes.empty());  // nothing to copy yet
+  server.silent = false;
+  RunFor(absl::Minutes(10));
+  ASSERT_GE(driver_->rtc_writes.size(), 5u);
+  // One write a minute of the model clock's time at the write (which the
+  // discipline is still slewing by up to its 20 ms offset).
+  for (size_t i = 1; i < driver_->rtc_writes.size(); ++i) {
+    EXPECT_NEAR(absl::ToDoubleSeconds(driver_->rtc_writes[i] - driver_->rtc_writes[i - 1]), 60,
+                0.02);
+  }
+  EXPECT_EQ(host_->rtc_writes(), driver_->rtc_writes.size());
+  EXPECT_THAT(driver_->Texts(EventKind::kInfo),
+              ::testing::Contains(HasSubstr("RTC set from the system clock")));
+  server.silent = true;
+  RunFor(absl::Hours(2));
+  ASSERT_FALSE(engine().system_peer().has_value());
+  const size_t writes = driver_->rtc_writes.size();
+  RunFor(absl::Minutes(10));
+  EXPECT_EQ(driver_->rtc_writes.size(), writes);
+}
+
 }  // namespace
 }  // namespace ntp::testing

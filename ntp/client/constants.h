@@ -6,6 +6,8 @@
 #ifndef NTP_CLIENT_CONSTANTS_H_
 #define NTP_CLIENT_CONSTANTS_H_
 
+#include <cstdint>
+
 namespace ntp {
 
 // RFC 5905 §7.2 / §9.2: PHI, the frequency tolerance (15 ppm), the rate at
@@ -43,6 +45,10 @@ inline constexpr double kMaxFrequencyCorrectionPpm = 500.0;
 // maxslewrate, 1/12 of the Linux kernel's +-10% tick range). The clock's
 // ClockCapabilities::max_frequency_ppm lowers it.
 inline constexpr double kMaxSlewFrequencyPpm = 83333.0;
+// An RTC reading earlier than this (2026-01-01T00:00:00Z, before this
+// software was written) is taken for a dead battery and not used to bound
+// the first correction.
+inline constexpr int64_t kRtcPlausibleAfterUnixSeconds = 1767225600;
 
 // RFC 5905 §13 (Figure 29) BCOUNT is 8; ntpd 4.2.8 sends 6 for iburst.
 inline constexpr int kIburstCount = 6;

@@ -265,6 +265,23 @@ struct MruConfig {
 // ---------------------------------------------------------------------------
 // Clock discipline and selection knobs.
 
+// `rtc kernel | rtc write [interval SECONDS]`: how the hardware clock (RTC)
+// follows the system clock. Not in ntpd's grammar, where the kernel's
+// 11-minute mode is the only way (what `kernel` does, the default): while
+// synchronised the daemon clears STA_UNSYNC and the kernel copies the system
+// time to the RTC every 11 minutes. `write` sets the RTC from the system
+// clock itself (RTC_SET_TIME, as `hwclock -w`) every `interval` seconds while
+// synchronised, for kernels built without that mode.
+inline constexpr double kMinRtcWriteIntervalSeconds = 60;
+inline constexpr double kMaxRtcWriteIntervalSeconds = 86400;
+struct RtcConfig {
+  enum class Mode { kKernel, kWrite };
+  Mode mode = Mode::kKernel;
+  double write_interval_seconds = 660;  // as the kernel's 11 minutes
+  std::optional<SourceLocation> location;  // last rtc line
+  friend bool operator==(const RtcConfig&, const RtcConfig&) = default;
+};
+
 // `tinker` (ntp_misc(5) "tinker"; the RFC 5905 §7.2 constants where ntpd
 // 4.2.8 and the RFC differ are noted per field). Effective values.
 struct TinkerConfig {
@@ -419,6 +436,7 @@ struct NtpConfig {
   MruConfig mru;
 
   TinkerConfig tinker;
+  RtcConfig rtc;
   TosConfig tos;
   SystemFlags system;
   std::vector<InterfaceRule> interfaces;

@@ -119,6 +119,7 @@ void HandleBroadcastDelay(ParseContext& ctx);
 void HandleNonvolatile(ParseContext& ctx);
 void HandleLogconfig(ParseContext& ctx);
 void HandleSetvar(ParseContext& ctx);
+void HandleRtc(ParseContext& ctx);  // parse_rtc.cc
 
 // Checks that need the whole configuration (fudge without server, tos
 // consistency, tinker freq vs driftfile, untrusted keys). Called once after

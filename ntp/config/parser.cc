@@ -144,6 +144,7 @@ constexpr DirectiveEntry kDirectives[] = {
     {"restrict", config_internal::HandleRestrict, nullptr},
     {"revoke", nullptr, "Autokey is not supported"},
     {"rlimit", nullptr, "process resource limits are not supported"},
+    {"rtc", config_internal::HandleRtc, nullptr},  // ours: RtcConfig
     {"saveconfigdir", config_internal::HandleFileDirective, nullptr},
     {"server", config_internal::HandleAssociation, nullptr},
     {"setvar", config_internal::HandleSetvar, nullptr},

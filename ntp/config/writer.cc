@@ -236,6 +236,14 @@ std::string FormatNtpConf(const NtpConfig& c) {
   for (const ServerConfig& s : c.servers) WriteServer(s, out);
   for (const auto& [refclock, fudge] : c.fudges) WriteFudge(fudge, out);
 
+  if (c.rtc.location.has_value()) {
+    if (c.rtc.mode == RtcConfig::Mode::kKernel) {
+      absl::StrAppend(&out, "rtc kernel\n");
+    } else {
+      absl::StrAppend(&out, "rtc write interval ",
+                      FormatConfigNumber(c.rtc.write_interval_seconds), "\n");
+    }
+  }
   if (c.tinker.location.has_value()) {
     const TinkerConfig& t = c.tinker;
     absl::StrAppend(&out, "tinker step ", FormatConfigNumber(t.step_seconds),

@@ -110,6 +110,11 @@ absl::Status Executor::Start() {
   input.clock.max_frequency_ppm = seams_.clock->MaxFrequencyPpm();
   input.clock.slew_rate_ppm = clocks::kSlewRatePpm;
   input.drift = ReadDrift(seams_.drift_store);
+  if (seams_.rtc != nullptr) {
+    input.rtc_where = seams_.rtc->Describe();
+    absl::StatusOr<absl::Time> rtc_time = seams_.rtc->Read();
+    if (rtc_time.ok()) input.rtc_time = *rtc_time;
+  }
   Deliver(input);
   // Start never runs inside a receive handler: what the host closed (all of
   // it, after a failed start) is released now, so nothing stays bound.
@@ -259,6 +264,16 @@ void Executor::Carry(const Actions&, const ClockOperation& op) {
 
 void Executor::Carry(const Actions&, const LogEvent& log) {
   if (seams_.events != nullptr) seams_.events->OnEvent(log.event);
+}
+
+void Executor::Carry(const Actions&, const WriteRtc&) {
+  RtcWriteResultInput result;
+  // The system clock at the moment of the write, as `hwclock -w` copies it.
+  result.written = seams_.clock->Now();
+  result.status = seams_.rtc != nullptr ? seams_.rtc->Write(result.written)
+                                        : absl::FailedPreconditionError("no RTC");
+  result.now = current_;
+  results_.push_back(std::move(result));
 }
 
 void Executor::Carry(const Actions&, const WriteDrift& write) {

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "clock/clock.h"
 #include "clock/drift_store.h"
+#include "clock/rtc.h"
 #include "clock/scheduler.h"
 #include "net/network.h"
 #include "ntp/actions.h"
@@ -35,6 +36,7 @@ struct Seams {
   net::Network* network = nullptr;         // required
   clocks::Scheduler* scheduler = nullptr;  // required
   clocks::DriftStore* drift_store = nullptr;  // may be null: no drift file
+  clocks::Rtc* rtc = nullptr;                 // may be null: no RTC
   EventSink* events = nullptr;             // LogEvent actions; may be null
 };
 
@@ -114,6 +116,7 @@ class Executor {
   void Carry(const Actions& actions, const WriteDrift& write);
   void Carry(const Actions& actions, const LoopStatsRecord& record);
   void Carry(const Actions& actions, const PeerStatsRecord& record);
+  void Carry(const Actions& actions, const WriteRtc& write);
   void OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
   void OnTimer(TimerKey key);
   void CheckExit();

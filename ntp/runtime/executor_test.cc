@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "clock/fake_clock.h"
+#include "clock/fake_rtc.h"
 #include "clock/manual_scheduler.h"
 #include "clock/memory_drift_store.h"
 #include "gmock/gmock.h"
@@ -63,6 +64,9 @@ std::string Describe(const Input& input) {
     }
     std::string operator()(const ShutdownInput&) { return "shutdown"; }
     std::string operator()(const ConfigChangeInput&) { return "configuration"; }
+    std::string operator()(const RtcWriteResultInput& r) {
+      return r.status.ok() ? "rtc written" : "rtc refused";
+    }
   };
   return std::visit(Visitor{}, input);
 }
@@ -508,6 +512,39 @@ TEST_F(ExecutorTest, DriftStoreIsReadAtStartAndWrittenOnWriteDrift) {
   ASSERT_EQ(observer_.drift_results.size(), 1u);
   EXPECT_THAT(observer_.drift_results[0].status, IsOk());
   EXPECT_DOUBLE_EQ(observer_.drift_results[0].frequency_ppm, store.writes()[0]);
+}
+
+TEST_F(ExecutorTest, RtcIsReadAtStartAndSetFromTheSystemClock) {
+  StartUpstream();
+  const absl::Time rtc_time = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now()) - 3);
+  clocks::FakeRtc rtc(rtc_time);
+  Seams seams = DefaultSeams();
+  seams.rtc = &rtc;
+  auto instance = Make("server 10.0.0.2 iburst\nrtc write interval 60\n", Options(), seams);
+  ASSERT_THAT(instance->Start(), IsOk());
+  ASSERT_TRUE(observer_.start_input.has_value());
+  ASSERT_TRUE(observer_.start_input->rtc_time.has_value());
+  EXPECT_EQ(*observer_.start_input->rtc_time, rtc_time);
+  EXPECT_EQ(observer_.start_input->rtc_where, "fake RTC");
+  Run(absl::Minutes(5));
+  // Once synchronised, the RTC gets the system clock's time, to the second.
+  ASSERT_FALSE(rtc.writes().empty());
+  EXPECT_LT(absl::AbsDuration(rtc.writes().back() - clock_.Now()), absl::Seconds(61));
+  EXPECT_EQ(instance->host().rtc_writes(), rtc.writes().size());
+  EXPECT_EQ(instance->host().rtc_write_failures(), 0u);
+}
+
+TEST_F(ExecutorTest, ARefusedRtcWriteIsCountedAndLoggedOnce) {
+  StartUpstream();
+  clocks::FakeRtc rtc(clock_.Now(), /*read_only=*/true);
+  Seams seams = DefaultSeams();
+  seams.rtc = &rtc;
+  auto instance = Make("server 10.0.0.2 iburst\nrtc write interval 60\n", Options(), seams);
+  ASSERT_THAT(instance->Start(), IsOk());
+  Run(absl::Minutes(6));
+  EXPECT_TRUE(rtc.writes().empty());
+  EXPECT_GT(instance->host().rtc_write_failures(), 1u);
+  EXPECT_EQ(instance->host().rtc_writes(), 0u);
 }
 
 TEST_F(ExecutorTest, DriftStoreStatesReachTheStartInput) {

@@ -41,6 +41,8 @@ void HostDriver::Start() {
   input.now = Now();
   input.clock = options_.clock;
   input.drift = options_.drift;
+  input.rtc_time = options_.rtc_time;
+  if (options_.rtc_time.has_value()) input.rtc_where = "test RTC";
   Deliver(input);
 }
 
@@ -220,6 +222,13 @@ void HostDriver::Carry(const Actions& actions, std::vector<Input>* results) {
       r.now = Now();
       r.frequency_ppm = drift->frequency_ppm;
       r.status = options_.drift_write_status;
+      results->push_back(r);
+    } else if (std::holds_alternative<WriteRtc>(action)) {
+      RtcWriteResultInput r;
+      r.now = Now();
+      r.written = clock_time();
+      r.status = options_.rtc_write_status;
+      if (r.status.ok()) rtc_writes.push_back(r.written);
       results->push_back(r);
     }
   }

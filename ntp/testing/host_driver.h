@@ -68,6 +68,9 @@ class HostDriver {
     // Binding fails for these addresses (e.g. a port in use).
     std::map<net::SocketAddress, absl::Status> bind_failures;
     absl::Status drift_write_status;
+    // The hardware clock read at start (none: no RTC), and how writes end.
+    std::optional<absl::Time> rtc_time;
+    absl::Status rtc_write_status;
   };
 
   explicit HostDriver(Host* host) : HostDriver(host, Options{}) {}
@@ -107,6 +110,8 @@ class HostDriver {
   std::vector<double> drift_writes;
   std::vector<PeerStatsRecord> peer_stats;
   std::vector<LoopStatsRecord> loop_stats;
+  // The model clock at each WriteRtc.
+  std::vector<absl::Time> rtc_writes;
   std::map<SocketId, net::SocketAddress> open_sockets;
   std::map<TimerKey, absl::Time> timers;
   int Count(EventKind kind) const;
