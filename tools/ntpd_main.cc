@@ -7,7 +7,12 @@
 // it (clock operations are then refused and logged once).
 //
 //   bazel run //:ntpd -- [-c FILE] [--listen ADDR]... [--port N] [-n] [--no_clock_adjust]
-//                         [-u USER[:GROUP]] [-p PIDFILE] [-l LOGFILE] [-d]
+//                         [-u USER[:GROUP]] [-p PIDFILE] [-l LOGFILE] [--syslog] [-d]
+//
+// Log lines go to -l LOGFILE, else the configuration's `logfile`, else
+// syslog with --syslog, else stderr (tools/log_output.h), rate limited per
+// event kind (tools/event_rate_limiter.h); `statistics loopstats peerstats`
+// are written as ntpd's file sets (tools/stats_files.h).
 //
 // Without -c it reads /etc/ntp.conf; without that file it runs an embedded
 // default: the local clock at fudge stratum 10 on 127.0.0.1:11123.
