@@ -35,11 +35,13 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
   ServerSetup setup = BuildServerSetup(config, SplitMix64(options.random_seed).Next());
   host->warnings_ = std::move(setup.warnings);
 
-  for (const InterfaceRule& rule : config.interfaces) {
-    if (rule.action == InterfaceRule::Action::kListen &&
-        rule.match == InterfaceRule::Match::kAddress && rule.address.has_value() &&
-        rule.prefix_length < 0) {
-      host->config_listen_.emplace_back(*rule.address, options.port);
+  host->interface_rules_ = config.interfaces;
+  if (options.listen.empty() && !options.interfaces.empty()) {
+    for (const InterfaceRule* rule :
+         UnmatchedInterfaceRules(config.interfaces, options.interfaces)) {
+      host->warnings_.push_back(absl::StrCat(rule->location.file, ":", rule->location.line,
+                                             ": warning: interface: the rule matches no "
+                                             "address of this machine"));
     }
   }
 
@@ -84,17 +86,31 @@ void Host::SetUpstreamSystemPeer(bool has_peer) {
   local_reference_->SetUpstreamSystemPeer(has_peer);
 }
 
-std::vector<net::SocketAddress> Host::ListenAddresses() const {
-  std::vector<net::SocketAddress> out;
+std::vector<Host::ListenChoice> Host::ListenAddresses() const {
+  std::vector<ListenChoice> out;
   if (!options_.listen.empty()) {
     for (const net::SocketAddress& a : options_.listen) {
-      out.emplace_back(a.ip(), a.port() == 0 ? options_.port : a.port());
+      out.push_back({net::SocketAddress(a.ip(), a.port() == 0 ? options_.port : a.port())});
     }
-  } else if (!config_listen_.empty()) {
-    out = config_listen_;
+    std::sort(out.begin(), out.end(), [](const ListenChoice& a, const ListenChoice& b) {
+      return a.address < b.address;
+    });
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const ListenChoice& a, const ListenChoice& b) {
+                            return a.address == b.address;
+                          }),
+              out.end());
+    return out;
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  const bool listed = !options_.interfaces.empty();
+  const ListenPlan plan = listed ? PlanListenAddresses(interface_rules_, options_.interfaces)
+                                 : PlanWithoutInterfaceList(interface_rules_);
+  for (const net::IpAddress& ip : plan.listen) {
+    out.push_back({net::SocketAddress(ip, options_.port), false, !listed && ip.IsUnspecified() && ip.is_v6()});
+  }
+  for (const net::IpAddress& ip : plan.drop) {
+    out.push_back({net::SocketAddress(ip, options_.port), true, !listed && ip.IsUnspecified() && ip.is_v6()});
+  }
   return out;
 }
 
@@ -132,19 +148,14 @@ void Host::OnStart(const StartInput& input) {
   system_.precision_log2 = PrecisionLog2(input.clock.precision);
   for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});
 
-  std::vector<net::SocketAddress> addresses = ListenAddresses();
-  const bool wildcard = addresses.empty();
-  if (wildcard) {
-    addresses = {net::SocketAddress(net::IpAddress::AnyV4(), options_.port),
-                 net::SocketAddress(net::IpAddress::AnyV6(), options_.port)};
-  }
-  for (const net::SocketAddress& address : addresses) {
+  for (const ListenChoice& choice : ListenAddresses()) {
     ListenSocket socket;
     socket.id = listen_.size() + 1;
-    socket.requested = address;
-    socket.optional = wildcard && address.ip().is_v6();
+    socket.requested = choice.address;
+    socket.optional = choice.optional;
+    socket.drop = choice.drop;
     listen_.push_back(socket);
-    actions_.Open(socket.id, address, /*report_bound=*/true);
+    actions_.Open(socket.id, choice.address, /*report_bound=*/true);
   }
   local_reference_->Start();
   if (client_ != nullptr) {
@@ -242,6 +253,10 @@ void Host::OnDatagram(const DatagramInput& input) {
 
 void Host::OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {
   if (stopped_) return;
+  if (socket >= 1 && socket <= listen_.size() && listen_[socket - 1].drop) {
+    responder_->CountDrop(ServerDropReason::kInterfaceDrop);
+    return;
+  }
   ServerRequest request;
   request.payload = datagram.payload;
   request.source = datagram.source;
