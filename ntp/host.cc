@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/auth/key_store.h"
 #include "ntp/client/client_config.h"
 #include "ntp/precision.h"
 #include "ntp/random.h"
@@ -31,6 +32,21 @@ Host::~Host() = default;
 absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
                                                    const HostOptions& options,
                                                    const KeyStore* keys) {
+  // ntp.conf(5) `key`: the association signs with that key, so a key the
+  // keys file lacks is a configuration error, refused before anything runs.
+  for (const ServerConfig& server : config.servers) {
+    if (!server.key_id.has_value()) continue;
+    if (keys != nullptr && keys->Find(*server.key_id) != nullptr) continue;
+    const std::string keys_file =
+        config.keys.has_value() && !config.keys->path.empty()
+            ? absl::StrCat("the keys file ", config.keys->path)
+            : std::string("the keys (no keys file is configured)");
+    return absl::InvalidArgumentError(
+        absl::StrCat(server.location.file, ":", server.location.line, ": ", server.host,
+                     " key ", *server.key_id, ": key ", *server.key_id, " is not in ",
+                     keys_file));
+  }
+
   auto host = std::unique_ptr<Host>(new Host(options));
   ServerSetup setup = BuildServerSetup(config, SplitMix64(options.random_seed).Next());
   host->warnings_ = std::move(setup.warnings);

@@ -62,7 +62,8 @@ class Host {
  public:
   // Builds the instance from a parsed configuration (nothing is bound or
   // armed until StartInput). `keys` may be null (no keys); it is copied.
-  // InvalidArgument for an unusable server address; Internal if the MAC
+  // InvalidArgument for an unusable server address or a `key N` that `keys`
+  // lacks (the message names the configuration line); Internal if the MAC
   // library is unusable while keys are configured.
   static absl::StatusOr<std::unique_ptr<Host>> Create(const NtpConfig& config,
                                                       const HostOptions& options,

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ntp/auth/key_store.h"
 #include "ntp/config/parser.h"
 #include "ntp/testing/host_driver.h"
 #include "ntp/testing/status_matchers.h"
@@ -273,6 +274,22 @@ TEST_F(HostTest, WithoutInterfaceListIgnoreIpv6LeavesOnlyTheIpv4Wildcard) {
   driver.Start();
   ASSERT_THAT(host->start_status(), IsOk());
   EXPECT_EQ(host->bound_addresses(), std::vector<net::SocketAddress>{Addr("0.0.0.0:11123")});
+}
+
+TEST_F(HostTest, ServerKeyMissingFromTheKeysIsRefusedWithItsLine) {
+  const NtpConfig config = Parse("keys /etc/ntp/keys\nserver 127.127.1.0\nserver 10.0.0.1 key 5\n");
+  absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(config, HostOptions(), nullptr);
+  EXPECT_THAT(host, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(host.status().message(),
+            "test.conf:3: 10.0.0.1 key 5: key 5 is not in the keys file /etc/ntp/keys");
+
+  KeyStore keys;
+  const std::vector<uint8_t> secret = {'s', 'e', 'c', 'r', 'e', 't'};
+  ASSERT_THAT(keys.Insert(*SymmetricKey::Create(4, MacAlgorithm::kMd5, secret)), IsOk());
+  EXPECT_THAT(Host::Create(config, HostOptions(), &keys),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(keys.Insert(*SymmetricKey::Create(5, MacAlgorithm::kMd5, secret)), IsOk());
+  EXPECT_THAT(Host::Create(config, HostOptions(), &keys), IsOk());
 }
 
 TEST_F(HostTest, WildcardWithoutIpv6StillServesIpv4) {
