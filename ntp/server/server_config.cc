@@ -69,11 +69,14 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
   // discard / mru / enable monitor / tinker dispersion.
   r.rate.average_log2_seconds = config.discard.average_log2_seconds;
   r.rate.minimum_seconds = config.discard.minimum_seconds;
+  // The parser bounds both (config.h); a configuration built by hand is
+  // held to the same bounds here.
   if (config.mru.maxdepth.has_value() && *config.mru.maxdepth > 0) {
-    r.client_table_capacity = static_cast<size_t>(*config.mru.maxdepth);
+    r.client_table_capacity =
+        static_cast<size_t>(std::min(*config.mru.maxdepth, kMaxMruDepth));
   } else if (config.mru.maxmem_kib.has_value() && *config.mru.maxmem_kib > 0) {
     r.client_table_capacity = std::max<size_t>(
-        1, static_cast<size_t>(*config.mru.maxmem_kib) * 1024 /
+        1, static_cast<size_t>(std::min(*config.mru.maxmem_kib, kMaxMruMemKib)) * 1024 /
                ClientTable::BytesPerEntry());
   }
   r.monitor = config.system.monitor;

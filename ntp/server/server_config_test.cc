@@ -122,6 +122,17 @@ TEST(ServerConfigTest, MruMaxmemSizesTheTable) {
             64 * 1024 / ClientTable::BytesPerEntry());
 }
 
+TEST(ServerConfigTest, HandBuiltMruSizesAreHeldToTheParserBounds) {
+  NtpConfig config;
+  config.mru.maxdepth = 2147483647;
+  EXPECT_EQ(BuildServerSetup(config, 1).responder.client_table_capacity,
+            static_cast<size_t>(kMaxMruDepth));
+  config.mru.maxdepth.reset();
+  config.mru.maxmem_kib = 2147483647;
+  EXPECT_EQ(BuildServerSetup(config, 1).responder.client_table_capacity,
+            static_cast<size_t>(kMaxMruMemKib) * 1024 / ClientTable::BytesPerEntry());
+}
+
 TEST(ServerConfigTest, HostNameRestrictIsReportedNotApplied) {
   const ParsedConfig parsed = ParseText("restrict ntp.example.com nomodify\n");
   ASSERT_TRUE(parsed.ok()) << parsed.FormatAll();
