@@ -42,6 +42,8 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
   r.hash_seed = hash_seed;
 
   // restrict: most specific wins; duplicates OR their flags (access_control.h).
+  std::vector<AccessControl::Entry> entries;
+  entries.reserve(config.restricts.size());
   for (const RestrictRule& rule : config.restricts) {
     const RestrictMask mask = RestrictFlagsToMask(rule.flags);
     if (rule.is_source) {
@@ -61,10 +63,14 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
       continue;
     }
     const int prefix = rule.prefix_length();
-    r.access.Add(*rule.address,
-                 prefix >= 0 ? prefix : (rule.address->is_v4() ? 32 : 128), mask,
-                 rule.flags.ntpport);
+    AccessControl::Entry entry;
+    entry.network = *rule.address;
+    entry.prefix_length = prefix >= 0 ? prefix : (rule.address->is_v4() ? 32 : 128);
+    entry.ntpport_only = rule.flags.ntpport;
+    entry.flags = mask;
+    entries.push_back(entry);
   }
+  r.access.AddAll(entries);  // one sort for all lines
 
   // discard / mru / enable monitor / tinker dispersion.
   r.rate.average_log2_seconds = config.discard.average_log2_seconds;
