@@ -84,12 +84,19 @@ std::string FormatDriftText(double frequency_ppm) {
 }
 
 absl::StatusOr<std::optional<double>> DriftFile::Read() {
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK and fstat: a FIFO (or device, directory) is refused before
+  // the first read instead of blocking start-up.
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<double>();
     return PosixError(absl::StrCat("open ", path_), errno);
   }
   FdCloser closer(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return PosixError(absl::StrCat("stat ", path_), errno);
+  if (!S_ISREG(st.st_mode)) {
+    return NotRegularFileError(absl::StrCat("frequency file ", path_), st.st_mode);
+  }
   std::string contents;
   char buffer[512];
   while (true) {

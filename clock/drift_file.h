@@ -34,7 +34,9 @@ class DriftFile final : public DriftStore {
   std::string temp_path() const { return path_ + ".TEMP"; }
 
   // nullopt if the file does not exist; DataLoss if it cannot be parsed (or
-  // is larger than 4 KiB); PermissionDenied / Internal / ... for read errors
+  // is larger than 4 KiB); FailedPrecondition, before any read, if the path
+  // is not a regular file (FIFO, device, directory); PermissionDenied /
+  // Internal / ... for read errors
   // (messages name the path and strerror).
   absl::StatusOr<std::optional<double>> Read() override;
   // Writes "<path>.TEMP", fsyncs it, renames it over <path>, fsyncs the

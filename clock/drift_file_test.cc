@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -154,6 +157,33 @@ TEST(DriftFileTest, DescribeIsThePath) {
   DriftFile file("/var/lib/ntp/drift");
   EXPECT_EQ(file.Describe(), "/var/lib/ntp/drift");
   EXPECT_EQ(file.temp_path(), "/var/lib/ntp/drift.TEMP");
+}
+
+TEST(DriftFileTest, NonRegularFilesAreRefusedBeforeReading) {
+  // A FIFO: refused at once (opening it without a writer would block).
+  const std::string fifo = FreshPath("drift_fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::promise<absl::StatusOr<std::optional<double>>> promise;
+  auto result = promise.get_future();
+  std::thread reader([&] { promise.set_value(DriftFile(fifo).Read()); });
+  if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // release it
+    reader.join();
+    if (fd >= 0) ::close(fd);
+    FAIL() << "DriftFile::Read blocked on a FIFO";
+  }
+  reader.join();
+  absl::StatusOr<std::optional<double>> read = result.get();
+  EXPECT_THAT(read, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(read.status().message(),
+            "frequency file " + fifo + ": not a regular file (a FIFO)");
+  ::unlink(fifo.c_str());
+
+  const std::string dir = FreshPath("drift_dir");
+  ::rmdir(dir.c_str());
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  EXPECT_THAT(DriftFile(dir).Read(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  ::rmdir(dir.c_str());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "clock/posix_error.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -35,6 +37,25 @@ absl::Status PosixError(absl::string_view context, int error_number) {
     default:
       return absl::InternalError(message);
   }
+}
+
+absl::Status NotRegularFileError(absl::string_view context, unsigned mode) {
+  const char* kind = "not a regular file";
+  if (S_ISDIR(mode)) {
+    kind = "a directory";
+  } else if (S_ISFIFO(mode)) {
+    kind = "a FIFO";
+  } else if (S_ISCHR(mode)) {
+    kind = "a character device";
+  } else if (S_ISBLK(mode)) {
+    kind = "a block device";
+  } else if (S_ISSOCK(mode)) {
+    kind = "a socket";
+  } else if (S_ISLNK(mode)) {
+    kind = "a symbolic link";
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(context, ": not a regular file (", kind, ")"));
 }
 
 }  // namespace clocks

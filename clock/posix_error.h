@@ -15,6 +15,12 @@ namespace clocks {
 // anything else -> Internal.
 absl::Status PosixError(absl::string_view context, int error_number);
 
+// For a descriptor whose fstat(2) mode is not a regular file:
+// FailedPrecondition "<context>: not a regular file (a FIFO)", naming the
+// kind (directory, FIFO, character device, block device, socket, symbolic
+// link). Readers refuse such paths before reading (a FIFO would block).
+absl::Status NotRegularFileError(absl::string_view context, unsigned mode);
+
 }  // namespace clocks
 
 #endif  // CLOCK_POSIX_ERROR_H_

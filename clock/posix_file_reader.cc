@@ -31,17 +31,16 @@ absl::StatusOr<std::string> PosixFileReader::Read(const std::string& path,
                                                   size_t max_bytes) {
   int fd;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    // O_NONBLOCK: opening a FIFO without a writer would block; the type is
+    // checked below, before anything is read.
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return clocks::PosixError(path, errno);
   FdCloser closer(fd);
 
   struct stat st;
   if (::fstat(fd, &st) != 0) return clocks::PosixError(path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": not a regular file"));
-  }
+  if (!S_ISREG(st.st_mode)) return NotRegularFileError(path, st.st_mode);
 
   std::string contents;
   char buffer[8192];

@@ -16,8 +16,11 @@ class PosixFileReader final : public FileReader {
  public:
   PosixFileReader() = default;
 
-  // See FileReader::Read. errno is mapped once, here: ENOENT/ENOTDIR
-  // -> NotFound, EACCES/EPERM -> PermissionDenied, anything else -> Internal.
+  // See FileReader::Read. The file is opened without blocking and its type
+  // checked with fstat before the first read, so a FIFO, a device or a
+  // directory is refused at once (FailedPrecondition naming its kind).
+  // errno is mapped once, here: ENOENT/ENOTDIR -> NotFound, EACCES/EPERM ->
+  // PermissionDenied, anything else -> Internal.
   absl::StatusOr<std::string> Read(const std::string& path,
                                    size_t max_bytes) override;
 };

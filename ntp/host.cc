@@ -40,17 +40,34 @@ Host::~Host() = default;
 absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
                                                    const HostOptions& options,
                                                    const KeyStore* keys) {
+  // ntp.conf(5) `key`: the association signs with that key, so a key the
+  // keys file lacks is a configuration error, refused before anything runs.
+  for (const ServerConfig& server : config.servers) {
+    if (!server.key_id.has_value()) continue;
+    if (keys != nullptr && keys->Find(*server.key_id) != nullptr) continue;
+    const std::string keys_file =
+        config.keys.has_value() && !config.keys->path.empty()
+            ? absl::StrCat("the keys file ", config.keys->path)
+            : std::string("the keys (no keys file is configured)");
+    return absl::InvalidArgumentError(
+        absl::StrCat(server.location.file, ":", server.location.line, ": ", server.host,
+                     " key ", *server.key_id, ": key ", *server.key_id, " is not in ",
+                     keys_file));
+  }
+
   auto host = std::unique_ptr<Host>(new Host(options));
   host->config_ = WithoutProvenance(config);
   if (keys != nullptr) host->keys_ = std::make_unique<KeyStore>(*keys);
   ServerSetup setup = BuildServerSetup(config, SplitMix64(options.random_seed).Next());
   host->warnings_ = std::move(setup.warnings);
 
-  for (const InterfaceRule& rule : config.interfaces) {
-    if (rule.action == InterfaceRule::Action::kListen &&
-        rule.match == InterfaceRule::Match::kAddress && rule.address.has_value() &&
-        rule.prefix_length < 0) {
-      host->config_listen_.emplace_back(*rule.address, options.port);
+  host->interface_rules_ = config.interfaces;
+  if (options.listen.empty() && !options.interfaces.empty()) {
+    for (const InterfaceRule* rule :
+         UnmatchedInterfaceRules(config.interfaces, options.interfaces)) {
+      host->warnings_.push_back(absl::StrCat(rule->location.file, ":", rule->location.line,
+                                             ": warning: interface: the rule matches no "
+                                             "address of this machine"));
     }
   }
 
@@ -148,17 +165,31 @@ void Host::OnRtcWriteResult(const RtcWriteResultInput& input) {
   rtc_failure_reported_ = false;
 }
 
-std::vector<net::SocketAddress> Host::ListenAddresses() const {
-  std::vector<net::SocketAddress> out;
+std::vector<Host::ListenChoice> Host::ListenAddresses() const {
+  std::vector<ListenChoice> out;
   if (!options_.listen.empty()) {
     for (const net::SocketAddress& a : options_.listen) {
-      out.emplace_back(a.ip(), a.port() == 0 ? options_.port : a.port());
+      out.push_back({net::SocketAddress(a.ip(), a.port() == 0 ? options_.port : a.port())});
     }
-  } else if (!config_listen_.empty()) {
-    out = config_listen_;
+    std::sort(out.begin(), out.end(), [](const ListenChoice& a, const ListenChoice& b) {
+      return a.address < b.address;
+    });
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const ListenChoice& a, const ListenChoice& b) {
+                            return a.address == b.address;
+                          }),
+              out.end());
+    return out;
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  const bool listed = !options_.interfaces.empty();
+  const ListenPlan plan = listed ? PlanListenAddresses(interface_rules_, options_.interfaces)
+                                 : PlanWithoutInterfaceList(interface_rules_);
+  for (const net::IpAddress& ip : plan.listen) {
+    out.push_back({net::SocketAddress(ip, options_.port), false, !listed && ip.IsUnspecified() && ip.is_v6()});
+  }
+  for (const net::IpAddress& ip : plan.drop) {
+    out.push_back({net::SocketAddress(ip, options_.port), true, !listed && ip.IsUnspecified() && ip.is_v6()});
+  }
   return out;
 }
 
@@ -201,19 +232,14 @@ void Host::OnStart(const StartInput& input) {
   system_.precision_log2 = PrecisionLog2(input.clock.precision);
   for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});
 
-  std::vector<net::SocketAddress> addresses = ListenAddresses();
-  const bool wildcard = addresses.empty();
-  if (wildcard) {
-    addresses = {net::SocketAddress(net::IpAddress::AnyV4(), options_.port),
-                 net::SocketAddress(net::IpAddress::AnyV6(), options_.port)};
-  }
-  for (const net::SocketAddress& address : addresses) {
+  for (const ListenChoice& choice : ListenAddresses()) {
     ListenSocket socket;
     socket.id = listen_.size() + 1;
-    socket.requested = address;
-    socket.optional = wildcard && address.ip().is_v6();
+    socket.requested = choice.address;
+    socket.optional = choice.optional;
+    socket.drop = choice.drop;
     listen_.push_back(socket);
-    actions_.Open(socket.id, address, /*report_bound=*/true);
+    actions_.Open(socket.id, choice.address, /*report_bound=*/true);
   }
   local_reference_->Start();
   if (client_ != nullptr) {
@@ -379,6 +405,10 @@ void Host::OnDatagram(const DatagramInput& input) {
 
 void Host::OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {
   if (stopped_) return;
+  if (socket >= 1 && socket <= listen_.size() && listen_[socket - 1].drop) {
+    responder_->CountDrop(ServerDropReason::kInterfaceDrop);
+    return;
+  }
   ServerRequest request;
   request.payload = datagram.payload;
   request.source = datagram.source;

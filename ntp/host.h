@@ -23,6 +23,7 @@
 #include "ntp/actions.h"
 #include "ntp/client/client_engine.h"
 #include "ntp/config/config.h"
+#include "ntp/interface_selection.h"
 #include "ntp/server/counters.h"
 #include "ntp/server/local_reference.h"
 #include "ntp/server/responder.h"
@@ -37,11 +38,15 @@ struct HostOptions {
   bool never_step = false;            // ntpd -x: slew only
   bool set_once_and_exit = false;     // ntpd -q: set the clock once, exit
   uint16_t port = 123;                // NTP port to listen on
-  // Overrides `interface listen ADDRESS`. An address with port 0 gets
-  // `port`. Empty: the config's `interface listen` addresses, else the
-  // wildcard addresses 0.0.0.0 and :: (the latter skipped if the network
-  // has no IPv6).
+  // Overrides the `interface` rules (ntpd --listen). An address with port
+  // 0 gets `port`. Empty: the `interface` rules decide (interface_selection.h):
+  // applied to `interfaces` when the daemon listed them, else to the
+  // config's `interface listen` addresses or the wildcard addresses 0.0.0.0
+  // and :: (the IPv6 wildcard skipped if the network has no IPv6).
   std::vector<net::SocketAddress> listen;
+  // The machine's interface addresses with their names (the daemon's
+  // getifaddrs); empty in the simulator and in tests.
+  std::vector<NetworkInterface> interfaces;
   // The host's own addresses: requests to upstream servers leave from the
   // first of each family (else the wildcard), and they are the loop test's
   // refids (RFC 5905 §8, TEST12).
@@ -58,7 +63,8 @@ class Host {
  public:
   // Builds the instance from a parsed configuration (nothing is bound or
   // armed until StartInput). `keys` may be null (no keys); it is copied.
-  // InvalidArgument for an unusable server address; Internal if the MAC
+  // InvalidArgument for an unusable server address or a `key N` that `keys`
+  // lacks (the message names the configuration line); Internal if the MAC
   // library is unusable while keys are configured.
   static absl::StatusOr<std::unique_ptr<Host>> Create(const NtpConfig& config,
                                                       const HostOptions& options,
@@ -113,7 +119,14 @@ class Host {
 
  private:
   Host(const HostOptions& options);
-  std::vector<net::SocketAddress> ListenAddresses() const;
+  // What to bind: each address, and whether its packets are dropped
+  // (`interface drop`).
+  struct ListenChoice {
+    net::SocketAddress address;
+    bool drop = false;
+    bool optional = false;  // the IPv6 wildcard on a host without IPv6
+  };
+  std::vector<ListenChoice> ListenAddresses() const;
   void OnStart(const StartInput& input);
   void OnDatagram(const DatagramInput& input);
   void OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
@@ -137,6 +150,7 @@ class Host {
     net::SocketAddress requested;
     std::optional<net::SocketAddress> bound;
     bool optional = false;  // the IPv6 wildcard on a host without IPv6
+    bool drop = false;      // `interface drop`: bound, every packet dropped
   };
 
   const HostOptions options_;
@@ -149,7 +163,7 @@ class Host {
   Dispatch dispatch_;
   Actions actions_;
   DispatchEventSink events_{&dispatch_};
-  std::vector<net::SocketAddress> config_listen_;
+  std::vector<InterfaceRule> interface_rules_;
   std::vector<std::string> warnings_;
   SystemVariables system_;
   std::unique_ptr<Responder> responder_;

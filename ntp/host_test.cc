@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ntp/auth/key_store.h"
 #include "ntp/config/parser.h"
 #include "ntp/testing/host_driver.h"
 #include "ntp/testing/status_matchers.h"
@@ -224,6 +225,71 @@ TEST_F(HostTest, WildcardListenByDefaultAndInterfaceListenFromConfig) {
   ASSERT_THAT(other->start_status(), IsOk());
   EXPECT_EQ(other->bound_addresses(),
             (std::vector<net::SocketAddress>{Addr("127.0.0.2:124"), Addr("[::1]:124")}));
+}
+
+TEST_F(HostTest, InterfaceRulesChooseTheAddressesAndDropSocketsAnswerNothing) {
+  HostOptions options;
+  options.port = 11123;
+  NetworkInterface lo{"lo", Ip("127.0.0.1"), 8, true};
+  NetworkInterface lo6{"lo", Ip("::1"), 128, true};
+  NetworkInterface eth0{"eth0", Ip("192.168.31.223"), 24, false};
+  NetworkInterface eth0v6{"eth0", Ip("2001:db8::223"), 64, false};
+  NetworkInterface eth1{"eth1", Ip("10.0.0.5"), 8, false};
+  options.interfaces = {lo, lo6, eth0, eth0v6, eth1};
+  auto host = Make("interface listen all\ninterface ignore ipv6\ninterface drop eth1\n"
+                   "interface listen eth7\nserver 127.127.1.0 prefer\n",
+                   options);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
+  EXPECT_EQ(host->bound_addresses(),
+            (std::vector<net::SocketAddress>{Addr("127.0.0.1:11123"),
+                                             Addr("192.168.31.223:11123"),
+                                             Addr("10.0.0.5:11123")}));
+  EXPECT_THAT(host->warnings(),
+              ElementsAre("test.conf:4: warning: interface: the rule matches no address of "
+                          "this machine"));
+  driver.AdvanceBy(absl::Seconds(2));
+  EXPECT_TRUE(Query(driver, Addr("192.168.31.9:999"), Addr("192.168.31.223:11123"),
+                    ClientRequest())
+                  .has_value());
+  EXPECT_FALSE(
+      Query(driver, Addr("10.0.0.9:999"), Addr("10.0.0.5:11123"), ClientRequest()).has_value());
+  EXPECT_EQ(host->server_counters().drop_count(ServerDropReason::kInterfaceDrop), 1u);
+
+  // --listen overrides the rules.
+  options.listen = {Addr("[2001:db8::223]:0")};
+  auto flagged = Make("interface ignore ipv6\n", options);
+  HostDriver flagged_driver(flagged.get(), DriverOptions());
+  flagged_driver.Start();
+  EXPECT_EQ(flagged->bound_addresses(),
+            std::vector<net::SocketAddress>{Addr("[2001:db8::223]:11123")});
+}
+
+TEST_F(HostTest, WithoutInterfaceListIgnoreIpv6LeavesOnlyTheIpv4Wildcard) {
+  HostOptions options;
+  options.port = 11123;
+  auto host = Make("interface ignore ipv6\n", options);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  ASSERT_THAT(host->start_status(), IsOk());
+  EXPECT_EQ(host->bound_addresses(), std::vector<net::SocketAddress>{Addr("0.0.0.0:11123")});
+}
+
+TEST_F(HostTest, ServerKeyMissingFromTheKeysIsRefusedWithItsLine) {
+  const NtpConfig config = Parse("keys /etc/ntp/keys\nserver 127.127.1.0\nserver 10.0.0.1 key 5\n");
+  absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(config, HostOptions(), nullptr);
+  EXPECT_THAT(host, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(host.status().message(),
+            "test.conf:3: 10.0.0.1 key 5: key 5 is not in the keys file /etc/ntp/keys");
+
+  KeyStore keys;
+  const std::vector<uint8_t> secret = {'s', 'e', 'c', 'r', 'e', 't'};
+  ASSERT_THAT(keys.Insert(*SymmetricKey::Create(4, MacAlgorithm::kMd5, secret)), IsOk());
+  EXPECT_THAT(Host::Create(config, HostOptions(), &keys),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(keys.Insert(*SymmetricKey::Create(5, MacAlgorithm::kMd5, secret)), IsOk());
+  EXPECT_THAT(Host::Create(config, HostOptions(), &keys), IsOk());
 }
 
 TEST_F(HostTest, WildcardWithoutIpv6StillServesIpv4) {

@@ -576,4 +576,43 @@ TEST_F(NtpdClientTest, SigtermWritesTheDriftFileAndACorruptOneIsKeptAsBad) {
   EXPECT_EQ(ReadFile(drift + ".bad"), "not a number\n");  // the bad copy survives
 }
 
+// The `interface` rules applied to the machine's own interface list (only
+// loopback addresses are named, so nothing binds beyond 127.0.0.0/8): IPv6
+// ignored, 127.0.0.2 served, 127.0.0.1 bound but silent (`drop`), every
+// other address implicitly ignored, as ntpd does once rules exist.
+TEST_F(NtpdTest, InterfaceRulesChooseListenIgnoreAndDrop) {
+  const std::string conf = TempDir() + "/interfaces.conf";
+  WriteFile(conf,
+            "server 127.127.1.0\n"
+            "fudge 127.127.1.0 stratum 10\n"
+            "interface ignore ipv6\n"
+            "interface listen 127.0.0.2\n"
+            "interface drop 127.0.0.1\n");
+  const uint16_t port = FreePort();
+  daemon_ = Start({"-c", conf, "--port", std::to_string(port)}, "interfaces");
+  ASSERT_TRUE(WaitForOutput(daemon_, daemon_.out_path, "serving on"))
+      << ReadFile(daemon_.err_path);
+  const std::string out = ReadFile(daemon_.out_path);
+  const std::string p = std::to_string(port);
+  EXPECT_NE(out.find("serving on 127.0.0.2:" + p + " 127.0.0.1:" + p + " ("), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("[::"), std::string::npos) << out;
+  EXPECT_TRUE(Query(port).has_value());  // 127.0.0.2 answers
+
+  // 127.0.0.1 holds the port but drops the request.
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  uint8_t request[48] = {};
+  request[0] = 0xE3;
+  ASSERT_EQ(sendto(fd, request, sizeof(request), 0, reinterpret_cast<sockaddr*>(&to),
+                   sizeof(to)),
+            48);
+  pollfd poll_fd{fd, POLLIN, 0};
+  EXPECT_EQ(poll(&poll_fd, 1, 700), 0) << "127.0.0.1 answered despite `interface drop`";
+  close(fd);
+}
+
 }  // namespace

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -90,7 +91,8 @@ constexpr char kUsage[] =
     "                   embedded default serves the local clock at stratum 10 on\n"
     "                   127.0.0.1 port 11123)\n"
     "  --listen ADDR    listen on ADDR (IPv4, IPv6, or ADDR:PORT / [ADDR]:PORT);\n"
-    "                   repeatable or comma separated; overrides `interface listen`\n"
+    "                   repeatable or comma separated; overrides the `interface`\n"
+    "                   rules\n"
     "  --port N         NTP port (default 123; 11123 with the embedded default)\n"
     "  --server_port N  port of the upstream servers (default 123)\n"
     "  -g               allow the first correction beyond the panic threshold\n"
@@ -121,7 +123,7 @@ ABSL_FLAG(std::string, c, "",
           "serves the local clock at stratum 10 on 127.0.0.1 port 11123)");
 ABSL_FLAG(std::vector<std::string>, listen, {},
           "addresses to listen on (IPv4, IPv6, ADDR:PORT or [ADDR]:PORT), comma "
-          "separated or repeated; overrides `interface listen`");
+          "separated or repeated; overrides the `interface` rules");
 ABSL_FLAG(std::optional<uint16_t>, port, std::nullopt,
           "NTP port to listen on (default 123; 11123 with the embedded default)");
 ABSL_FLAG(std::optional<uint16_t>, server_port, std::nullopt,
@@ -201,28 +203,42 @@ bool FileExists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-// Every address of every interface that is up (IPv6 link-local addresses
-// need a scope and are skipped), like ntpd's per-interface sockets.
-std::vector<net::IpAddress> InterfaceAddresses() {
-  std::vector<net::IpAddress> out;
+// Every address of every interface, with the interface's name, for the
+// `interface` rules (ntp/interface_selection.h) that choose which of them
+// ntpd binds. IPv6 link-local addresses need a scope and are skipped.
+std::vector<ntp::NetworkInterface> Interfaces() {
+  std::vector<ntp::NetworkInterface> out;
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) return out;
   for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
     if (i->ifa_addr == nullptr) continue;
+    ntp::NetworkInterface interface;
+    interface.name = i->ifa_name != nullptr ? i->ifa_name : "";
+    interface.loopback = (i->ifa_flags & IFF_LOOPBACK) != 0;
     if (i->ifa_addr->sa_family == AF_INET) {
       const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-      out.push_back(net::IpAddress::V4(ntohl(sin->sin_addr.s_addr)));
+      interface.address = net::IpAddress::V4(ntohl(sin->sin_addr.s_addr));
+      if (i->ifa_netmask != nullptr) {
+        const auto* mask = reinterpret_cast<const sockaddr_in*>(i->ifa_netmask);
+        interface.prefix_length = __builtin_popcount(mask->sin_addr.s_addr);
+      }
     } else if (i->ifa_addr->sa_family == AF_INET6) {
       const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
       if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) continue;
       std::array<uint8_t, 16> bytes;
       std::memcpy(bytes.data(), &sin6->sin6_addr, 16);
-      out.push_back(net::IpAddress::V6(bytes));
+      interface.address = net::IpAddress::V6(bytes);
+      if (i->ifa_netmask != nullptr) {
+        const auto* mask = reinterpret_cast<const sockaddr_in6*>(i->ifa_netmask);
+        interface.prefix_length = 0;
+        for (uint8_t b : mask->sin6_addr.s6_addr) interface.prefix_length += __builtin_popcount(b);
+      }
+    } else {
+      continue;
     }
+    out.push_back(std::move(interface));
   }
   freeifaddrs(list);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -440,12 +456,6 @@ int main(int argc, char** argv) {
     }
     options.listen.push_back(*address);
   }
-  bool config_listens = false;
-  for (const ntp::InterfaceRule& rule : parsed.config.interfaces) {
-    config_listens = config_listens ||
-                     (rule.action == ntp::InterfaceRule::Action::kListen &&
-                      rule.match == ntp::InterfaceRule::Match::kAddress);
-  }
   // Addresses given explicitly (--listen) are the host's own: requests to
   // upstream servers leave from the first of each family, and they are the
   // loop test's refids. Otherwise requests leave from the wildcard address
@@ -453,13 +463,9 @@ int main(int argc, char** argv) {
   for (const net::SocketAddress& address : options.listen) {
     if (!address.ip().IsUnspecified()) options.own_addresses.push_back(address.ip());
   }
-  if (options.listen.empty() && !config_listens) {
-    // ntpd binds every interface address (replies then leave from the
-    // address a request came to).
-    for (const net::IpAddress& ip : InterfaceAddresses()) {
-      options.listen.emplace_back(ip, options.port);
-    }
-  }
+  // The `interface` rules choose among the machine's addresses (ntpd binds
+  // each one, so replies leave from the address a request came to).
+  options.interfaces = Interfaces();
 
   absl::StatusOr<std::unique_ptr<net::PollLoop>> loop = net::PollLoop::Create();
   if (!loop.ok()) {

@@ -57,15 +57,20 @@ constexpr TypeName kTypeNames[] = {
     {"AES128CMAC", MacAlgorithm::kAesCmac128},
     {"AES", MacAlgorithm::kAesCmac128},
     {"AES-128", MacAlgorithm::kAesCmac128},
+    // ntpsec: OpenSSL's digest names and aliases (EVP_get_digestbyname).
+    {"SHA224", MacAlgorithm::kSha224},
+    {"SHA-224", MacAlgorithm::kSha224},
+    {"SHA2-224", MacAlgorithm::kSha224},
+    {"SHA256", MacAlgorithm::kSha256},
+    {"SHA-256", MacAlgorithm::kSha256},
+    {"SHA2-256", MacAlgorithm::kSha256},
+    {"SHA384", MacAlgorithm::kSha384},
+    {"SHA-384", MacAlgorithm::kSha384},
+    {"SHA2-384", MacAlgorithm::kSha384},
+    {"SHA512", MacAlgorithm::kSha512},
+    {"SHA-512", MacAlgorithm::kSha512},
+    {"SHA2-512", MacAlgorithm::kSha512},
     {"SHA", std::nullopt},
-    {"SHA224", std::nullopt},
-    {"SHA-224", std::nullopt},
-    {"SHA256", std::nullopt},
-    {"SHA-256", std::nullopt},
-    {"SHA384", std::nullopt},
-    {"SHA-384", std::nullopt},
-    {"SHA512", std::nullopt},
-    {"SHA-512", std::nullopt},
     {"SHA512-224", std::nullopt},
     {"SHA512-256", std::nullopt},
     {"SHA3-224", std::nullopt},
@@ -202,20 +207,31 @@ class KeysFileParser {
     const auto& tokens = line_tokens.token;
     if (count == 0) return;
 
-    // Key ID. Only an all-digit token is ever echoed back.
-    const absl::string_view id_token = tokens[0];
-    if (!IsAllDigits(id_token)) {
-      Error(line_number, "invalid key id: expected a decimal number 1..65535");
+    // Key ID: decimal, or hexadecimal with 0x (ntpsec reads it with
+    // strtoul base 0). Only the value is ever echoed back, never the token.
+    absl::string_view id_token = tokens[0];
+    int base = 10;
+    if (id_token.size() > 2 && id_token[0] == '0' && (id_token[1] == 'x' || id_token[1] == 'X')) {
+      id_token.remove_prefix(2);
+      base = 16;
+    }
+    const bool id_ok =
+        base == 10 ? IsAllDigits(id_token)
+                   : std::all_of(id_token.begin(), id_token.end(),
+                                 [](char c) { return HexValue(c) >= 0; });
+    if (!id_ok) {
+      Error(line_number,
+            "invalid key id: expected a decimal number 1..65535 or hexadecimal 0x1..0xffff");
       return;
     }
     absl::string_view digits = id_token;
     while (digits.size() > 1 && digits[0] == '0') digits.remove_prefix(1);
-    if (digits.size() > kMaxKeyIdDigits) {
+    if (digits.size() > (base == 10 ? kMaxKeyIdDigits : size_t{8})) {
       Error(line_number, "key id > 65535 reserved for Autokey");
       return;
     }
     uint64_t key_id = 0;
-    for (char c : digits) key_id = key_id * 10 + static_cast<uint64_t>(c - '0');
+    for (char c : digits) key_id = key_id * base + static_cast<uint64_t>(HexValue(c));
     if (key_id == 0) {
       Error(line_number,
             "cannot change key 0 (reserved for the crypto-NAK); key ids are "
@@ -246,13 +262,14 @@ class KeysFileParser {
         Error(line_number,
               absl::StrCat("unsupported key type ", type.canonical_name,
                            " for key ", key_id,
-                           " (supported: MD5, SHA1, AES128CMAC)"));
+                           " (supported: MD5, SHA1, SHA224, SHA256, SHA384, SHA512, "
+                           "AES128CMAC)"));
         return;
       case TypeMatch::kUnknown:
         Error(line_number,
               absl::StrCat("unknown key type for key ", key_id,
-                           " (expected M, MD5, SHA1, SHA-1, AES128CMAC, AES "
-                           "or AES-128)"));
+                           " (expected M, MD5, SHA1, SHA-1, SHA224, SHA256, SHA384, "
+                           "SHA512, AES128CMAC, AES or AES-128)"));
         return;
     }
 

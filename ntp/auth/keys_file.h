@@ -8,13 +8,16 @@
 //   keyid type key [access-list]      # comment
 // * Tokens are separated by spaces and tabs; '#' starts a comment anywhere
 //   (it also ends a key); blank lines are skipped; a trailing CR is ignored.
-// * keyid: decimal 1..65535. 0 is the crypto-NAK ("cannot change key 0"),
-//   larger IDs are reserved for Autokey.
+// * keyid: 1..65535, decimal or hexadecimal with 0x (ntpsec reads it with
+//   strtoul base 0: "0x10" is 16). 0 is the crypto-NAK ("cannot change key
+//   0"), larger IDs are reserved for Autokey.
 // * type, case-insensitive: MD5 or M (ntp-keygen's spelling); SHA1 or SHA-1
-//   (ntpsec alias); AES128CMAC (ntpd 4.2.8, ntpsec) or AES / AES-128
-//   (ntpsec). Like both ntpds, any other type starting with 'M' means MD5
-//   (with a warning). Other OpenSSL digest or cipher names that ntpd/ntpsec
-//   would accept (SHA256, AES-256, ...) are reported as unsupported.
+//   (ntpsec alias); SHA224, SHA256, SHA384, SHA512 with OpenSSL's aliases
+//   SHA-256 and SHA2-256 (ntpsec: any OpenSSL digest, truncated to 20
+//   octets); AES128CMAC (ntpd 4.2.8, ntpsec) or AES / AES-128 (ntpsec).
+//   Like both ntpds, any other type starting with 'M' means MD5 (with a
+//   warning). Other OpenSSL digest or cipher names that ntpsec would accept
+//   (SHA3-256, RIPEMD160, AES-256, ...) are reported as unsupported.
 //   AES-128-CMAC is NOT a spelling either implementation accepts (ntpsec
 //   appends "-CBC" and finds no cipher "AES-128-CMAC-CBC").
 // * key: 1..20 characters are the key itself in printable ASCII (no space,

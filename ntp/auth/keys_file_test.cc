@@ -230,20 +230,39 @@ INSTANTIATE_TEST_SUITE_P(
                  false},
         LineCase{"k1 MD5 notnumber", "notnumber",
                  "/etc/ntp/keys:2: error: invalid key id: expected a decimal "
-                 "number 1..65535",
+                 "number 1..65535 or hexadecimal 0x1..0xffff",
                  false},
         LineCase{"12", "", "/etc/ntp/keys:2: error: no key type for key 12",
                  false},
         LineCase{"12 MD5", "", "/etc/ntp/keys:2: error: no key for key 12",
                  false},
-        LineCase{"12 SHA384 sha384secret", "sha384secret",
-                 "/etc/ntp/keys:2: error: unsupported key type SHA384 for key "
-                 "12 (supported: MD5, SHA1, AES128CMAC)",
+        LineCase{"12 SHA384 sha384secret", "sha384secret", "", true},
+        LineCase{"12 sha-256 sha256secret", "sha256secret", "", true},
+        LineCase{"12 SHA2-512 sha512secret", "sha512secret", "", true},
+        LineCase{"0x10 SHA224 hexid", "hexid", "", true},
+        LineCase{"0XfFfF MD5 hexid", "hexid", "", true},
+        LineCase{"0x10000 MD5 hexid", "hexid",
+                 "/etc/ntp/keys:2: error: key 65536 > 65535 reserved for "
+                 "Autokey",
+                 false},
+        LineCase{"0x0 MD5 hexid", "hexid",
+                 "/etc/ntp/keys:2: error: cannot change key 0 (reserved for "
+                 "the crypto-NAK); key ids are 1..65535",
+                 false},
+        LineCase{"0xg1 MD5 hexid", "hexid",
+                 "/etc/ntp/keys:2: error: invalid key id: expected a decimal "
+                 "number 1..65535 or hexadecimal 0x1..0xffff",
+                 false},
+        LineCase{"12 SHA3-256 sha3secret", "sha3secret",
+                 "/etc/ntp/keys:2: error: unsupported key type SHA3-256 for key "
+                 "12 (supported: MD5, SHA1, SHA224, SHA256, SHA384, SHA512, "
+                 "AES128CMAC)",
                  false},
         // The key sits where the type belongs: it must not be echoed.
         LineCase{"12 Pa55word", "Pa55word",
                  "/etc/ntp/keys:2: error: unknown key type for key 12 "
-                 "(expected M, MD5, SHA1, SHA-1, AES128CMAC, AES or AES-128)",
+                 "(expected M, MD5, SHA1, SHA-1, SHA224, SHA256, SHA384, SHA512, "
+                 "AES128CMAC, AES or AES-128)",
                  false},
         LineCase{"13 MD5 tab\x7f"
                  "del",
@@ -285,6 +304,18 @@ INSTANTIATE_TEST_SUITE_P(
                  "/etc/ntp/keys:2: error: invalid IP address in element 1 of "
                  "the access list of key 15",
                  false}));
+
+TEST(KeysFileTest, Sha2TypesAndHexKeyIds) {
+  const ParsedKeysFile parsed = ParseKeysFile(
+      "/etc/ntp/keys", "0x10 SHA256 abc\n17 sha224 abc\n0x12 SHA-384 abc\n19 SHA512 abc\n");
+  EXPECT_THAT(DiagnosticStrings(parsed), IsEmpty());
+  ASSERT_EQ(parsed.keys.KeyIds(), (std::vector<uint32_t>{16, 17, 18, 19}));
+  EXPECT_EQ(parsed.keys.Find(16)->algorithm(), MacAlgorithm::kSha256);
+  EXPECT_EQ(parsed.keys.Find(17)->algorithm(), MacAlgorithm::kSha224);
+  EXPECT_EQ(parsed.keys.Find(18)->algorithm(), MacAlgorithm::kSha384);
+  EXPECT_EQ(parsed.keys.Find(19)->algorithm(), MacAlgorithm::kSha512);
+  EXPECT_EQ(parsed.keys.Find(16)->digest_length(), 20u);
+}
 
 TEST(KeysFileTest, MypasswordLineAlsoReportsMissingKey) {
   const ParsedKeysFile parsed = ParseKeysFile("k", "12 Mypassword\n");

@@ -56,6 +56,14 @@ absl::string_view MacAlgorithmName(MacAlgorithm algorithm) {
       return "SHA1";
     case MacAlgorithm::kAesCmac128:
       return "AES128CMAC";
+    case MacAlgorithm::kSha224:
+      return "SHA224";
+    case MacAlgorithm::kSha256:
+      return "SHA256";
+    case MacAlgorithm::kSha384:
+      return "SHA384";
+    case MacAlgorithm::kSha512:
+      return "SHA512";
   }
   return "unknown";
 }
@@ -72,6 +80,10 @@ absl::StatusOr<SymmetricKey> SymmetricKey::Create(
   switch (algorithm) {
     case MacAlgorithm::kMd5:
     case MacAlgorithm::kSha1:
+    case MacAlgorithm::kSha224:
+    case MacAlgorithm::kSha256:
+    case MacAlgorithm::kSha384:
+    case MacAlgorithm::kSha512:
       if (secret.empty() || secret.size() > kMaxSecretLength) {
         return absl::InvalidArgumentError(
             absl::StrCat("key ", key_id, " (", MacAlgorithmName(algorithm),
@@ -150,14 +162,34 @@ absl::Status MacVerdictToStatus(MacVerdict verdict, const SymmetricKey& key) {
 // ---------------------------------------------------------------------------
 // MacContext
 
+namespace {
+
+// The key-prefix digests, in the order of kDigestNames.
+constexpr const char* kDigestNames[] = {"MD5", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512"};
+constexpr size_t kDigestCount = sizeof(kDigestNames) / sizeof(kDigestNames[0]);
+
+// Index into kDigestNames, or -1 for AES-CMAC.
+int DigestIndex(MacAlgorithm algorithm) {
+  switch (algorithm) {
+    case MacAlgorithm::kMd5: return 0;
+    case MacAlgorithm::kSha1: return 1;
+    case MacAlgorithm::kSha224: return 2;
+    case MacAlgorithm::kSha256: return 3;
+    case MacAlgorithm::kSha384: return 4;
+    case MacAlgorithm::kSha512: return 5;
+    case MacAlgorithm::kAesCmac128: return -1;
+  }
+  return -1;
+}
+
+}  // namespace
+
 struct MacContext::State {
-  std::unique_ptr<EVP_MD, MdDeleter> md5;
-  std::unique_ptr<EVP_MD, MdDeleter> sha1;
+  std::array<std::unique_ptr<EVP_MD, MdDeleter>, kDigestCount> md;
   std::unique_ptr<EVP_MAC, MacDeleter> cmac;
   // One digest context per algorithm: OpenSSL releases a context's provider
   // state when it is re-initialized with a different digest.
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md5_ctx;
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> sha1_ctx;
+  std::array<std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>, kDigestCount> md_ctx;
   // Cipher fixed to AES-128-CBC at creation (RFC 8573 uses AES-128), so
   // EVP_MAC_init does not fetch the cipher per packet.
   std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> cmac_ctx;
@@ -170,19 +202,24 @@ struct MacContext::State {
 
 absl::StatusOr<MacContext> MacContext::Create() {
   auto state = std::make_unique<State>();
-  state->md5.reset(EVP_MD_fetch(nullptr, "MD5", nullptr));
-  state->sha1.reset(EVP_MD_fetch(nullptr, "SHA1", nullptr));
-  state->cmac.reset(EVP_MAC_fetch(nullptr, "CMAC", nullptr));
-  if (state->md5 == nullptr || state->sha1 == nullptr ||
-      state->cmac == nullptr) {
-    return absl::InternalError(absl::StrCat("OpenSSL lacks MD5, SHA1 or CMAC: ",
-                                            DrainOpenSslErrors()));
+  for (size_t i = 0; i < kDigestCount; ++i) {
+    state->md[i].reset(EVP_MD_fetch(nullptr, kDigestNames[i], nullptr));
+    if (state->md[i] == nullptr) {
+      return absl::InternalError(absl::StrCat("OpenSSL lacks ", kDigestNames[i], ": ",
+                                              DrainOpenSslErrors()));
+    }
+    state->md_ctx[i].reset(EVP_MD_CTX_new());
+    if (state->md_ctx[i] == nullptr) {
+      return absl::InternalError(absl::StrCat(
+          "OpenSSL could not allocate MAC contexts: ", DrainOpenSslErrors()));
+    }
   }
-  state->md5_ctx.reset(EVP_MD_CTX_new());
-  state->sha1_ctx.reset(EVP_MD_CTX_new());
+  state->cmac.reset(EVP_MAC_fetch(nullptr, "CMAC", nullptr));
+  if (state->cmac == nullptr) {
+    return absl::InternalError(absl::StrCat("OpenSSL lacks CMAC: ", DrainOpenSslErrors()));
+  }
   state->cmac_ctx.reset(EVP_MAC_CTX_new(state->cmac.get()));
-  if (state->md5_ctx == nullptr || state->sha1_ctx == nullptr ||
-      state->cmac_ctx == nullptr) {
+  if (state->cmac_ctx == nullptr) {
     return absl::InternalError(absl::StrCat(
         "OpenSSL could not allocate MAC contexts: ", DrainOpenSslErrors()));
   }
@@ -210,21 +247,27 @@ bool MacContext::ComputeInto(const SymmetricKey& key,
   const absl::Span<const uint8_t> secret = key.secret();
   switch (key.algorithm()) {
     case MacAlgorithm::kMd5:
-    case MacAlgorithm::kSha1: {
+    case MacAlgorithm::kSha1:
+    case MacAlgorithm::kSha224:
+    case MacAlgorithm::kSha256:
+    case MacAlgorithm::kSha384:
+    case MacAlgorithm::kSha512: {
       // RFC 5905 §7.3: the digest covers the key followed by the header and
-      // extension fields.
-      const bool md5 = key.algorithm() == MacAlgorithm::kMd5;
-      EVP_MD_CTX* ctx = md5 ? s.md5_ctx.get() : s.sha1_ctx.get();
+      // extension fields. Longer digests keep their first digest_length()
+      // octets (ntpsec's truncation to 20).
+      const int index = DigestIndex(key.algorithm());
+      EVP_MD_CTX* ctx = s.md_ctx[index].get();
+      std::array<uint8_t, EVP_MAX_MD_SIZE> full;
       unsigned int length = 0;
-      if (EVP_DigestInit_ex(ctx, md5 ? s.md5.get() : s.sha1.get(), nullptr) !=
-              1 ||
+      if (EVP_DigestInit_ex(ctx, s.md[index].get(), nullptr) != 1 ||
           EVP_DigestUpdate(ctx, secret.data(), secret.size()) != 1 ||
           EVP_DigestUpdate(ctx, message.data(), message.size()) != 1 ||
-          EVP_DigestFinal_ex(ctx, digest_out, &length) != 1 ||
-          length != key.digest_length()) {
+          EVP_DigestFinal_ex(ctx, full.data(), &length) != 1 ||
+          length < key.digest_length()) {
         ERR_clear_error();
         return false;
       }
+      std::memcpy(digest_out, full.data(), key.digest_length());
       return true;
     }
     case MacAlgorithm::kAesCmac128: {
@@ -303,7 +346,7 @@ absl::StatusOr<MacTrailerView> ParseMacTrailer(absl::Span<const uint8_t> trailer
     return absl::InvalidArgumentError(absl::StrCat(
         "MAC length error: ", size,
         " octets (expected 4 for a crypto-NAK, 20 for MD5 or AES-CMAC, 24 for "
-        "SHA1)"));
+        "SHA1 or SHA-2)"));
   }
   MacTrailerView result;
   result.key_id = LoadBe32(trailer.data());

@@ -30,14 +30,24 @@ enum class MacAlgorithm : uint8_t {
   kMd5,         // MD5(key ‖ message), 16 octets (RFC 5905 §7.3)
   kSha1,        // SHA-1(key ‖ message), 20 octets (ntpd/ntpsec/chrony "SHA1")
   kAesCmac128,  // AES-128-CMAC(key, message), 16 octets (RFC 8573, RFC 4493)
+  // SHA-2 (FIPS 180-4) of key ‖ message, as ntpsec computes any OpenSSL
+  // digest for a keys-file type: truncated to its first 20 octets, so the
+  // trailer has SHA-1's length (ntpsec ntp.keys(5): "Digests ... longer
+  // than 20 bytes will be truncated").
+  kSha224,
+  kSha256,
+  kSha384,
+  kSha512,
 };
 
-// Digest octets for `algorithm`: 16 (MD5), 20 (SHA-1), 16 (AES-128-CMAC).
+// Digest octets for `algorithm`: 16 (MD5, AES-128-CMAC), 20 (SHA-1 and the
+// truncated SHA-2 digests).
 constexpr size_t DigestLength(MacAlgorithm algorithm) {
-  return algorithm == MacAlgorithm::kSha1 ? 20 : 16;
+  return algorithm == MacAlgorithm::kMd5 || algorithm == MacAlgorithm::kAesCmac128 ? 16 : 20;
 }
 
-// The keys-file spelling used by ntpd 4.2.8: "MD5", "SHA1", "AES128CMAC".
+// The keys-file spelling: ntpd 4.2.8's "MD5", "SHA1", "AES128CMAC" and the
+// OpenSSL digest names ntpsec passes through, "SHA224" ... "SHA512".
 absl::string_view MacAlgorithmName(MacAlgorithm algorithm);
 
 // Key identifiers (RFC 5905 §7.3, §9.2): 0 is the crypto-NAK, 1..65535 are
@@ -46,7 +56,7 @@ inline constexpr uint32_t kMinSymmetricKeyId = 1;
 inline constexpr uint32_t kMaxSymmetricKeyId = 65535;
 // The key ID field of the MAC trailer (RFC 5905 §7.3, Figure 8).
 inline constexpr size_t kKeyIdLength = 4;
-// Largest digest of any supported algorithm (SHA-1).
+// Largest digest of any supported algorithm (SHA-1, truncated SHA-2).
 inline constexpr size_t kMaxDigestLength = 20;
 
 // Octets of a full MAC trailer (key ID + digest): 20, 24 or 20.
@@ -133,9 +143,9 @@ absl::Status MacVerdictToStatus(MacVerdict verdict, const SymmetricKey& key);
 // not copyable; a moved-from MacContext may only be destroyed or assigned to.
 class MacContext {
  public:
-  // Fetches MD5, SHA-1 and CMAC(AES-128-CBC) from OpenSSL's default
-  // provider. Internal if any of them is unavailable (e.g. MD5 in a FIPS-only
-  // configuration).
+  // Fetches MD5, SHA-1, SHA-224/256/384/512 and CMAC(AES-128-CBC) from
+  // OpenSSL's default provider. Internal if any of them is unavailable (e.g.
+  // MD5 in a FIPS-only configuration).
   static absl::StatusOr<MacContext> Create();
 
   MacContext(MacContext&&) noexcept;
@@ -180,8 +190,8 @@ struct MacTrailerView {
   bool is_crypto_nak() const { return key_id == 0 && digest.empty(); }
 };
 
-// Splits a trailer of 4 (crypto-NAK), 20 (MD5 or AES-CMAC) or 24 (SHA-1)
-// octets into key ID (big-endian) and digest. InvalidArgument for any other
+// Splits a trailer of 4 (crypto-NAK), 20 (MD5 or AES-CMAC) or 24 (SHA-1,
+// SHA-2) octets into key ID (big-endian) and digest. InvalidArgument for any other
 // length, and for a 4-octet trailer whose key ID is not 0. The algorithm is
 // NOT implied by the length (MD5 and AES-CMAC are both 20): it comes from the
 // key the ID names.

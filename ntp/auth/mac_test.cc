@@ -219,6 +219,45 @@ TEST_F(MacTest, KnownAnswers) {
             "8ce4b16b22b58894aa86c421e8759df3");
 }
 
+// SHA-2 (ntpsec's OpenSSL digest types): digest(key ‖ message) truncated to
+// 20 octets. Vectors: FIPS 180-2 Appendices B.1, C.1, D.1 and the SHA-224
+// example of FIPS 180-4 ("abc"), with the key "a" and the message "bc", so
+// the digest covers exactly "abc"; the truncation keeps the first 20 octets.
+//   printf abc | openssl dgst -sha256   (and -sha224, -sha384, -sha512)
+TEST_F(MacTest, Sha2KnownAnswersTruncatedToTwentyOctets) {
+  struct Case {
+    MacAlgorithm algorithm;
+    const char* first_20_octets;
+  } cases[] = {
+      {MacAlgorithm::kSha224, "23097d223405d8228642a477bda255b32aadbce4"},
+      {MacAlgorithm::kSha256, "ba7816bf8f01cfea414140de5dae2223b00361a3"},
+      {MacAlgorithm::kSha384, "cb00753f45a35e8bb5a03d699ac65007272c32ab"},
+      {MacAlgorithm::kSha512, "ddaf35a193617abacc417349ae20413112e6fa4e"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(MacAlgorithmName(c.algorithm));
+    const SymmetricKey key = MakeKey(7, c.algorithm, Ascii("a"));
+    EXPECT_EQ(key.digest_length(), 20u);
+    EXPECT_EQ(MacTrailerLength(c.algorithm), 24u);
+    EXPECT_EQ(Digest(key, Ascii("bc")), c.first_20_octets);
+    // Signing and verifying a packet: a 24-octet trailer that checks, and
+    // fails for another key of the same type.
+    std::vector<uint8_t> packet = Packet48();
+    ASSERT_THAT(AppendMacTrailer(*context_, key, &packet), IsOk());
+    ASSERT_EQ(packet.size(), 48u + 24u);
+    const auto authenticated = absl::MakeConstSpan(packet).first(48);
+    const auto trailer = absl::MakeConstSpan(packet).subspan(48);
+    EXPECT_EQ(CheckMacTrailer(*context_, key, authenticated, trailer), MacVerdict::kOk);
+    EXPECT_EQ(CheckMacTrailer(*context_, MakeKey(7, c.algorithm, Ascii("b")), authenticated,
+                              trailer),
+              MacVerdict::kDigestMismatch);
+    absl::StatusOr<MacTrailerView> view = ParseMacTrailer(trailer);
+    ASSERT_THAT(view, IsOk());
+    EXPECT_EQ(view->key_id, 7u);
+  }
+  EXPECT_EQ(MacAlgorithmName(MacAlgorithm::kSha256), "SHA256");
+}
+
 TEST_F(MacTest, CmacKeyCacheFollowsKeyChanges) {
   const std::vector<uint8_t> packet = Packet48();
   const SymmetricKey rfc =
@@ -245,7 +284,9 @@ TEST_F(MacTest, ComputeDigestNeedsRoom) {
 
 TEST_F(MacTest, VerifyDigestRejectsTamperingAndWrongLength) {
   for (MacAlgorithm algorithm :
-       {MacAlgorithm::kMd5, MacAlgorithm::kSha1, MacAlgorithm::kAesCmac128}) {
+       {MacAlgorithm::kMd5, MacAlgorithm::kSha1, MacAlgorithm::kAesCmac128,
+        MacAlgorithm::kSha224, MacAlgorithm::kSha256, MacAlgorithm::kSha384,
+        MacAlgorithm::kSha512}) {
     SCOPED_TRACE(MacAlgorithmName(algorithm));
     const SymmetricKey key =
         MakeKey(9, algorithm, std::vector<uint8_t>(16, 0xa5));

@@ -244,19 +244,32 @@ struct RestrictRule {
 // entry has `limited` (the decision: ntp/server/client_table.h).
 struct DiscardConfig {
   int average_log2_seconds = 3;  // minimum average headway, 2^3 = 8 s; 0..255
-  int minimum_seconds = 2;       // guard time between packets; >= 0
-  int monitor = 3000;            // MRU preemption probability; >= 0
+  // Guard time between packets, 0..255 (ntpd takes any int; beyond the
+  // largest `average` it only refuses every client).
+  int minimum_seconds = 2;
+  int monitor = 3000;  // MRU preemption age (s), 0..kMaxMruAgeSeconds
   std::optional<SourceLocation> location;  // last discard line
 
   friend bool operator==(const DiscardConfig&, const DiscardConfig&) = default;
 };
 
+// Upper bounds of the `mru` options. ntpd grows its MRU list on demand and
+// takes any unsigned value; our client table (ntp/server/client_table.h) is
+// allocated whole at start, so the bounds keep it within 2^20 entries and
+// 128 MiB (ntpd's default is 1024 KiB).
+inline constexpr int kMaxMruDepth = 1 << 20;   // entries
+inline constexpr int kMaxMruMemKib = 1 << 17;  // 128 MiB
+inline constexpr int kMaxMruAgeSeconds = 1 << 24;  // about 194 days
+
 // `mru` (ntp_misc(5)): MRU list sizing for monitoring/rate control.
 // Unset fields keep ntpd's defaults (maxmem 1024 KiB, mindepth 600,
 // maxage 64 s, initmem 4 KiB, incmem 4 KiB).
 struct MruConfig {
+  // Entry counts (maxdepth, mindepth, initalloc, incalloc): 0..kMaxMruDepth;
+  // KiB (maxmem, initmem, incmem): 0..kMaxMruMemKib; maxage:
+  // 0..kMaxMruAgeSeconds.
   std::optional<int> maxdepth, maxmem_kib, mindepth, maxage_seconds,
-      initalloc, initmem_kib, incalloc, incmem_kib;  // all >= 0
+      initalloc, initmem_kib, incalloc, incmem_kib;
   std::optional<SourceLocation> location;
 
   friend bool operator==(const MruConfig&, const MruConfig&) = default;

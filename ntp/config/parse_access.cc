@@ -242,8 +242,10 @@ void HandleDiscard(ParseContext& ctx) {
       max = 255;  // ntpd: "discard average %d out of range, ignored."
     } else if (!option.quoted && option.text == "minimum") {
       target = &discard.minimum_seconds;
+      max = 255;
     } else if (!option.quoted && option.text == "monitor") {
       target = &discard.monitor;
+      max = kMaxMruAgeSeconds;
     } else {
       ctx.Error(option.column,
                 absl::StrCat("discard: unknown option ", Quote(option.text)));
@@ -271,6 +273,7 @@ void HandleMru(ParseContext& ctx) {
   for (size_t i = 1; i < tokens.size(); i += 2) {
     const Token& option = tokens[i];
     std::optional<int>* target = nullptr;
+    int max = kMaxMruDepth;
     const std::string& w = option.text;
     if (option.quoted) {
       target = nullptr;
@@ -278,18 +281,22 @@ void HandleMru(ParseContext& ctx) {
       target = &mru.maxdepth;
     } else if (w == "maxmem") {
       target = &mru.maxmem_kib;
+      max = kMaxMruMemKib;
     } else if (w == "mindepth") {
       target = &mru.mindepth;
     } else if (w == "maxage") {
       target = &mru.maxage_seconds;
+      max = kMaxMruAgeSeconds;
     } else if (w == "initalloc") {
       target = &mru.initalloc;
     } else if (w == "initmem") {
       target = &mru.initmem_kib;
+      max = kMaxMruMemKib;
     } else if (w == "incalloc") {
       target = &mru.incalloc;
     } else if (w == "incmem") {
       target = &mru.incmem_kib;
+      max = kMaxMruMemKib;
     }
     if (target == nullptr) {
       ctx.Error(option.column,
@@ -298,8 +305,7 @@ void HandleMru(ParseContext& ctx) {
     }
     const Token* value = ctx.ValueAfter(i, w);
     if (value == nullptr) return;
-    std::optional<int64_t> n = ctx.Integer(
-        *value, 0, std::numeric_limits<int32_t>::max(), absl::StrCat("mru ", w));
+    std::optional<int64_t> n = ctx.Integer(*value, 0, max, absl::StrCat("mru ", w));
     if (n.has_value()) *target = static_cast<int>(*n);
   }
   if (!ctx.line_ok()) return;

@@ -76,8 +76,9 @@ struct ParseOptions {
   std::string root_directory;
   // ntpd's MAXINCLUDELEVEL: the top file plus 5 nested levels.
   int max_include_depth = 5;
-  // Per-file size limit passed to ConfigFileReader::Read.
-  size_t max_file_bytes = size_t{1} << 20;
+  // Per-file size limit passed to ConfigFileReader::Read: 8 MiB, room for
+  // tens of thousands of restrict lines (20,000 typical ones take 1.5 MiB).
+  size_t max_file_bytes = size_t{8} << 20;
   // Limits on the total work across all files, so that include fan-out
   // (a file including another many times) stays bounded.
   size_t max_total_bytes = size_t{8} << 20;

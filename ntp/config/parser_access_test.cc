@@ -2,6 +2,7 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "net/address.h"
 #include "ntp/config/parser.h"
@@ -203,6 +204,9 @@ TEST(DiscardTest, Errors) {
   ExpectSingleError("discard average 256", 1,
                     "discard average: value '256' is out of range 0..255");
   ExpectSingleError("discard minimum -1", 1, "out of range");
+  ExpectSingleError("discard minimum 256", 1, "out of range 0..255");
+  ExpectSingleError("discard monitor 2147483647", 1, "out of range 0..16777216");
+  ExpectClean("discard minimum 255 monitor 16777216\n");
   ExpectSingleError("discard maximum 3", 1, "discard: unknown option 'maximum'");
   ParsedConfig parsed =
       ExpectSingleError("discard average 4 minimum x", 1, "is not an integer");
@@ -224,6 +228,26 @@ TEST(MruTest, OptionsAndErrors) {
   EXPECT_EQ(m.incmem_kib, 16);
   ExpectSingleError("mru maxdepth -1", 1, "out of range");
   ExpectSingleError("mru size 1", 1, "mru: unknown option 'size'");
+}
+
+TEST(MruTest, EveryOptionIsBounded) {
+  // ntpd takes any unsigned value; ours would be allocated at start.
+  ParsedConfig parsed = ExpectSingleError("server 127.127.1.0\nmru maxdepth 2147483647\n", 2,
+                                          "mru maxdepth: value '2147483647' is out of range "
+                                          "0..1048576");
+  EXPECT_EQ(FormatDiagnostic(parsed.diagnostics[0]).rfind("test.conf:2:", 0), 0u)
+      << FormatDiagnostic(parsed.diagnostics[0]);
+  EXPECT_FALSE(parsed.config.mru.maxdepth.has_value());
+  ExpectClean("mru maxdepth 1048576 mindepth 1048576 initalloc 1048576 incalloc 1048576\n");
+  ExpectClean("mru maxmem 131072 initmem 131072 incmem 131072 maxage 16777216\n");
+  for (const char* option : {"mindepth", "initalloc", "incalloc"}) {
+    ExpectSingleError(absl::StrCat("mru ", option, " 1048577"), 1, "out of range 0..1048576");
+  }
+  for (const char* option : {"maxmem", "initmem", "incmem"}) {
+    ExpectSingleError(absl::StrCat("mru ", option, " 131073"), 1, "out of range 0..131072");
+  }
+  ExpectSingleError("mru maxage 16777217", 1, "out of range 0..16777216");
+  ExpectSingleError("mru maxdepth 99999999999999999999", 1, "out of range");
   ExpectSingleError("mru", 1, "mru: missing options");
 }
 

@@ -97,24 +97,19 @@ void AccessControl::ApplySourceTemplate(const net::IpAddress& address) {
   AddEntry(address, address.is_v4() ? 32 : 128, *source_template_, false, false);
 }
 
-void AccessControl::AddEntry(const net::IpAddress& address, int prefix_length,
-                             RestrictMask flags, bool ntpport_only,
-                             bool is_interface) {
+void AccessControl::AddAll(const std::vector<Entry>& entries) {
+  for (const Entry& e : entries) {
+    Append(e.network, e.prefix_length, e.flags, e.ntpport_only, e.is_interface);
+  }
+  Normalize();
+}
+
+void AccessControl::Append(const net::IpAddress& address, int prefix_length,
+                           RestrictMask flags, bool ntpport_only, bool is_interface) {
   if (address.is_v4()) {
     prefix_length = std::clamp(prefix_length, 0, 32);
-    const uint32_t mask =
-        prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - prefix_length);
-    const uint32_t network = address.v4() & mask;
-    for (V4Entry& e : v4_) {
-      if (e.network == network && e.prefix_length == prefix_length &&
-          e.ntpport_only == ntpport_only) {
-        e.flags |= flags;
-        e.is_interface = e.is_interface || is_interface;
-        return;
-      }
-    }
-    v4_.push_back({network, mask, prefix_length, ntpport_only, is_interface, flags});
-    std::stable_sort(v4_.begin(), v4_.end(), MoreSpecificFirst<V4Entry>);
+    const uint32_t mask = prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - prefix_length);
+    v4_.push_back({address.v4() & mask, mask, prefix_length, ntpport_only, is_interface, flags});
     return;
   }
   prefix_length = std::clamp(prefix_length, 0, 128);
@@ -122,17 +117,133 @@ void AccessControl::AddEntry(const net::IpAddress& address, int prefix_length,
   const uint64_t mask_lo = PrefixBits64(prefix_length - 64);
   const uint64_t hi = LoadBe64(address.bytes().data()) & mask_hi;
   const uint64_t lo = LoadBe64(address.bytes().data() + 8) & mask_lo;
-  for (V6Entry& e : v6_) {
-    if (e.network_hi == hi && e.network_lo == lo &&
-        e.prefix_length == prefix_length && e.ntpport_only == ntpport_only) {
-      e.flags |= flags;
-      e.is_interface = e.is_interface || is_interface;
-      return;
+  v6_.push_back({hi, lo, mask_hi, mask_lo, prefix_length, ntpport_only, is_interface, flags});
+}
+
+namespace {
+
+template <typename E>
+bool SameKey(const E& a, const E& b) {
+  return a.prefix_length == b.prefix_length && a.ntpport_only == b.ntpport_only &&
+         a.SortKey() == b.SortKey();
+}
+
+// Sorts into match order and merges entries with equal keys.
+template <typename E>
+void SortAndMerge(std::vector<E>& entries) {
+  std::sort(entries.begin(), entries.end(), MoreSpecificFirst<E>);
+  size_t out = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (out > 0 && SameKey(entries[out - 1], entries[i])) {
+      entries[out - 1].flags |= entries[i].flags;
+      entries[out - 1].is_interface = entries[out - 1].is_interface || entries[i].is_interface;
+    } else {
+      entries[out++] = entries[i];
     }
   }
-  v6_.push_back({hi, lo, mask_hi, mask_lo, prefix_length, ntpport_only,
-                 is_interface, flags});
-  std::stable_sort(v6_.begin(), v6_.end(), MoreSpecificFirst<V6Entry>);
+  entries.resize(out);
+}
+
+// Moves the last element to its place in the sorted rest, or merges it
+// into the entry with the same key.
+template <typename E>
+void InsertLast(std::vector<E>& entries) {
+  const E e = entries.back();
+  entries.pop_back();
+  auto it = std::lower_bound(entries.begin(), entries.end(), e, MoreSpecificFirst<E>);
+  if (it != entries.end() && SameKey(*it, e)) {
+    it->flags |= e.flags;
+    it->is_interface = it->is_interface || e.is_interface;
+  } else {
+    entries.insert(it, e);
+  }
+}
+
+}  // namespace
+
+void AccessControl::Normalize() {
+  SortAndMerge(v4_);
+  SortAndMerge(v6_);
+  RebuildGroups();
+}
+
+namespace {
+
+// Groups this short are scanned; longer ones get a hash index.
+constexpr uint32_t kScanLimit = 8;
+
+uint32_t Hash4(uint32_t network) {
+  return static_cast<uint32_t>((uint64_t{network} * 0x9E3779B97F4A7C15ull) >> 32);
+}
+uint32_t Hash6(uint64_t hi, uint64_t lo) {
+  return static_cast<uint32_t>(((hi ^ (lo * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull) >>
+                               32);
+}
+
+}  // namespace
+
+// Splits sorted `entries` into groups and indexes the long ones.
+template <typename E, typename Slot, typename MakeGroup, typename HashOf, typename MakeSlot>
+void AccessControl::Regroup(const std::vector<E>& entries, std::vector<Group>& groups,
+                            std::vector<Slot>& slots, MakeGroup make_group, HashOf hash_of,
+                            MakeSlot make_slot) {
+  groups.clear();
+  slots.clear();
+  for (uint32_t i = 0; i < entries.size(); ++i) {
+    const E& e = entries[i];
+    if (groups.empty() || groups.back().prefix_length != e.prefix_length ||
+        groups.back().ntpport_only != e.ntpport_only) {
+      groups.push_back(make_group(e, i));
+    }
+    groups.back().end = i + 1;
+  }
+  for (Group& g : groups) {
+    const uint32_t size = g.end - g.begin;
+    if (size <= kScanLimit) continue;
+    uint32_t capacity = 16;
+    while (capacity < 2 * size) capacity *= 2;
+    g.slot_begin = static_cast<uint32_t>(slots.size());
+    g.slot_mask = capacity - 1;
+    slots.resize(slots.size() + capacity);
+    for (uint32_t i = g.begin; i < g.end; ++i) {
+      uint32_t h = hash_of(entries[i]) & g.slot_mask;
+      while ((slots[g.slot_begin + h].flags & kSlotUsed) != 0) h = (h + 1) & g.slot_mask;
+      slots[g.slot_begin + h] = make_slot(entries[i]);
+    }
+  }
+}
+
+void AccessControl::RebuildGroups() {
+  Regroup(
+      v4_, v4_groups_, v4_slots_,
+      [](const V4Entry& e, uint32_t i) {
+        return Group{e.prefix_length, e.ntpport_only, i, i, e.mask, 0, 0};
+      },
+      [](const V4Entry& e) { return Hash4(e.network); },
+      [](const V4Entry& e) { return V4Slot{e.network, e.flags | kSlotUsed}; });
+  Regroup(
+      v6_, v6_groups_, v6_slots_,
+      [](const V6Entry& e, uint32_t i) {
+        return Group{e.prefix_length, e.ntpport_only, i, i, 0, e.mask_hi, e.mask_lo};
+      },
+      [](const V6Entry& e) { return Hash6(e.network_hi, e.network_lo); },
+      [](const V6Entry& e) {
+        return V6Slot{e.network_hi, e.network_lo, e.flags | kSlotUsed};
+      });
+}
+
+void AccessControl::AddEntry(const net::IpAddress& address, int prefix_length,
+                             RestrictMask flags, bool ntpport_only,
+                             bool is_interface) {
+  // One entry into the sorted list: O(log n) to find its place, O(n) to
+  // make room and regroup.
+  Append(address, prefix_length, flags, ntpport_only, is_interface);
+  if (address.is_v4()) {
+    InsertLast(v4_);
+  } else {
+    InsertLast(v6_);
+  }
+  RebuildGroups();
 }
 
 RestrictMask AccessControl::Lookup(const net::IpAddress& source,
@@ -140,21 +251,42 @@ RestrictMask AccessControl::Lookup(const net::IpAddress& source,
   const bool from_ntp_port = source_port == kNtpPort;
   if (source.is_v4()) {
     const uint32_t a = source.v4();
-    for (const V4Entry& e : v4_) {
-      if ((a & e.mask) != e.network) continue;
-      if (e.ntpport_only && !from_ntp_port) continue;
-      return e.flags;
+    for (const Group& g : v4_groups_) {
+      if (g.ntpport_only && !from_ntp_port) continue;
+      const uint32_t key = a & g.mask4;
+      if (g.slot_mask != 0) {
+        for (uint32_t h = Hash4(key) & g.slot_mask;; h = (h + 1) & g.slot_mask) {
+          const V4Slot& slot = v4_slots_[g.slot_begin + h];
+          if ((slot.flags & kSlotUsed) == 0) break;
+          if (slot.network == key) return slot.flags & ~kSlotUsed;
+        }
+        continue;
+      }
+      for (uint32_t i = g.begin; i < g.end; ++i) {
+        if (v4_[i].network == key) return v4_[i].flags;
+      }
     }
     return 0;  // unreachable: the default entry matches everything
   }
   const uint64_t hi = LoadBe64(source.bytes().data());
   const uint64_t lo = LoadBe64(source.bytes().data() + 8);
-  for (const V6Entry& e : v6_) {
-    if ((hi & e.mask_hi) != e.network_hi || (lo & e.mask_lo) != e.network_lo) {
+  for (const Group& g : v6_groups_) {
+    if (g.ntpport_only && !from_ntp_port) continue;
+    const uint64_t key_hi = hi & g.mask_hi;
+    const uint64_t key_lo = lo & g.mask_lo;
+    if (g.slot_mask != 0) {
+      for (uint32_t h = Hash6(key_hi, key_lo) & g.slot_mask;; h = (h + 1) & g.slot_mask) {
+        const V6Slot& slot = v6_slots_[g.slot_begin + h];
+        if ((slot.flags & kSlotUsed) == 0) break;
+        if (slot.network_hi == key_hi && slot.network_lo == key_lo) {
+          return slot.flags & ~kSlotUsed;
+        }
+      }
       continue;
     }
-    if (e.ntpport_only && !from_ntp_port) continue;
-    return e.flags;
+    for (uint32_t i = g.begin; i < g.end; ++i) {
+      if (v6_[i].network_hi == key_hi && v6_[i].network_lo == key_lo) return v6_[i].flags;
+    }
   }
   return 0;
 }

@@ -6,8 +6,12 @@
 // Two lists, IPv4 and IPv6, each starting with a default entry (0.0.0.0/0,
 // ::/0) that has no flags, as in ntpd 4.2.8.
 //
-// Lookup is a linear scan over a short, pre-sorted array of plain integers:
-// no allocation, no strings. Building the table allocates.
+// Each list is one array of plain integers sorted in match order, cut into
+// groups of one prefix length (and ntpport or not). Lookup masks the source
+// once per group, most specific group first, and probes the group's hash
+// index (a short group is scanned): O(groups) expected, no allocation, no
+// strings. AddAll builds a whole configuration with one sort (20,000
+// restrict lines in milliseconds); Add inserts one entry in O(entries).
 #ifndef NTP_SERVER_ACCESS_CONTROL_H_
 #define NTP_SERVER_ACCESS_CONTROL_H_
 
@@ -62,6 +66,9 @@ class AccessControl {
   // REQUIRES: 0 <= prefix_length <= 32 (IPv4) / 128 (IPv6).
   void Add(const net::IpAddress& address, int prefix_length, RestrictMask flags,
            bool ntpport_only = false);
+  // Add for every element (its `network` is masked here), with one sort for
+  // all of them: the way to load a configuration.
+  void AddAll(const std::vector<Entry>& entries);
   // ORs `flags` into the default entry of `family` (`restrict -4 default`).
   void AddDefault(net::IpAddress::Family family, RestrictMask flags);
   // ntpd's built-in entry for a local address the daemon listens on:
@@ -102,14 +109,56 @@ class AccessControl {
       return {network_hi, network_lo};
     }
   };
+  // A run of entries with one prefix length and ntpport_only value:
+  // [begin, end) of v4_ or v6_, networks descending.
+  // A group longer than a few entries also has an open-addressing index:
+  // slots [slot_begin, slot_begin + slot_mask + 1) of v4_slots_ / v6_slots_
+  // hold each entry's network and flags (so a probe touches one slot, not
+  // the entry), probed linearly from the network's hash. slot_mask == 0:
+  // no index, the group is scanned.
+  struct Group {
+    int prefix_length;
+    bool ntpport_only;
+    uint32_t begin, end;
+    uint32_t mask4;
+    uint64_t mask_hi, mask_lo;
+    uint32_t slot_begin = 0, slot_mask = 0;
+  };
   void AddEntry(const net::IpAddress& address, int prefix_length,
                 RestrictMask flags, bool ntpport_only, bool is_interface);
+  // Appends without sorting; Normalize() restores the invariants.
+  void Append(const net::IpAddress& address, int prefix_length, RestrictMask flags,
+              bool ntpport_only, bool is_interface);
+  // Sorts, merges equal keys (ORing flags) and rebuilds the groups.
+  void Normalize();
+  // Recomputes the groups and their indexes from the sorted lists.
+  void RebuildGroups();
+  // Splits sorted `entries` into groups and indexes the long ones.
+  template <typename E, typename Slot, typename MakeGroup, typename HashOf,
+            typename MakeSlot>
+  static void Regroup(const std::vector<E>& entries, std::vector<Group>& groups,
+                      std::vector<Slot>& slots, MakeGroup make_group, HashOf hash_of,
+                      MakeSlot make_slot);
 
   // Sorted: prefix length descending, ntpport first, then address
   // descending (ntpd's order; for contiguous masks the first match is the
-  // longest prefix).
+  // longest prefix). No two entries share network, prefix and ntpport.
   std::vector<V4Entry> v4_;
   std::vector<V6Entry> v6_;
+  std::vector<Group> v4_groups_;
+  std::vector<Group> v6_groups_;
+  // An index slot; `flags` has kSlotUsed set when the slot holds an entry.
+  static constexpr uint32_t kSlotUsed = 1u << 31;
+  struct V4Slot {
+    uint32_t network = 0;
+    uint32_t flags = 0;
+  };
+  struct V6Slot {
+    uint64_t network_hi = 0, network_lo = 0;
+    uint32_t flags = 0;
+  };
+  std::vector<V4Slot> v4_slots_;
+  std::vector<V6Slot> v6_slots_;
   std::optional<RestrictMask> source_template_;
 };
 

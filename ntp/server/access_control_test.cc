@@ -1,5 +1,6 @@
 #include "ntp/server/access_control.h"
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -170,6 +171,114 @@ TEST(AccessControlTest, SourceTemplateAddsHostEntries) {
 TEST(AccessControlTest, MaskToString) {
   EXPECT_EQ(RestrictMaskToString(kSeedDefault), "kod nomodify nopeer noquery notrap");
   EXPECT_EQ(RestrictMaskToString(0), "");
+}
+
+// The rule itself, without the table: among the lines matching `source`
+// (same family, masked equal, port 123 for ntpport lines) the longest
+// prefix wins, an ntpport line before a plain one; equal lines OR their
+// flags; the implicit defaults have none.
+struct ParsedLine {
+  Line line;
+  net::IpAddress network;  // masked
+  net::IpAddress mask;
+};
+
+RestrictMask Reference(const std::vector<ParsedLine>& parsed, const net::IpAddress& source,
+                       uint16_t port) {
+  int best_prefix = -1;
+  bool best_ntpport = false;
+  net::IpAddress best_network;
+  RestrictMask flags = 0;
+  for (const ParsedLine& p : parsed) {
+    const Line& l = p.line;
+    if (p.network.family() != source.family()) continue;
+    const net::IpAddress& mask = p.mask;
+    const net::IpAddress& ip = p.network;
+    if (ip != source.Masked(mask)) continue;
+    if (l.ntpport && port != 123) continue;
+    const bool better = l.prefix > best_prefix ||
+                        (l.prefix == best_prefix && l.ntpport && !best_ntpport);
+    const bool same = l.prefix == best_prefix && l.ntpport == best_ntpport &&
+                      ip.Masked(mask) == best_network;
+    if (better) {
+      best_prefix = l.prefix;
+      best_ntpport = l.ntpport;
+      best_network = ip.Masked(mask);
+      flags = l.flags;
+    } else if (same) {
+      flags |= l.flags;
+    }
+  }
+  return flags;
+}
+
+TEST(AccessControlTest, ThousandsOfEntriesMatchTheRuleAndBulkEqualsOneByOne) {
+  // A crowded space (10.0.0.0/16, 2001:db8::/112 and around) so that many
+  // lines overlap, repeat and fill groups far beyond the scanned size.
+  uint64_t state = 1;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  const int kV4Prefixes[] = {8, 16, 20, 24, 28, 30, 32};
+  const int kV6Prefixes[] = {32, 64, 100, 112, 120, 128};
+  std::vector<Line> lines;
+  for (int i = 0; i < 3000; ++i) {
+    Line l;
+    if (next() % 3 != 0) {
+      l.address = "10.0." + std::to_string(next() % 32) + "." + std::to_string(next() % 256);
+      l.prefix = kV4Prefixes[next() % 7];
+    } else {
+      char text[64];
+      std::snprintf(text, sizeof(text), "2001:db8::%x", next() % 8192);
+      l.address = text;
+      l.prefix = kV6Prefixes[next() % 6];
+    }
+    l.flags = RestrictMask{1} << (next() % 16);
+    l.ntpport = next() % 10 == 0;
+    lines.push_back(l);
+  }
+  lines.push_back({"0.0.0.0", 0, kRestrictNoQuery});
+  std::vector<ParsedLine> parsed;
+  for (const Line& l : lines) {
+    const net::IpAddress ip = Ip(l.address);
+    const net::IpAddress mask = net::IpAddress::PrefixMask(ip.family(), l.prefix);
+    parsed.push_back({l, ip.Masked(mask), mask});
+  }
+  const AccessControl one_by_one = Build(lines);
+  AccessControl bulk;
+  std::vector<AccessControl::Entry> entries;
+  for (const Line& l : lines) entries.push_back({Ip(l.address), l.prefix, l.ntpport, false, l.flags});
+  bulk.AddAll(entries);
+
+  for (auto family : {net::IpAddress::Family::kV4, net::IpAddress::Family::kV6}) {
+    const std::vector<AccessControl::Entry> a = one_by_one.Entries(family);
+    const std::vector<AccessControl::Entry> b = bulk.Entries(family);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].network, b[i].network);
+      EXPECT_EQ(a[i].prefix_length, b[i].prefix_length);
+      EXPECT_EQ(a[i].ntpport_only, b[i].ntpport_only);
+      EXPECT_EQ(a[i].flags, b[i].flags);
+    }
+  }
+  int mismatches = 0;
+  for (int i = 0; i < 5000 && mismatches < 10; ++i) {
+    std::string text;
+    if (next() % 2 == 0) {
+      text = "10.0." + std::to_string(next() % 40) + "." + std::to_string(next() % 256);
+    } else {
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "2001:db8::%x", next() % 10000);
+      text = buf;
+    }
+    const net::IpAddress source = Ip(text);
+    const uint16_t port = next() % 4 == 0 ? 123 : 40000;
+    const RestrictMask want = Reference(parsed, source, port);
+    EXPECT_EQ(bulk.Lookup(source, port), want) << text << " port " << port;
+    EXPECT_EQ(one_by_one.Lookup(source, port), want) << text << " port " << port;
+    if (bulk.Lookup(source, port) != want) ++mismatches;
+  }
 }
 
 }  // namespace

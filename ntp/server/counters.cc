@@ -15,6 +15,7 @@ constexpr absl::string_view kDropNames[kServerDropReasonCount] = {
     "kod_rate_limited",  "bad_mac",
     "crypto_nak_request", "would_amplify",
     "internal_error",    "send_failed",
+    "interface_drop",
 };
 
 constexpr absl::string_view kReplyNames[kServerReplyKindCount] = {

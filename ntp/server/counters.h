@@ -40,8 +40,9 @@ enum class ServerDropReason : uint8_t {
   kWouldAmplify,       // the reply would be larger than the request
   kInternalError,      // serialisation or MAC computation failed
   kSendFailed,         // the network refused the reply (counted by the Host)
+  kInterfaceDrop,      // arrived on an `interface drop` address (counted by the Host)
 };
-inline constexpr size_t kServerDropReasonCount = 22;
+inline constexpr size_t kServerDropReasonCount = 23;
 
 // What kind of reply was sent.
 enum class ServerReplyKind : uint8_t {

@@ -42,6 +42,8 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
   r.hash_seed = hash_seed;
 
   // restrict: most specific wins; duplicates OR their flags (access_control.h).
+  std::vector<AccessControl::Entry> entries;
+  entries.reserve(config.restricts.size());
   for (const RestrictRule& rule : config.restricts) {
     const RestrictMask mask = RestrictFlagsToMask(rule.flags);
     if (rule.is_source) {
@@ -61,19 +63,26 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
       continue;
     }
     const int prefix = rule.prefix_length();
-    r.access.Add(*rule.address,
-                 prefix >= 0 ? prefix : (rule.address->is_v4() ? 32 : 128), mask,
-                 rule.flags.ntpport);
+    AccessControl::Entry entry;
+    entry.network = *rule.address;
+    entry.prefix_length = prefix >= 0 ? prefix : (rule.address->is_v4() ? 32 : 128);
+    entry.ntpport_only = rule.flags.ntpport;
+    entry.flags = mask;
+    entries.push_back(entry);
   }
+  r.access.AddAll(entries);  // one sort for all lines
 
   // discard / mru / enable monitor / tinker dispersion.
   r.rate.average_log2_seconds = config.discard.average_log2_seconds;
   r.rate.minimum_seconds = config.discard.minimum_seconds;
+  // The parser bounds both (config.h); a configuration built by hand is
+  // held to the same bounds here.
   if (config.mru.maxdepth.has_value() && *config.mru.maxdepth > 0) {
-    r.client_table_capacity = static_cast<size_t>(*config.mru.maxdepth);
+    r.client_table_capacity =
+        static_cast<size_t>(std::min(*config.mru.maxdepth, kMaxMruDepth));
   } else if (config.mru.maxmem_kib.has_value() && *config.mru.maxmem_kib > 0) {
     r.client_table_capacity = std::max<size_t>(
-        1, static_cast<size_t>(*config.mru.maxmem_kib) * 1024 /
+        1, static_cast<size_t>(std::min(*config.mru.maxmem_kib, kMaxMruMemKib)) * 1024 /
                ClientTable::BytesPerEntry());
   }
   r.monitor = config.system.monitor;

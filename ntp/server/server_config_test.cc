@@ -1,11 +1,14 @@
 #include "ntp/server/server_config.h"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
+#include "ntp/server/restrict_scale_testing.h"
 
 namespace ntp {
 namespace {
@@ -120,6 +123,59 @@ TEST(ServerConfigTest, MruMaxmemSizesTheTable) {
   const ServerSetup setup = BuildServerSetup(parsed.config, 1);
   EXPECT_EQ(setup.responder.client_table_capacity,
             64 * 1024 / ClientTable::BytesPerEntry());
+}
+
+TEST(ServerConfigTest, HandBuiltMruSizesAreHeldToTheParserBounds) {
+  NtpConfig config;
+  config.mru.maxdepth = 2147483647;
+  EXPECT_EQ(BuildServerSetup(config, 1).responder.client_table_capacity,
+            static_cast<size_t>(kMaxMruDepth));
+  config.mru.maxdepth.reset();
+  config.mru.maxmem_kib = 2147483647;
+  EXPECT_EQ(BuildServerSetup(config, 1).responder.client_table_capacity,
+            static_cast<size_t>(kMaxMruMemKib) * 1024 / ClientTable::BytesPerEntry());
+}
+
+TEST(ServerConfigTest, TwentyThousandRestrictLinesParseAndBuildQuickly) {
+  const std::string text = testing::ManyRestrictConfig(20000);
+  EXPECT_GT(text.size(), size_t{1} << 20);  // beyond the former file limit
+  // Through the file reader, as the daemon reads it.
+  InMemoryFileReader reader;
+  reader.AddFile("/etc/ntp.conf", text);
+  const auto start = std::chrono::steady_clock::now();
+  const ParsedConfig parsed = ParseNtpConfFile("/etc/ntp.conf", reader);
+  ASSERT_TRUE(parsed.ok()) << parsed.FormatAll().substr(0, 2000);
+  const ServerSetup setup = BuildServerSetup(parsed.config, 1);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  // Milliseconds in practice (28 s when each line re-sorted the table); the
+  // bound only catches a quadratic build again.
+  EXPECT_LT(elapsed, std::chrono::seconds(1));
+  EXPECT_EQ(parsed.config.restricts.size(), 20006u);
+
+  // The seed's entries still decide for the seed's addresses, and a
+  // generated host line for its own address.
+  const AccessControl& access = setup.responder.access;
+  EXPECT_EQ(access.Lookup(Ip("127.0.0.1"), 40000), 0u);
+  EXPECT_EQ(access.Lookup(Ip("192.168.31.7"), 40000), kRestrictNoModify | kRestrictNoTrap);
+  EXPECT_EQ(access.Lookup(Ip("198.51.100.1"), 40000), kSeedDefault);
+  EXPECT_EQ(access.Lookup(Ip("2001:db9::1"), 40000), kSeedDefault);
+  const RestrictRule* host = nullptr;
+  for (const RestrictRule& rule : parsed.config.restricts) {
+    if (rule.address.has_value() && rule.prefix_length() == 32 && !rule.flags.none() &&
+        rule.host != "127.0.0.1" && rule.host != "127.127.1.0") {
+      host = &rule;
+      break;
+    }
+  }
+  ASSERT_NE(host, nullptr);
+  // OR of every line naming that host (lines may repeat an address).
+  RestrictMask want = 0;
+  for (const RestrictRule& rule : parsed.config.restricts) {
+    if (rule.address == host->address && rule.prefix_length() == 32) {
+      want |= RestrictFlagsToMask(rule.flags);
+    }
+  }
+  EXPECT_EQ(access.Lookup(*host->address, 40000), want) << host->host;
 }
 
 TEST(ServerConfigTest, HostNameRestrictIsReportedNotApplied) {
