@@ -10,7 +10,7 @@
 #
 # Checked: the server serves LOCAL(0) at stratum 11; both clients select it
 # (ntpd's "synchronized to 192.168.31.223, stratum 12"); the second client
-# runs as nobody; SIGHUP with an unchanged file keeps the association;
+# runs as nobody; SIGHUP with a changed file keeps the unchanged association;
 # SIGTERM leaves a valid drift file; a SIGKILL never leaves a torn one.
 #
 # Two lines are appended besides the path changes, so that the test takes
@@ -199,12 +199,14 @@ else
   log "not root: client2 runs without -u"
 fi
 
-# SIGHUP with the same file: the association is kept.
+# SIGHUP with a changed file (a second server, the other client): the
+# unchanged association is kept, the new one added.
+echo "server $CLIENT2" >> "$WORK/client1.conf"
 kill -HUP "$CLIENT1_PID"
-wait_for "$WORK/client1.log" "1 associations kept, 0 added, 0 removed" 5 \
-  || fail "SIGHUP did not keep the association"
+wait_for "$WORK/client1.log" "1 associations kept, 1 added, 0 removed" 5 \
+  || fail "SIGHUP did not keep the unchanged association"
 kill -0 "$CLIENT1_PID" 2>/dev/null || fail "client1 died on SIGHUP"
-log "PASS: SIGHUP kept the association"
+log "PASS: SIGHUP with a changed file kept the unchanged association"
 
 # SIGTERM: a valid drift file (one number) is left behind.
 stop_pid "$CLIENT1_PID"
