@@ -28,7 +28,7 @@ Association::Association(int id, const AssociationConfig& config,
       rng_(seed),
       on_sample_(std::move(on_sample)),
       on_state_change_(std::move(on_state_change)),
-      filter_(env.local_precision_seconds),
+      filter_(env.local_precision_seconds, env.phi),
       tracker_(env.tracker),
       poll_timer_key_(poll_timer),
       socket_base_(socket_base),
@@ -328,7 +328,8 @@ void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
   const NtpTimestamp t4 = NtpTimestamp::FromTime(datagram.rx_time);
   const ExchangeSample exchange =
       ComputeSample(outstanding_t1_, reply.receive_timestamp, reply.transmit_timestamp,
-                    t4, reply.precision_log2_seconds, env_.local_precision_seconds);
+                    t4, reply.precision_log2_seconds, env_.local_precision_seconds,
+                    env_.phi);
   // The reply is genuine: disarm, so a replay of it is bogus (RFC 5905 §8).
   outstanding_nonce_.reset();
   last_accepted_transmit_ = reply.transmit_timestamp;

@@ -68,6 +68,7 @@ struct AssociationEnvironment {
   int stratum_floor = 0;
   int stratum_ceiling = 15;
   double max_distance_seconds = kDefaultMaxDistance;
+  double phi = kPhi;  // dispersion rate (RFC 5905 PHI, `tinker dispersion`)
   OscillatorEstimatorOptions tracker;
 };
 

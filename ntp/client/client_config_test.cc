@@ -54,6 +54,15 @@ TEST(ClientOptionsFromConfigTest, MapsServersTinkerTosAndFlags) {
   EXPECT_EQ(r.options.random_seed, 42u);
 }
 
+TEST(ClientOptionsFromConfigTest, TinkerDispersionIsTheClientsPhi) {
+  EXPECT_DOUBLE_EQ(ClientOptionsFromConfig(Parse("server 10.0.0.1\n"), {}, 1).options.phi,
+                   15e-6);  // RFC 5905 PHI
+  EXPECT_DOUBLE_EQ(
+      ClientOptionsFromConfig(Parse("server 10.0.0.1\ntinker dispersion 40\n"), {}, 1)
+          .options.phi,
+      40e-6);
+}
+
 TEST(ClientOptionsFromConfigTest, SetOnceAndServerPort) {
   ClientFlags flags;
   flags.set_once_and_exit = true;

@@ -225,6 +225,7 @@ void ClientEngine::BuildAssociations(const StartInput& input, std::optional<doub
   aenv.stratum_floor = options_.stratum_floor;
   aenv.stratum_ceiling = options_.stratum_ceiling;
   aenv.max_distance_seconds = options_.maxdist_seconds;
+  aenv.phi = options_.phi;
   aenv.tracker = options_.tracker;
   if (initial.has_value()) {
     // A known frequency: the trackers start from it with a few ppm doubt.
@@ -279,6 +280,7 @@ ReconfigureCounts ClientEngine::Reconfigure(const ClientEngineOptions& options) 
   options_.maxclock = options.maxclock;
   options_.mindist_seconds = options.mindist_seconds;
   options_.maxdist_seconds = options.maxdist_seconds;
+  options_.phi = options.phi;
   options_.stratum_floor = options.stratum_floor;
   options_.stratum_ceiling = options.stratum_ceiling;
   options_.drift_write_threshold_ppm = options.drift_write_threshold_ppm;
@@ -291,6 +293,7 @@ ReconfigureCounts ClientEngine::Reconfigure(const ClientEngineOptions& options) 
   association_env_.stratum_floor = options_.stratum_floor;
   association_env_.stratum_ceiling = options_.stratum_ceiling;
   association_env_.max_distance_seconds = options_.maxdist_seconds;
+  association_env_.phi = options_.phi;
 
   // Unchanged lines keep their association (and its slot); each old one
   // matches at most one new line.
@@ -565,7 +568,7 @@ void ClientEngine::UpdateSystemVariables(const Association& peer, double offset,
   // uses the RFC filter dispersion (empty stages at MAXDISP), so that what
   // we announce to our own clients is as conservative as ntpd's.
   const double increment = f.dispersion_seconds() + system_jitter +
-                           kPhi * std::max(0.0, now - f.update_seconds()) + std::fabs(offset);
+                           options_.phi * std::max(0.0, now - f.update_seconds()) + std::fabs(offset);
   sys.root_dispersion = NtpShort::FromSeconds(
       h.root_dispersion_seconds + std::max(options_.mindist_seconds, increment));
   sys.reference_time = NtpTimestamp::FromTime(env_.dispatch->now.clock);
@@ -615,6 +618,7 @@ void ClientEngine::CollectCandidates(double now) {
     const Association::Header& h = *a.header();
     const ClockFilter& f = a.filter();
     DistanceInput d;
+    d.phi = options_.phi;
     d.delay_seconds = f.delay_seconds();
     d.root_delay_seconds = h.root_delay_seconds;
     d.dispersion_seconds = f.sample_dispersion_seconds();
@@ -624,6 +628,7 @@ void ClientEngine::CollectCandidates(double now) {
     lambda_[i] = RootDistance(d, options_.mindist_seconds);
     theta_[i] = *offset;
     FitnessInput fit;
+    fit.phi = options_.phi;
     fit.leap_unsynchronized = h.leap == Leap::kUnsynchronized;
     fit.stratum = h.stratum;
     fit.stratum_floor = options_.stratum_floor;

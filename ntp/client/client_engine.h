@@ -53,6 +53,9 @@ struct ClientEngineOptions {
   int maxclock = 10;
   double mindist_seconds = kDefaultMinDistance;
   double maxdist_seconds = kDefaultMaxDistance;
+  // The dispersion rate (s/s): RFC 5905 PHI, ntpd's `tinker dispersion`
+  // (in ppm there).
+  double phi = kPhi;
   int stratum_floor = 0;
   int stratum_ceiling = 15;
   // `tinker freq`: initial frequency instead of the drift file.

@@ -8,8 +8,8 @@
 
 namespace ntp {
 
-ClockFilter::ClockFilter(double precision_seconds)
-    : precision_(precision_seconds > 0 ? precision_seconds : 1e-9) {
+ClockFilter::ClockFilter(double precision_seconds, double phi)
+    : precision_(precision_seconds > 0 ? precision_seconds : 1e-9), phi_(phi) {
   Reset();
 }
 
@@ -75,7 +75,7 @@ FilterResult ClockFilter::Run(double now_seconds, double max_distance_seconds,
     if (i == newest) continue;
     FilterStage& st = stages_[i];
     st.dispersion_seconds =
-        std::min(kMaxDispersion, st.dispersion_seconds + kPhi * elapsed);
+        std::min(kMaxDispersion, st.dispersion_seconds + phi_ * elapsed);
   }
   update_ = now_seconds;
   ran_ = true;

@@ -44,7 +44,8 @@ class ClockFilter {
  public:
   // `precision_seconds`: the local clock's precision (2^s.precision), the
   // floor for the peer jitter (RFC 5905 §10).
-  explicit ClockFilter(double precision_seconds = 1e-6);
+  // `phi`: the dispersion rate (s/s; RFC 5905 PHI, `tinker dispersion`).
+  explicit ClockFilter(double precision_seconds = 1e-6, double phi = kPhi);
 
   // Shifts in a real sample taken at `now_seconds` (RFC 5905 §10) and runs
   // the filter. `max_distance_seconds` is `tos maxdist`, `poll_seconds` the
@@ -92,6 +93,7 @@ class ClockFilter {
                    double poll_seconds);
 
   double precision_;
+  double phi_;
   std::array<FilterStage, kFilterStages> stages_;
   int next_ = 0;  // slot the next sample goes to
   double offset_ = 0;

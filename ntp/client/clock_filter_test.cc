@@ -90,6 +90,14 @@ TEST(ClockFilterTest, StagesAgeAtPhi) {
   EXPECT_NEAR(filter.dispersion_seconds(), want, 1e-12);
 }
 
+TEST(ClockFilterTest, StagesAgeAtTheConfiguredRate) {
+  // `tinker dispersion 30`: twice RFC 5905's PHI.
+  ClockFilter filter(1e-9, 30e-6);
+  filter.AddSample(0.0, 0.010, 0.001, 0.0);
+  filter.AddSample(0.0, 0.020, 0.001, 1000.0);
+  EXPECT_NEAR(filter.StagesNewestFirst()[1].dispersion_seconds, 0.001 + 30e-6 * 1000, 1e-12);
+}
+
 TEST(ClockFilterTest, DummiesPushOutRealSamples) {
   ClockFilter filter(1e-9);
   for (int i = 0; i < 8; ++i) filter.AddSample(0.0, 0.01, 0.0, i);

@@ -19,6 +19,7 @@ struct DistanceInput {
   double root_dispersion_seconds = 0;  // server's root dispersion (packet)
   double jitter_seconds = 0;           // peer jitter
   double age_seconds = 0;              // now - time of the last filter run
+  double phi = kPhi;                   // dispersion rate (`tinker dispersion`)
 };
 
 // lambda = (delay + rootdelay)/2 + disp + PHI * age + rootdisp + jitter,
@@ -46,6 +47,7 @@ struct FitnessInput {
   bool refid_is_ours = false;        // server refid names one of our addresses
   uint8_t reach = 0;
   bool noselect = false;
+  double phi = kPhi;                 // dispersion rate (`tinker dispersion`)
 };
 
 // 0 if the peer is fit for selection, else the TEST10..TEST13 bits that

@@ -68,7 +68,7 @@ ReplyVerdict CheckReply(const NtpPacket& reply, const ReplyCheckContext& context
 
 ExchangeSample ComputeSample(NtpTimestamp t1, NtpTimestamp t2, NtpTimestamp t3,
                              NtpTimestamp t4, int8_t server_precision_log2,
-                             double local_precision_seconds) {
+                             double local_precision_seconds, double phi) {
   // First-order differences in 32.32 fixed point, then doubles (RFC 5905
   // §8: the unambiguous range is then +-68 years).
   const double t21 = (t2 - t1).ToSeconds();
@@ -78,7 +78,7 @@ ExchangeSample ComputeSample(NtpTimestamp t1, NtpTimestamp t2, NtpTimestamp t3,
   // |t21 - t34| as ntpd, clamped at the local precision (RFC 5905 §8).
   s.delay_seconds = std::max(std::fabs(t21 - t34), local_precision_seconds);
   s.dispersion_seconds = std::ldexp(1.0, server_precision_log2) +
-                         local_precision_seconds + kPhi * s.delay_seconds;
+                         local_precision_seconds + phi * s.delay_seconds;
   return s;
 }
 

@@ -37,7 +37,7 @@ ReplyVerdict CheckReply(const NtpPacket& reply, const ReplyCheckContext& context
 // T1 = our real send time, T2/T3 from the reply, T4 = our receive time.
 ExchangeSample ComputeSample(NtpTimestamp t1, NtpTimestamp t2, NtpTimestamp t3,
                              NtpTimestamp t4, int8_t server_precision_log2,
-                             double local_precision_seconds);
+                             double local_precision_seconds, double phi = kPhi);
 
 // The internal stratum of a packet stratum (RFC 5905 §7.3: 0 means 16).
 inline int InternalStratum(uint8_t packet_stratum) {
