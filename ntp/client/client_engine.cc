@@ -494,8 +494,12 @@ void ClientEngine::AdaptPolls(Association& a) {
 void ClientEngine::LoseSystemPeer() {
   if (!system_peer_.has_value()) return;
   system_peer_.reset();
-  Report(EventKind::kLostSync, "no_sys_peer: no selectable source; holding over on the "
-                               "last frequency");
+  // ntpd's words when nothing answers any more; otherwise its event name.
+  bool any_reachable = false;
+  for (const auto& a : associations_) any_reachable |= a->enabled() && a->reach() != 0;
+  Report(EventKind::kLostSync,
+         any_reachable ? "no_sys_peer: no selectable source; holding over on the last frequency"
+                       : "no servers reachable; holding over on the last frequency");
   if (!options_.set_once_and_exit && !options_.discipline.never_step) {
     // The kernel stops copying the system time to the RTC (its 11-minute
     // mode) and tells other programs the clock is unsynchronised.

@@ -264,8 +264,22 @@ TEST_F(ClientEngineTest, ReachRegisterShiftsAtEveryPoll) {
   }
   EXPECT_THAT(reach, ElementsAre(0x01, 0x03, 0x07, 0x0F, 0x1E, 0x3C, 0x78, 0xF0, 0xE0, 0xC0, 0x80,
                                  0x00, 0x01));
-  EXPECT_THAT(driver_->Texts(EventKind::kInfo),
-              ElementsAre("10.0.1.1 unreachable", "10.0.1.1 reachable"));
+  std::vector<std::string> reachability;
+  for (const std::string& text : driver_->Texts(EventKind::kInfo)) {
+    if (absl::StrContains(text, "reachable")) reachability.push_back(text);
+  }
+  EXPECT_THAT(reachability, ElementsAre("10.0.1.1 unreachable", "10.0.1.1 reachable"));
+  // The kernel is told in ntpd's words: synchronised, unsynchronised
+  // (STA_UNSYNC) once the peer is lost, synchronised again.
+  std::vector<std::string> kernel;
+  for (const std::string& text : driver_->Texts(EventKind::kInfo)) {
+    if (absl::StartsWith(text, "kernel time sync status change")) kernel.push_back(text);
+  }
+  EXPECT_THAT(kernel, ElementsAre("kernel time sync status change 0000",
+                                  "kernel time sync status change 0040",
+                                  "kernel time sync status change 0000"));
+  EXPECT_THAT(driver_->Texts(EventKind::kLostSync),
+              ElementsAre(::testing::HasSubstr("no servers reachable")));
 }
 
 // ---- Kiss-o'-Death (RFC 5905 §7.4) --------------------------------------

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace ntp {
 namespace {
@@ -306,6 +307,19 @@ absl::Status ClockSteering::Step(double offset_seconds) {
 }
 
 void ClockSteering::SetSyncState(const ClockSyncState& sync) {
+  // The kernel status bits this asks for (Linux <sys/timex.h>: STA_INS
+  // 0x0010, STA_DEL 0x0020, STA_UNSYNC 0x0040), logged in ntpd's words when
+  // they change (ntpd/ntp_loopfilter.c).
+  const uint32_t bits = (sync.synchronized ? 0u : 0x0040u) |
+                        (sync.leap == Leap::kInsertSecond ? 0x0010u : 0u) |
+                        (sync.leap == Leap::kDeleteSecond ? 0x0020u : 0u);
+  if (!status_bits_.has_value() || *status_bits_ != bits) {
+    status_bits_ = bits;
+    if (events_ != nullptr) {
+      events_->OnEvent(Event{EventKind::kInfo,
+                             absl::StrFormat("kernel time sync status change %04x", bits)});
+    }
+  }
   // Not a ledger entry: only a refusal comes back.
   ClockOperation op;
   op.id = next_op_id_++;

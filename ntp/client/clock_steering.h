@@ -18,6 +18,7 @@
 #define NTP_CLIENT_CLOCK_STEERING_H_
 
 #include <deque>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -160,6 +161,7 @@ class ClockSteering {
   uint64_t next_op_id_ = 1;
   std::deque<PendingOperation> pending_;
   uint64_t refused_ = 0;
+  std::optional<uint32_t> status_bits_;  // last kernel status asked for
   bool refusal_reported_[4] = {false, false, false, false};
 
   std::deque<FrequencySegment> segments_;

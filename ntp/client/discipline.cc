@@ -74,7 +74,8 @@ UpdateResult Discipline::DoStep(double offset) {
   }
   ++steps_;
   state_ = DisciplineState::kSync;
-  Report(EventKind::kClockStep, absl::StrFormat("clock_step %+.6f s", offset));
+  // ntpd's words (ntpd/ntp_loopfilter.c local_clock): "time reset +0.5 s".
+  Report(EventKind::kClockStep, absl::StrFormat("time reset %+.6f s", offset));
   result.outcome = UpdateOutcome::kStepped;
   return result;
 }

@@ -128,7 +128,7 @@ TEST_F(DisciplineTest, StateTableOfRfc5905Figure28) {
   // The clock applied the two steps (0.5 + 0.3 s) and nothing else at once.
   EXPECT_EQ(clock_.operations()[1], "step +500ms");
   EXPECT_EQ(sink_.Texts(EventKind::kClockStep),
-            (std::vector<std::string>{"clock_step +0.500000 s", "clock_step +0.300000 s"}));
+            (std::vector<std::string>{"time reset +0.500000 s", "time reset +0.300000 s"}));
 }
 
 TEST_F(DisciplineTest, DriftFileStartsInFsetAndSetsTheFrequency) {
