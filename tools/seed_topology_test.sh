@@ -29,30 +29,10 @@ set -uo pipefail
 
 readonly NTPD="$PWD/tools/ntpd"
 readonly SEED="$PWD/testdata/configs/seed"
-readonly NOCLOCK=(setpriv --bounding-set -sys_time --inh-caps -sys_time)
 
 log() { printf 'seed-topology: %s\n' "$*" >&2; }
 
-# A skipped test writes a JUnit result with one skipped case, which .ci/run
-# counts as skipped (never as passed).
-skip() {
-  echo "SKIPPED: $*"
-  if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then
-    local why
-    why=$(printf '%s' "$*" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g')
-    cat > "$XML_OUTPUT_FILE" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="1" failures="0" skipped="1">
-  <testsuite name="seed_topology" tests="1" failures="0" skipped="1">
-    <testcase name="seed_topology" classname="seed_topology" status="run" result="skipped">
-      <skipped message="$why"/>
-    </testcase>
-  </testsuite>
-</testsuites>
-XML
-  fi
-  exit 0
-}
+source "$PWD/tools/test_lib.sh" seed_topology seed_topology
 
 # Re-run inside a private network namespace when the machine allows it.
 if [[ "${SEED_TOPOLOGY_INSIDE:-}" == "" ]]; then
@@ -86,16 +66,6 @@ rm -rf "$WORK"
 mkdir -p "$WORK/server" "$WORK/client1" "$WORK/client2"
 chmod 0777 "$WORK/client2"  # the drift directory of the client run as nobody
 
-PIDS=()
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() { local pid; for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && stop_pid "$pid"; done; }
-trap cleanup EXIT
 fail() {
   log "FAIL: $*"
   local f
@@ -120,15 +90,6 @@ echo "tos maxdist 16" >> "$WORK/client2.conf"
 log "appended: server 'tos orphanwait 0', clients 'tos maxdist 16' (see the" \
     "header of this script); paths moved under the test's directory"
 
-# wait_for FILE TEXT SECONDS
-wait_for() {
-  local i
-  for i in $(seq $(( $3 * 10 ))); do
-    grep -qF -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 start() {  # start NAME ARGS...
   local name=$1; shift

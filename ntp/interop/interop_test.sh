@@ -28,40 +28,12 @@ readonly CASE="${1:?usage: interop_test.sh ntpdig|seed|chronyd|client_chronyd|cl
 readonly NTPD="$PWD/tools/ntpd"
 readonly SEED_CONF="$PWD/testdata/configs/seed/server-ntp.conf"
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/interop_$CASE"
-readonly NOCLOCK=(setpriv --bounding-set -sys_time --inh-caps -sys_time)
 readonly PY=/usr/bin/python3
 mkdir -p "$WORK"
 
-PIDS=()
+source "$PWD/tools/test_lib.sh" interop "$CASE"
 log() { printf 'interop(%s): %s\n' "$CASE" "$*" >&2; }
 fail() { log "FAIL: $*"; for f in "$WORK"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; cat "$f"; } >&2; done; exit 1; }
-skip() {
-  echo "SKIPPED: $*"
-  if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then
-    local why
-    why=$(printf '%s' "$*" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g')
-    cat > "$XML_OUTPUT_FILE" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="1" failures="0" skipped="1">
-  <testsuite name="interop" tests="1" failures="0" skipped="1">
-    <testcase name="$CASE" classname="interop" status="run" result="skipped">
-      <skipped message="$why"/>
-    </testcase>
-  </testsuite>
-</testsuites>
-XML
-  fi
-  exit 0
-}
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() { local pid; for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && stop_pid "$pid"; done; }
-trap cleanup EXIT
 
 # Sets ROOTFS to an unpacked tree holding chronyd, ntpdig and python3-ntp.
 find_packages() {
@@ -223,15 +195,6 @@ EOF
   echo "PASS: chronyd selected our server"
 }
 
-# wait_log FILE TEXT SECONDS
-wait_log() {
-  local i
-  for i in $(seq $(( $3 * 10 ))); do
-    grep -qF -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 case_client_chronyd() {
   local port cmdport
@@ -253,7 +216,7 @@ EOF
   printf 'server 127.0.0.4 iburst\n' >"$WORK/client.conf"
   start_ours client "$WORK/client.conf" --listen 127.0.0.5 --port "$(free_port 127.0.0.5)" \
     --server_port "$port"
-  wait_log "$WORK/client.log" "synchronized to 127.0.0.4, stratum 9" 15 ||
+  wait_for "$WORK/client.log" "synchronized to 127.0.0.4, stratum 9" 15 ||
     fail "our client did not select chronyd"
   log "$(grep 'synchronized to' "$WORK/client.log")"
   echo "PASS: our client selected chronyd"
@@ -281,7 +244,7 @@ EOF
   sleep 2.5
   printf 'server 127.0.0.1 iburst\n' >"$WORK/client.conf"
   start_ours client "$WORK/client.conf" --listen 127.0.0.5 --port 12123
-  wait_log "$WORK/client.log" "synchronized to 127.0.0.1, stratum 9" 20 ||
+  wait_for "$WORK/client.log" "synchronized to 127.0.0.1, stratum 9" 20 ||
     fail "our client did not select ntpsec's ntpd"
   log "$(grep 'synchronized to' "$WORK/client.log")"
   echo "PASS: our client selected ntpsec's ntpd"
