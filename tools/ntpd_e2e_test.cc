@@ -23,109 +23,25 @@
 
 #include "gtest/gtest.h"
 #include "ntp/wire/big_endian.h"
+#include "tools/daemon_test_util.h"
 
 namespace {
 
-constexpr char kDaemon[] = "tools/ntpd";
-constexpr char kSetpriv[] = "/usr/bin/setpriv";
+using ::ntp::testing::Daemon;
+using ::ntp::testing::ReadFile;
+using ::ntp::testing::Reap;
+using ::ntp::testing::Stop;
+using ::ntp::testing::TempDir;
+using ::ntp::testing::WaitForOutput;
+using ::ntp::testing::WriteFile;
+
 const char kAddress[] = "127.0.0.2";
 
-std::string TempDir() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return dir != nullptr ? dir : "/tmp";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
 // A UDP port the kernel reports free on kAddress right now.
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  inet_pton(AF_INET, kAddress, &a.sin_addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-struct Daemon {
-  pid_t pid = -1;
-  std::string out_path, err_path;
-};
+uint16_t FreePort() { return ::ntp::testing::FreePort(kAddress); }
 
 Daemon Start(const std::vector<std::string>& args, const std::string& name) {
-  Daemon d;
-  d.out_path = TempDir() + "/" + name + ".out";
-  d.err_path = TempDir() + "/" + name + ".err";
-  // An earlier daemon's output under the same name must not satisfy a
-  // WaitForOutput before this child has truncated the file.
-  unlink(d.out_path.c_str());
-  unlink(d.err_path.c_str());
-  d.pid = fork();
-  if (d.pid == 0) {
-    const int out = open(d.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(d.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    // Every daemon a test starts only reads the clock (--no_clock_adjust)
-    // and, where setpriv exists, runs without CAP_SYS_TIME, so that the
-    // kernel would refuse a clock write even if the flag were lost.
-    std::vector<std::string> full;
-    if (access(kSetpriv, X_OK) == 0) {
-      full = {kSetpriv, "--bounding-set", "-sys_time", "--inh-caps", "-sys_time"};
-    }
-    full.push_back(kDaemon);
-    full.push_back("--no_clock_adjust");
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (const std::string& a : full) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return d;
-}
-
-// Waits until `path` contains `text` or the child exits; at most 10 s.
-bool WaitForOutput(const Daemon& d, const std::string& path, const std::string& text) {
-  for (int i = 0; i < 1000; ++i) {
-    if (ReadFile(path).find(text) != std::string::npos) return true;
-    int status;
-    if (waitpid(d.pid, &status, WNOHANG) == d.pid) return false;
-    usleep(10000);
-  }
-  return false;
-}
-
-// Waits for the child to exit (at most 10 s, then SIGKILL); returns the
-// wait status.
-int Reap(pid_t pid) {
-  for (int i = 0; i < 1000; ++i) {
-    int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    usleep(10000);
-  }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
-}
-
-int Stop(const Daemon& d, int signal_number) {
-  kill(d.pid, signal_number);
-  return Reap(d.pid);
+  return ::ntp::testing::StartDaemon(args, name);
 }
 
 uint64_t NtpNow() {

@@ -22,94 +22,23 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tools/daemon_test_util.h"
 
 namespace {
 
-constexpr char kDaemon[] = "tools/ntpd";
-constexpr char kSetpriv[] = "/usr/bin/setpriv";
+using ::ntp::testing::Daemon;
+using ::ntp::testing::FreePort;
+using ::ntp::testing::ReadFile;
+using ::ntp::testing::TempDir;
+using ::ntp::testing::WaitFor;
+using ::ntp::testing::WriteFile;
 
-std::string TempDir() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return dir != nullptr ? dir : "/tmp";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-uint16_t FreePort(const char* address) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  inet_pton(AF_INET, address, &a.sin_addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-struct Daemon {
-  pid_t pid = -1;
-  std::string err_path;
-};
-
-// The daemon with stdout/stderr in TEST_TMPDIR/NAME.{out,err}, reading the
-// clock only, without CAP_SYS_TIME (setpriv) where that can be arranged.
 Daemon Start(const std::vector<std::string>& args, const std::string& name) {
-  Daemon d;
-  d.err_path = TempDir() + "/" + name + ".err";
-  const std::string out_path = TempDir() + "/" + name + ".out";
-  unlink(d.err_path.c_str());
-  const bool setpriv = access(kSetpriv, X_OK) == 0;
-  d.pid = fork();
-  if (d.pid == 0) {
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(d.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<std::string> all;
-    if (setpriv) all = {kSetpriv, "--bounding-set", "-sys_time", "--inh-caps", "-sys_time"};
-    all.push_back(kDaemon);
-    all.push_back("--no_clock_adjust");  // only read the clock
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return d;
-}
-
-// Waits until `done()` or the child exits; at most `seconds`.
-template <typename Done>
-bool WaitFor(const Daemon& d, Done done, int seconds = 10) {
-  for (int i = 0; i < seconds * 100; ++i) {
-    if (done()) return true;
-    int status;
-    if (waitpid(d.pid, &status, WNOHANG) == d.pid) return false;
-    usleep(10000);
-  }
-  return false;
+  return ::ntp::testing::StartDaemon(args, name);
 }
 
 int Stop(pid_t pid) {
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 1000; ++i) {
-    int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    usleep(10000);
-  }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
+  return ::ntp::testing::Stop(Daemon{pid, "", ""}, SIGTERM);
 }
 
 std::vector<std::string> Lines(const std::string& text) {
