@@ -94,15 +94,7 @@ bool WaitFor(pid_t pid, const std::string& path, const std::string& text) {
 // SIGTERM (or SIGKILL after 10 s); returns the wait status.
 int Stop(pid_t pid) {
   kill(pid, SIGTERM);
-  for (int i = 0; i < 1000; ++i) {
-    int status;
-    if (waitpid(pid, &status, WNOHANG) == pid) return status;
-    usleep(10000);
-  }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
+  return ::ntp::testing::Reap(pid);
 }
 
 // One mode 3 query; true if 48 bytes came back within a second.
