@@ -249,6 +249,50 @@ TEST(TraceTest, AFullBufferDropsRecordsAndTheReplayReportsAnIncompleteTrace) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("incomplete trace")));
 }
 
+TEST(TraceTest, ASmallBufferFlushesOftenAndLosesNothing) {
+  StringSink sink;
+  const std::string trace = RecordRun(&sink, 512);
+  absl::StatusOr<ReplayResult> result = Replay(trace);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_TRUE(result->identical) << result->report;
+  StringSink big;
+  EXPECT_EQ(RecordRun(&big), trace);
+}
+
+TEST(TraceTest, ALossInTheMiddleIsMarkedAndReplayStopsThere) {
+  StringSink sink;
+  uint64_t dropped = 0;
+  {
+    const NtpConfig config = Parse(kConf);
+    TraceRecorder recorder(MakeHeader(config, ntp::HostOptions{}, absl::UnixEpoch(), "test"),
+                           &sink, 1024);
+    ntp::TimerInput timer{{absl::FromUnixSeconds(5), absl::FromUnixSeconds(7)}, 3};
+    Actions actions;
+    for (int i = 0; i < 300; ++i) {
+      sink.accept = i < 10 || i >= 100;  // the file is stuck for a while
+      recorder.OnInput(timer);
+      recorder.OnActions(actions);
+    }
+    dropped = recorder.records_dropped();
+  }
+  ASSERT_GT(dropped, 0u);
+  absl::StatusOr<std::vector<Record>> records = ParseFramed(sink.data);
+  ASSERT_THAT(records, IsOk());
+  uint64_t marked = 0;
+  size_t first_marker = 0;
+  for (size_t i = 0; i < records->size(); ++i) {
+    if (!(*records)[i].has_dropped()) continue;
+    if (marked == 0) first_marker = i;
+    marked += (*records)[i].dropped().count();
+  }
+  EXPECT_EQ(marked, dropped);
+  EXPECT_LT(first_marker + 1, records->size());  // records follow the marker
+  EXPECT_THAT(Replay(sink.data),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(absl::StrCat("dropped ", (*records)[first_marker].dropped().count(),
+                                              " records at record ", first_marker))));
+}
+
 TEST(TraceTest, EveryInputAlternativeRoundTrips) {
   const ntp::Readings now{absl::FromUnixNanos(123456789), absl::FromUnixNanos(1700000000123456789)};
   const std::vector<uint8_t> bytes = {1, 2, 3};
