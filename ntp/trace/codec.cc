@@ -179,6 +179,24 @@ void EncodeInput(const ntp::Input& input, Input* out) {
 }
 
 absl::Status DecodeInput(const Input& in, DecodedInput* out) {
+  // Enumerations outside their ranges never reach the core.
+  auto out_of_range = [](int value, int last, const char* what) {
+    return value < 0 || value > last
+               ? absl::InvalidArgumentError(absl::StrCat(what, " ", value, " out of range"))
+               : absl::OkStatus();
+  };
+  absl::Status range;
+  if (in.has_start()) {
+    range = out_of_range(in.start().drift().state(),
+                         static_cast<int>(ntp::DriftReading::State::kUnreadable), "drift state");
+  } else if (in.has_datagram()) {
+    range = out_of_range(in.datagram().rx_source(),
+                         static_cast<int>(net::RxTimestampSource::kSimulated), "rx source");
+  } else if (in.has_clock_result()) {
+    range = out_of_range(in.clock_result().kind(), static_cast<int>(ClockOpKind::kSyncStatus),
+                         "clock operation kind");
+  }
+  if (!range.ok()) return range;
   const ntp::Readings now{GetTime(in.now().monotonic()), GetTime(in.now().clock())};
   switch (in.kind_case()) {
     case Input::kStart: {
