@@ -5,8 +5,9 @@
 
 namespace ntp::trace {
 
-TraceRecorder::TraceRecorder(const Header& header, TraceSink* sink, size_t buffer_bytes)
-    : sink_(sink), capacity_(buffer_bytes) {
+TraceRecorder::TraceRecorder(const Header& header, TraceSink* sink, size_t buffer_bytes,
+                             absl::Duration flush_interval)
+    : sink_(sink), capacity_(buffer_bytes), flush_interval_(flush_interval) {
   Record record;
   *record.mutable_header() = header;
   Add(record);
@@ -24,6 +25,8 @@ TraceRecorder::~TraceRecorder() {
 }
 
 void TraceRecorder::OnInput(const ntp::Input& input) {
+  last_input_ = InputReadings(input).monotonic;
+  if (!last_flush_.has_value()) last_flush_ = last_input_;
   scratch_.Clear();
   EncodeInput(input, scratch_.mutable_input());
   Add(scratch_);
@@ -33,6 +36,10 @@ void TraceRecorder::OnActions(const ntp::Actions& actions) {
   scratch_.Clear();
   EncodeActions(actions, scratch_.mutable_actions());
   Add(scratch_);
+  if (last_flush_.has_value() && last_input_ - *last_flush_ >= flush_interval_) {
+    last_flush_ = last_input_;
+    Flush().IgnoreError();  // a refusal: the bytes stay buffered
+  }
 }
 
 absl::Status TraceRecorder::Flush() {

@@ -4,7 +4,10 @@
 // to a TraceSink. It never blocks the executor for long and never grows
 // without bound: when the buffer is full and the sink does not take it, the
 // record is dropped and counted, and a Dropped marker is written before the
-// next record that fits, so a replay reports the trace as incomplete.
+// next record that fits, so a replay reports the trace as incomplete. The
+// buffer also goes to the sink once per `flush_interval` of the inputs'
+// monotonic time (the recorder reads no clock), so a daemon that dies
+// leaves at most that much unwritten.
 //
 // Single-threaded, like the executor it observes.
 #ifndef NTP_TRACE_RECORDER_H_
@@ -12,10 +15,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "ntp/actions.h"
 #include "ntp/runtime/executor.h"
 #include "ntp/trace/trace.pb.h"
@@ -35,7 +40,8 @@ class TraceSink {
 class TraceRecorder final : public runtime::ExecutionObserver {
  public:
   // Writes `header` first. REQUIRES: sink outlives this; buffer_bytes > 0.
-  TraceRecorder(const Header& header, TraceSink* sink, size_t buffer_bytes = size_t{1} << 20);
+  TraceRecorder(const Header& header, TraceSink* sink, size_t buffer_bytes = size_t{1} << 20,
+                absl::Duration flush_interval = absl::Seconds(1));
   // Flushes what is buffered.
   ~TraceRecorder() override;
   TraceRecorder(const TraceRecorder&) = delete;
@@ -57,6 +63,9 @@ class TraceRecorder final : public runtime::ExecutionObserver {
 
   TraceSink* const sink_;
   const size_t capacity_;
+  const absl::Duration flush_interval_;
+  std::optional<absl::Time> last_flush_;  // monotonic, of an input
+  absl::Time last_input_;
   std::string buffer_;
   uint64_t records_ = 0;
   uint64_t dropped_pending_ = 0;  // not yet announced by a marker

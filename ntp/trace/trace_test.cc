@@ -311,6 +311,24 @@ TEST(TraceTest, ALossInTheMiddleIsMarkedAndReplayStopsThere) {
                                               " records at record ", first_marker))));
 }
 
+TEST(TraceTest, TheBufferReachesTheSinkOncePerFlushIntervalOfInputTime) {
+  StringSink sink;
+  TraceRecorder recorder(MakeHeader(Parse(kConf), ntp::HostOptions{}, absl::UnixEpoch(), "test"),
+                         &sink, size_t{1} << 20, absl::Seconds(1));
+  Actions actions;
+  const absl::Time t0 = absl::FromUnixSeconds(100);
+  recorder.OnInput(ntp::TimerInput{{t0, t0}, 1});
+  recorder.OnActions(actions);
+  recorder.OnInput(ntp::TimerInput{{t0 + absl::Milliseconds(900), t0}, 1});
+  recorder.OnActions(actions);
+  EXPECT_TRUE(sink.data.empty());
+  recorder.OnInput(ntp::TimerInput{{t0 + absl::Seconds(1), t0}, 1});
+  recorder.OnActions(actions);
+  absl::StatusOr<std::vector<Record>> records = ParseFramed(sink.data);
+  ASSERT_THAT(records, IsOk());
+  EXPECT_EQ(records->size(), 7u);  // the header and three inputs with their actions
+}
+
 TEST(TraceTest, EveryInputAlternativeRoundTrips) {
   const ntp::Readings now{absl::FromUnixNanos(123456789), absl::FromUnixNanos(1700000000123456789)};
   const std::vector<uint8_t> bytes = {1, 2, 3};
