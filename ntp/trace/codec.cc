@@ -10,6 +10,7 @@
 #include "net/address.h"
 #include "ntp/config/parser.h"
 #include "ntp/config/writer.h"
+#include "ntp/trace/provenance.h"
 
 namespace ntp::trace {
 namespace {
@@ -58,15 +59,6 @@ absl::StatusOr<net::SocketAddress> DecodeAddress(const SocketAddress& in) {
   return net::SocketAddress::Parse(in.text());
 }
 
-std::shared_ptr<const NtpConfig> ParseConfigText(const std::string& text, absl::Status* status) {
-  ParsedConfig parsed = ParseNtpConfText(text, "trace", nullptr);
-  if (!parsed.ok()) {
-    *status = absl::InvalidArgumentError(
-        absl::StrCat("recorded configuration does not parse: ", parsed.FormatAll()));
-    return nullptr;
-  }
-  return std::make_shared<const NtpConfig>(std::move(parsed.config));
-}
 
 }  // namespace
 
@@ -77,6 +69,7 @@ Header MakeHeader(const NtpConfig& config, const ntp::HostOptions& options, absl
   header.set_build(std::string(build));
   Put(start, header.mutable_start_unix());
   header.set_config_text(FormatNtpConf(config));
+  *header.mutable_provenance() = RecordProvenance(config);
   trace::HostOptions* o = header.mutable_options();
   o->set_allow_big_first_step(options.allow_big_first_step);
   o->set_never_step(options.never_step);
@@ -94,6 +87,17 @@ Header MakeHeader(const NtpConfig& config, const ntp::HostOptions& options, absl
   o->set_server_port(options.server_port);
   o->set_random_seed(options.random_seed);
   return header;
+}
+
+absl::StatusOr<NtpConfig> ParseRecordedConfig(const std::string& text,
+                                              const Provenance& provenance) {
+  ParsedConfig parsed = ParseNtpConfText(text, "trace", nullptr);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the recorded configuration does not parse: ", parsed.FormatAll()));
+  }
+  ApplyProvenance(provenance, &parsed.config);
+  return std::move(parsed.config);
 }
 
 absl::StatusOr<ntp::HostOptions> DecodeOptions(const trace::HostOptions& in) {
@@ -172,6 +176,7 @@ void EncodeInput(const ntp::Input& input, Input* out) {
     out->mutable_shutdown();
   } else if (const auto* in = std::get_if<ntp::ConfigChangeInput>(&input)) {
     out->mutable_config_change()->set_config_text(FormatNtpConf(*in->config));
+    *out->mutable_config_change()->mutable_provenance() = RecordProvenance(*in->config);
   } else if (const auto* in = std::get_if<ntp::RtcWriteResultInput>(&input)) {
     EncodeStatus(in->status, out->mutable_rtc_write_result()->mutable_status());
     Put(in->written, out->mutable_rtc_write_result()->mutable_written());
@@ -267,11 +272,11 @@ absl::Status DecodeInput(const Input& in, DecodedInput* out) {
       out->input = ntp::ShutdownInput{now};
       return absl::OkStatus();
     case Input::kConfigChange: {
-      absl::Status status;
-      std::shared_ptr<const NtpConfig> config =
-          ParseConfigText(in.config_change().config_text(), &status);
-      if (config == nullptr) return status;
-      out->input = ntp::ConfigChangeInput{now, std::move(config)};
+      absl::StatusOr<NtpConfig> config =
+          ParseRecordedConfig(in.config_change().config_text(), in.config_change().provenance());
+      if (!config.ok()) return config.status();
+      out->input =
+          ntp::ConfigChangeInput{now, std::make_shared<const NtpConfig>(std::move(*config))};
       return absl::OkStatus();
     }
     case Input::kRtcWriteResult:

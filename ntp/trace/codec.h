@@ -39,6 +39,10 @@ struct DecodedInput {
 // InvalidArgument for an input that names an unparsable address or
 // configuration, or has no alternative set.
 absl::Status DecodeInput(const Input& in, DecodedInput* out);
+// The configuration recorded as ntp.conf text with its source locations.
+// InvalidArgument (with the parser's errors) if the text does not parse.
+absl::StatusOr<NtpConfig> ParseRecordedConfig(const std::string& text,
+                                              const Provenance& provenance);
 absl::StatusOr<ntp::HostOptions> DecodeOptions(const trace::HostOptions& in);
 
 // Appends `record` to `out`, framed (varint length, then the bytes).

@@ -43,17 +43,15 @@ absl::StatusOr<ReplayResult> Replay(absl::string_view trace_bytes) {
   if (absl::Status status = CheckHeader(*records); !status.ok()) return status;
   const Header& header = (*records)[0].header();
 
-  ParsedConfig parsed = ParseNtpConfText(header.config_text(), "trace", nullptr);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the recorded configuration does not parse: ", parsed.FormatAll()));
-  }
+  absl::StatusOr<NtpConfig> config =
+      ParseRecordedConfig(header.config_text(), header.provenance());
+  if (!config.ok()) return config.status();
   absl::StatusOr<ntp::HostOptions> options = DecodeOptions(header.options());
   if (!options.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the recorded options: ", options.status().message()));
   }
-  absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(parsed.config, *options, nullptr);
+  absl::StatusOr<std::unique_ptr<Host>> host = Host::Create(*config, *options, nullptr);
   if (!host.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot rebuild the host: ", host.status().message()));

@@ -140,6 +140,36 @@ TEST(TraceTest, RecordedRunReplaysIdentically) {
   EXPECT_THAT(*dump, HasSubstr("shutdown"));
 }
 
+// A start-up warning names the original file and line; the replay must
+// name the same ones although it parses the configuration from the trace.
+TEST(TraceTest, WarningsNameTheOriginalConfigurationLines) {
+  ntp::HostOptions options;
+  options.interfaces = {{"eth0", *net::IpAddress::Parse("10.0.0.1"), 24, false}};
+  options.random_seed = 3;
+  const NtpConfig config = Parse(std::string(kConf) + "interface ignore eth9\n");
+  auto host = Host::Create(config, options, nullptr);
+  ASSERT_THAT(host, IsOk());
+  ASSERT_FALSE((*host)->warnings().empty());
+  EXPECT_THAT((*host)->warnings()[0], HasSubstr("test.conf:6: warning: interface"));
+  StringSink sink;
+  {
+    TraceRecorder recorder(MakeHeader(config, options, absl::UnixEpoch(), "test"), &sink);
+    HostDriver driver(host->get());
+    driver.observe = [&recorder](const ntp::Input& input, const Actions& actions) {
+      recorder.OnInput(input);
+      recorder.OnActions(actions);
+    };
+    driver.Start();
+    driver.Reconfigure(Parse(std::string(kConf) + "\n\ninterface ignore eth8\n"));
+    driver.AdvanceBy(absl::Seconds(10));
+    EXPECT_THAT(driver.Texts(EventKind::kWarning),
+                ::testing::Contains(HasSubstr("test.conf:6: warning: interface")));
+  }
+  absl::StatusOr<ReplayResult> result = Replay(sink.data);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_TRUE(result->identical) << result->report;
+}
+
 TEST(TraceTest, AFlippedByteOfARecordedReplyIsTheFirstDivergence) {
   StringSink sink;
   absl::StatusOr<std::vector<Record>> records = ParseFramed(RecordRun(&sink));
