@@ -61,11 +61,14 @@
 #include "ntp/events.h"
 #include "ntp/host.h"
 #include "ntp/runtime/instance.h"
+#include "ntp/trace/codec.h"
+#include "ntp/trace/recorder.h"
 #include "tools/event_rate_limiter.h"
 #include "tools/log_output.h"
 #include "tools/pidfile.h"
 #include "tools/privileges.h"
 #include "tools/stats_files.h"
+#include "tools/trace_file.h"
 
 namespace {
 
@@ -143,6 +146,8 @@ ABSL_FLAG(bool, syslog, false,
           "`logfile` names a file");
 ABSL_FLAG(bool, d, false,
           "more detail in the log: pid file, ids and capabilities after -u, counters at exit");
+ABSL_FLAG(std::string, trace, "",
+          "record every input and action to FILE, for ntpreplay (ntp/trace/replayer.h)");
 
 namespace {
 
@@ -523,6 +528,20 @@ int main(int argc, char** argv) {
   }
   options.random_seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
                         (static_cast<uint64_t>(getpid()) << 32);
+  // --trace=FILE: the recorder sees every input and action list (declared
+  // before the instance, so it outlives it and flushes last).
+  std::unique_ptr<tools::TraceFile> trace_file;
+  std::unique_ptr<ntp::trace::TraceRecorder> recorder;
+  if (const std::string trace_path = absl::GetFlag(FLAGS_trace); !trace_path.empty()) {
+    absl::StatusOr<std::unique_ptr<tools::TraceFile>> file = tools::TraceFile::Create(trace_path);
+    if (!file.ok()) {
+      std::fprintf(stderr, "ntpd: --trace: %s\n", std::string(file.status().message()).c_str());
+      return 1;
+    }
+    trace_file = std::move(*file);
+    recorder = std::make_unique<ntp::trace::TraceRecorder>(
+        ntp::trace::MakeHeader(parsed.config, options, absl::Now(), "ntpd"), trace_file.get());
+  }
   absl::StatusOr<std::unique_ptr<ntp::runtime::Instance>> instance =
       ntp::runtime::Instance::Create(parsed.config, options, &keys, seams);
   if (!instance.ok()) {
@@ -531,6 +550,7 @@ int main(int argc, char** argv) {
   }
   net::PollLoop* poll_loop = loop->get();
   (*instance)->executor().set_stats(&stats);
+  if (recorder != nullptr) (*instance)->executor().set_observer(recorder.get());
   (*instance)->executor().set_on_exit([poll_loop](ntp::HostExit) { poll_loop->Stop(); });
   if (absl::Status status = (*instance)->Start(); !status.ok()) {
     if (absl::IsAlreadyExists(status)) {
@@ -616,6 +636,14 @@ int main(int argc, char** argv) {
            **instance);
   }
   (*instance)->Shutdown();
+  if (recorder != nullptr) {
+    if (absl::Status status = recorder->Flush(); !status.ok()) {
+      std::fprintf(stderr, "%sntpd: --trace: %s\n", LogPrefix().c_str(),
+                   std::string(status.message()).c_str());
+    }
+    LogDetail(absl::StrCat("trace: ", recorder->records_written(), " records written, ",
+                           recorder->records_dropped(), " dropped"));
+  }
   events.Flush();
   g_loop_to_stop = nullptr;
   if (!pid_path.empty()) {

@@ -130,7 +130,9 @@ void HostDriver::Deliver(const Input& first) {
   for (size_t i = 0; i < pending.size(); ++i) {
     const Input input = pending[i];
     std::vector<Input> results;
-    Carry(host_->Handle(input), &results);
+    const Actions& actions = host_->Handle(input);
+    if (observe) observe(input, actions);
+    Carry(actions, &results);
     pending.insert(pending.end(), results.begin(), results.end());
   }
 }

@@ -103,6 +103,10 @@ class HostDriver {
   // Moves the model clock (an outside step the host did not ask for).
   void InjectClockStep(absl::Duration d) { clock_offset_ += d; }
 
+  // Called with every input handed to the host and the actions it returned
+  // (a trace recorder's view, as the executor's ExecutionObserver).
+  std::function<void(const Input&, const Actions&)> observe;
+
   // What the host asked for.
   std::vector<SentDatagram> sent;
   std::vector<ClockOperation> clock_operations;

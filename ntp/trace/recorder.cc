@@ -1,0 +1,78 @@
+// The trace recorder (recorder.h).
+#include "ntp/trace/recorder.h"
+
+#include "ntp/trace/codec.h"
+
+namespace ntp::trace {
+
+TraceRecorder::TraceRecorder(const Header& header, TraceSink* sink, size_t buffer_bytes,
+                             absl::Duration flush_interval)
+    : sink_(sink), capacity_(buffer_bytes), flush_interval_(flush_interval) {
+  Record record;
+  *record.mutable_header() = header;
+  Add(record);
+}
+
+TraceRecorder::~TraceRecorder() {
+  // The marker of a loss at the very end goes in beyond the bound: it is
+  // small, and without it the trace would look complete.
+  if (dropped_pending_ > 0) {
+    Record marker;
+    marker.mutable_dropped()->set_count(dropped_pending_);
+    AppendFramed(marker, &buffer_);
+  }
+  Flush().IgnoreError();
+}
+
+void TraceRecorder::OnInput(const ntp::Input& input) {
+  last_input_ = InputReadings(input).monotonic;
+  if (!last_flush_.has_value()) last_flush_ = last_input_;
+  scratch_.Clear();
+  EncodeInput(input, scratch_.mutable_input());
+  Add(scratch_);
+}
+
+void TraceRecorder::OnActions(const ntp::Actions& actions) {
+  scratch_.Clear();
+  EncodeActions(actions, scratch_.mutable_actions());
+  Add(scratch_);
+  if (last_flush_.has_value() && last_input_ - *last_flush_ >= flush_interval_) {
+    last_flush_ = last_input_;
+    Flush().IgnoreError();  // a refusal: the bytes stay buffered
+  }
+}
+
+absl::Status TraceRecorder::Flush() {
+  if (buffer_.empty()) return absl::OkStatus();
+  absl::Status status = sink_->Write(buffer_);
+  if (status.ok()) buffer_.clear();
+  return status;
+}
+
+bool TraceRecorder::Fit(const std::string& framed) {
+  if (buffer_.size() + framed.size() > capacity_) Flush().IgnoreError();
+  if (buffer_.size() + framed.size() > capacity_ && !buffer_.empty()) return false;
+  // An empty buffer takes any one record, however large.
+  buffer_ += framed;
+  return true;
+}
+
+void TraceRecorder::Add(const Record& record) {
+  if (dropped_pending_ > 0) {
+    Record marker;
+    marker.mutable_dropped()->set_count(dropped_pending_);
+    std::string framed;
+    AppendFramed(marker, &framed);
+    if (Fit(framed)) dropped_pending_ = 0;
+  }
+  std::string framed;
+  AppendFramed(record, &framed);
+  if (dropped_pending_ == 0 && Fit(framed)) {
+    ++records_;
+    return;
+  }
+  ++dropped_pending_;
+  ++dropped_total_;
+}
+
+}  // namespace ntp::trace
