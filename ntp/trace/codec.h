@@ -56,6 +56,11 @@ absl::StatusOr<std::vector<Record>> ParseFramed(absl::string_view bytes);
 // nanosecond, "inf".
 std::string FormatNanos(const Nanos& n);
 
+// True for a datagram served as a server: an NTP request of mode 3
+// (client), 6 (control) or 7 (private) (RFC 5905 §7.3). The recorder can
+// leave these out (Header.server_requests).
+bool IsServerRequest(absl::string_view payload);
+
 // One line, for --dump and divergence reports.
 std::string DescribeInput(const Input& input);
 std::string DescribeAction(const Action& action);
