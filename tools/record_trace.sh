@@ -19,33 +19,18 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly REPO
 readonly SECONDS_SYNCED="${1:-60}"
 readonly OUT="$REPO/testdata/traces/loopback_client.trace"
-readonly NOCLOCK=(setpriv --bounding-set -sys_time --inh-caps -sys_time)
-PIDS=()
+# NOCLOCK, PIDS, stop_pid and wait_for (tools/test_lib.sh).
+# shellcheck source=tools/test_lib.sh
+source "$REPO/tools/test_lib.sh" record_trace record
 
 log() { printf 'record_trace: %s\n' "$*" >&2; }
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 work=$(mktemp -d /tmp/ntp-record-trace.XXXXXX)
 cleanup() {
-  local pid
-  for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && stop_pid "$pid"; done
+  test_lib_cleanup
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-wait_for() {  # FILE TEXT SECONDS
-  local i
-  for i in $(seq $(( $3 * 10 ))); do
-    grep -qF -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 free_port() {  # ADDRESS
   python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
 }

@@ -41,6 +41,16 @@ class TraceSink {
   virtual absl::Status Write(absl::string_view bytes) = 0;
 };
 
+// Keeps the bytes in memory (the simulator's traces, tests).
+class MemoryTraceSink final : public TraceSink {
+ public:
+  absl::Status Write(absl::string_view data) override {
+    bytes.append(data.data(), data.size());
+    return absl::OkStatus();
+  }
+  std::string bytes;
+};
+
 class TraceRecorder final : public runtime::ExecutionObserver {
  public:
   // Writes `header` first. REQUIRES: sink outlives this; buffer_bytes > 0.
