@@ -11,8 +11,14 @@
 //                           the recorded machine's keys file, for a trace
 //                           that names its keys by fingerprint only
 //   ntpreplay --dump FILE   one line per record
+//   ntpreplay --set KEY=VALUE [--set ...] [--plot=F.svg] FILE
+//                           what-if: the recorded inputs re-run with changed
+//                           parameters (ntp/trace/what_if.h), compared with
+//                           the recording; --plot draws both
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -21,14 +27,81 @@
 #include "absl/strings/str_join.h"
 #include "ntp/auth/keys_file.h"
 #include "ntp/trace/replayer.h"
+#include "ntp/trace/what_if.h"
+#include "sim/svg_plot.h"
 #include "tools/trace_file.h"
 
 ABSL_FLAG(bool, dump, false, "print the trace, one line per record, instead of replaying it");
+ABSL_FLAG(std::string, plot, "",
+          "what-if: write an SVG of the original and what-if offsets and polls here");
+ABSL_FLAG(bool, what_if, false, "run the what-if comparison even without --set");
 ABSL_FLAG(std::string, keys, "",
           "the recorded machine's keys file (ntp.keys format), for a trace recorded without "
           "`keys include`");
 
 namespace {
+
+// --set KEY=VALUE may repeat (absl keeps only the last of a flag): taken
+// out of argv here.
+std::vector<std::string> TakeSettings(int* argc, char** argv) {
+  std::vector<std::string> settings;
+  int out = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--set=", 0) == 0) {
+      settings.push_back(arg.substr(6));
+    } else if (arg == "--set" && i + 1 < *argc) {
+      settings.push_back(argv[++i]);
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  *argc = out;
+  return settings;
+}
+
+sim::PlotSeries Series(const std::string& label, const std::string& color, bool dashed,
+                       const std::vector<ntp::trace::WhatIfSample>& samples) {
+  sim::PlotSeries s;
+  s.label = label;
+  s.color = color;
+  s.dashed = dashed;
+  for (const ntp::trace::WhatIfSample& p : samples) s.points.emplace_back(p.t_s, p.value);
+  return s;
+}
+
+// Offsets and polls of both runs; clock steps as markers.
+sim::Plot WhatIfPlot(const std::string& trace, const ntp::trace::WhatIfResult& r) {
+  sim::Plot plot;
+  plot.title = absl::StrCat("ntpreplay what-if: ", trace, "  [", absl::StrJoin(r.settings, " "),
+                            "]");
+  plot.x_label = "seconds since the first recorded input";
+  sim::PlotPanel offsets{"peer offset (s)", false, {}};
+  offsets.series.push_back(Series("original", "#1f77b4", false, r.original.peer_offsets));
+  offsets.series.push_back(Series("what-if", "#d62728", true, r.what_if.peer_offsets));
+  sim::PlotPanel magnitude{"|peer offset| (s, log)", true, offsets.series};
+  sim::PlotPanel polls{"poll (log2 s)", false, {}};
+  polls.series.push_back(Series("original", "#1f77b4", false, r.original.poll_log2));
+  polls.series.push_back(Series("what-if", "#d62728", true, r.what_if.poll_log2));
+  plot.panels = {offsets, magnitude, polls};
+  for (const auto& [run, color, name] :
+       {std::tuple{&r.original, "#1f77b4", "original"}, std::tuple{&r.what_if, "#d62728", "what-if"}}) {
+    for (const ntp::trace::WhatIfClockOp& op : run->clock_ops) {
+      if (op.kind == "step") {
+        plot.markers.push_back({op.t_s, color, absl::StrCat(name, " step",
+                                                            op.applied ? "" : " (refused)")});
+      }
+    }
+  }
+  return plot;
+}
+
+// Paths are relative to where the user ran `bazel run`, not the runfiles.
+std::string FromUser(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  const char* dir = std::getenv("BUILD_WORKING_DIRECTORY");
+  return dir != nullptr ? std::string(dir) + "/" + path : path;
+}
 
 int Fail(const std::string& where, const absl::Status& status) {
   std::fprintf(stderr, "ntpreplay: %s: %s\n", where.c_str(),
@@ -39,13 +112,15 @@ int Fail(const std::string& where, const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("ntpreplay [--dump] [--keys=FILE] TRACE_FILE");
+  absl::SetProgramUsageMessage(
+      "ntpreplay [--dump] [--keys=FILE] [--set KEY=VALUE ... [--plot=F.svg]] TRACE_FILE");
+  const std::vector<std::string> settings = TakeSettings(&argc, argv);
   const std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) {
     std::fprintf(stderr, "usage: ntpreplay [--dump] [--keys=FILE] TRACE_FILE\n");
     return 2;
   }
-  const std::string path = args[1];
+  const std::string path = FromUser(args[1]);
   absl::StatusOr<std::string> bytes;
   if (absl::GetFlag(FLAGS_dump)) {
     bytes = tools::ReadTraceFile(path);
@@ -65,7 +140,7 @@ int main(int argc, char** argv) {
   }
   ntp::trace::ReplayOptions options;
   ntp::KeyStore keys;
-  if (const std::string keys_path = absl::GetFlag(FLAGS_keys); !keys_path.empty()) {
+  if (const std::string keys_path = FromUser(absl::GetFlag(FLAGS_keys)); !keys_path.empty()) {
     absl::StatusOr<std::string> text = tools::ReadTraceFile(keys_path);
     if (!text.ok()) return Fail(keys_path, text.status());
     ntp::ParsedKeysFile parsed = ntp::ParseKeysFile(keys_path, *text);
@@ -74,6 +149,26 @@ int main(int argc, char** argv) {
     }
     keys = std::move(parsed.keys);
     options.keys = &keys;
+  }
+  if (!settings.empty() || absl::GetFlag(FLAGS_what_if) || !absl::GetFlag(FLAGS_plot).empty()) {
+    ntp::trace::WhatIfOptions what_if;
+    what_if.settings = settings;
+    what_if.keys = options.keys;
+    absl::StatusOr<ntp::trace::WhatIfResult> r = ntp::trace::WhatIf(*bytes, what_if);
+    if (!r.ok()) return Fail(path, r.status());
+    std::fputs(r->report.c_str(), stdout);
+    if (const std::string plot = FromUser(absl::GetFlag(FLAGS_plot)); !plot.empty()) {
+      const std::string svg = sim::RenderSvg(WhatIfPlot(path, *r));
+      const std::string temporary = plot + ".tmp";
+      FILE* f = std::fopen(temporary.c_str(), "wb");
+      const bool ok = f != nullptr && std::fwrite(svg.data(), 1, svg.size(), f) == svg.size();
+      if (f != nullptr && std::fclose(f) != 0) return Fail(plot, absl::InternalError("write failed"));
+      if (!ok || std::rename(temporary.c_str(), plot.c_str()) != 0) {
+        return Fail(plot, absl::InternalError("cannot write the plot"));
+      }
+      std::printf("plot: %s\n", plot.c_str());
+    }
+    return 0;
   }
   absl::StatusOr<ntp::trace::ReplayResult> result = ntp::trace::Replay(*bytes, options);
   if (!result.ok()) return Fail(path, result.status());

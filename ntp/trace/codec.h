@@ -52,6 +52,12 @@ void AppendFramed(const Record& record, std::string* out);
 // undecodable record (the message names the record's index and offset).
 absl::StatusOr<std::vector<Record>> ParseFramed(absl::string_view bytes);
 
+// Nanos from and to absl (exact to the quarter nanosecond).
+void EncodeTime(absl::Time t, Nanos* out);
+void EncodeDuration(absl::Duration d, Nanos* out);
+absl::Time DecodeTime(const Nanos& in);
+absl::Duration DecodeDuration(const Nanos& in);
+
 // "123456789" whole nanoseconds, "123456789+1/4" with a quarter
 // nanosecond, "inf".
 std::string FormatNanos(const Nanos& n);
