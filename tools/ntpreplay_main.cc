@@ -15,6 +15,9 @@
 //                           what-if: the recorded inputs re-run with changed
 //                           parameters (ntp/trace/what_if.h), compared with
 //                           the recording; --plot draws both
+//   ntpreplay --to_scenario=F.textproto FILE
+//                           a simulator scenario with the links estimated
+//                           from the trace (sim/trace_to_scenario.h)
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -29,11 +32,15 @@
 #include "ntp/trace/replayer.h"
 #include "ntp/trace/what_if.h"
 #include "sim/svg_plot.h"
+#include "sim/trace_to_scenario.h"
 #include "tools/trace_file.h"
 
 ABSL_FLAG(bool, dump, false, "print the trace, one line per record, instead of replaying it");
 ABSL_FLAG(std::string, plot, "",
           "what-if: write an SVG of the original and what-if offsets and polls here");
+ABSL_FLAG(std::string, to_scenario, "",
+          "write a simulator scenario (text format) with delay, jitter and loss estimated "
+          "from the trace");
 ABSL_FLAG(bool, what_if, false, "run the what-if comparison even without --set");
 ABSL_FLAG(std::string, keys, "",
           "the recorded machine's keys file (ntp.keys format), for a trace recorded without "
@@ -103,6 +110,19 @@ std::string FromUser(const std::string& path) {
   return dir != nullptr ? std::string(dir) + "/" + path : path;
 }
 
+// Writes `text` to `path` through a temporary file and a rename.
+absl::Status WriteAtomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  FILE* f = std::fopen(temporary.c_str(), "wb");
+  if (f == nullptr) return absl::InternalError("cannot create " + temporary);
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    return absl::InternalError("cannot write " + path);
+  }
+  return absl::OkStatus();
+}
+
 int Fail(const std::string& where, const absl::Status& status) {
   std::fprintf(stderr, "ntpreplay: %s: %s\n", where.c_str(),
                std::string(status.message()).c_str());
@@ -150,6 +170,17 @@ int main(int argc, char** argv) {
     keys = std::move(parsed.keys);
     options.keys = &keys;
   }
+  if (const std::string out = FromUser(absl::GetFlag(FLAGS_to_scenario)); !out.empty()) {
+    std::string name = out.substr(out.find_last_of('/') + 1);
+    name = name.substr(0, name.find('.'));
+    absl::StatusOr<sim::TraceScenario> s = sim::ScenarioFromTrace(*bytes, name);
+    if (!s.ok()) return Fail(path, s.status());
+    if (absl::Status w = WriteAtomically(out, s->text); !w.ok()) return Fail(out, w);
+    std::fputs(s->text.substr(0, s->text.find("name:")).c_str(), stdout);
+    std::printf("scenario: %s (run it: bazel run //:ntpsim -- --scenario=%s)\n", out.c_str(),
+                out.c_str());
+    return 0;
+  }
   if (!settings.empty() || absl::GetFlag(FLAGS_what_if) || !absl::GetFlag(FLAGS_plot).empty()) {
     ntp::trace::WhatIfOptions what_if;
     what_if.settings = settings;
@@ -158,13 +189,8 @@ int main(int argc, char** argv) {
     if (!r.ok()) return Fail(path, r.status());
     std::fputs(r->report.c_str(), stdout);
     if (const std::string plot = FromUser(absl::GetFlag(FLAGS_plot)); !plot.empty()) {
-      const std::string svg = sim::RenderSvg(WhatIfPlot(path, *r));
-      const std::string temporary = plot + ".tmp";
-      FILE* f = std::fopen(temporary.c_str(), "wb");
-      const bool ok = f != nullptr && std::fwrite(svg.data(), 1, svg.size(), f) == svg.size();
-      if (f != nullptr && std::fclose(f) != 0) return Fail(plot, absl::InternalError("write failed"));
-      if (!ok || std::rename(temporary.c_str(), plot.c_str()) != 0) {
-        return Fail(plot, absl::InternalError("cannot write the plot"));
+      if (absl::Status s = WriteAtomically(plot, sim::RenderSvg(WhatIfPlot(path, *r))); !s.ok()) {
+        return Fail(plot, s);
       }
       std::printf("plot: %s\n", plot.c_str());
     }
