@@ -68,3 +68,25 @@ mkdir -p "$(dirname "$OUT")"
 cp "$work/client.trace" "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 log "wrote $OUT ($(stat -c %s "$OUT") bytes, $(git -C "$REPO" rev-parse --short HEAD))"
+# The fuzz corpus keeps a copy, half of it, and a copy of another format
+# version (testdata/fuzz/trace_fuzz/README.md).
+python3 - "$OUT" "$REPO/testdata/fuzz/trace_fuzz" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+out = sys.argv[2] + '/'
+def varint(b, i):
+    v = s = 0
+    while True:
+        v |= (b[i] & 0x7f) << s
+        s += 7
+        i += 1
+        if b[i - 1] < 0x80:
+            return v, i
+_, i = varint(data, 0)          # the record's length
+assert data[i] == 0x0a          # Record.header
+_, i = varint(data, i + 1)
+assert data[i:i + 2] == b'\x08\x01'  # Header.format_version = 1
+open(out + 'loopback_client.trace', 'wb').write(data)
+open(out + 'truncated.trace', 'wb').write(data[:len(data) // 2])
+open(out + 'version2.trace', 'wb').write(data[:i] + b'\x08\x02' + data[i + 2:])
+PY
