@@ -166,7 +166,7 @@ void Collect(const ActionList& actions, double t_s, WhatIfRun* run,
   }
 }
 
-std::string Fmt(double v) { return absl::StrFormat("%.3g", v); }
+std::string Fmt(double v) { return std::isnan(v) ? "-" : absl::StrFormat("%.3g", v); }
 
 double Rms(const std::vector<WhatIfSample>& samples, double after_s) {
   double sum = 0;
@@ -208,8 +208,10 @@ std::string Report(const WhatIfResult& r) {
     }
     return absl::StrCat(applied, "/", refused);
   };
-  for (const char* kind : {"step", "slew", "frequency"}) {
-    row(absl::StrCat("clock ", kind, "s (applied/refused)"), count(o, kind), count(w, kind));
+  for (const auto& [kind, name] : {std::pair<const char*, const char*>{"step", "clock steps"},
+                                    {"slew", "clock slews"},
+                                    {"frequency", "frequency corrections"}}) {
+    row(absl::StrCat(name, " (applied/refused)"), count(o, kind), count(w, kind));
   }
   row("panic exit", o.panicked ? "yes" : "no", w.panicked ? "yes" : "no");
   for (const auto& [title, run] : {std::pair<const char*, const WhatIfRun*>{"original", &o},
