@@ -103,32 +103,41 @@ AesSivCmac256::~AesSivCmac256() = default;
 
 absl::StatusOr<AesSivCmac256> AesSivCmac256::Create(
     absl::Span<const uint8_t> key) {
-  if (key.size() != kAesSivCmac256KeyOctets) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("AES-SIV-CMAC-256 key must have 32 octets, not ",
-                     key.size()));
-  }
   auto state = std::make_unique<State>();
   state->cipher.reset(EVP_CIPHER_fetch(nullptr, "AES-128-SIV", nullptr));
   state->ctx.reset(EVP_CIPHER_CTX_new());
   if (state->cipher == nullptr || state->ctx == nullptr) {
     return absl::InternalError("OpenSSL has no AES-128-SIV cipher");
   }
-  std::copy(key.begin(), key.end(), state->key.begin());
   state->cmac.reset(EVP_MAC_fetch(nullptr, "CMAC", nullptr));
   if (state->cmac == nullptr) return absl::InternalError("OpenSSL has no CMAC");
   state->cmac_ctx.reset(EVP_MAC_CTX_new(state->cmac.get()));
+  if (state->cmac_ctx == nullptr) {
+    return absl::InternalError("OpenSSL CMAC setup failed");
+  }
+  AesSivCmac256 aead(std::move(state));
+  absl::Status status = aead.Rekey(key);
+  if (!status.ok()) return status;
+  return aead;
+}
+
+absl::Status AesSivCmac256::Rekey(absl::Span<const uint8_t> key) {
+  if (key.size() != kAesSivCmac256KeyOctets) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AES-SIV-CMAC-256 key must have 32 octets, not ",
+                     key.size()));
+  }
+  std::copy(key.begin(), key.end(), state_->key.begin());
   char cipher_name[] = "AES-128-CBC";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher_name, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, state->key.data(),
+      OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, state_->key.data(),
                                         kAesSivCmac256KeyOctets / 2),
       OSSL_PARAM_construct_end()};
-  if (state->cmac_ctx == nullptr ||
-      EVP_MAC_CTX_set_params(state->cmac_ctx.get(), params) != 1) {
-    return absl::InternalError("OpenSSL CMAC setup failed");
+  if (EVP_MAC_CTX_set_params(state_->cmac_ctx.get(), params) != 1) {
+    return absl::InternalError("OpenSSL CMAC key setup failed");
   }
-  return AesSivCmac256(std::move(state));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<size_t> AesSivCmac256::Seal(

@@ -36,6 +36,10 @@ class AesSivCmac256 {
   // AES-128-SIV.
   static absl::StatusOr<AesSivCmac256> Create(absl::Span<const uint8_t> key);
 
+  // Replaces the key, keeping the fetched cipher: for a server that
+  // switches keys on every request. InvalidArgument unless 32 octets.
+  absl::Status Rekey(absl::Span<const uint8_t> key);
+
   AesSivCmac256(AesSivCmac256&&) noexcept;
   AesSivCmac256& operator=(AesSivCmac256&&) noexcept;
   ~AesSivCmac256();
