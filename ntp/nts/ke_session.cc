@@ -94,6 +94,21 @@ bool TlsPipe::ReadAvailable(std::vector<uint8_t>* in, bool* peer_closed) {
   }
 }
 
+absl::StatusOr<std::vector<KeRecord>> TlsPipe::ReadMessage(
+    std::vector<uint8_t>* in) {
+  bool closed = false;
+  if (!ReadAvailable(in, &closed)) {
+    return absl::DataLossError(
+        absl::StrCat("NTS-KE TLS read: ", TlsErrorText()));
+  }
+  size_t consumed = 0;
+  absl::StatusOr<std::vector<KeRecord>> records = ParseKeMessage(*in, &consumed);
+  if (records.status().code() == absl::StatusCode::kUnavailable && closed) {
+    return absl::AbortedError("NTS-KE peer closed before End of Message");
+  }
+  return records;
+}
+
 bool TlsPipe::Write(const std::vector<uint8_t>& bytes) {
   return SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size())) ==
          static_cast<int>(bytes.size());
@@ -200,16 +215,8 @@ KeState NtsKeClient::Advance() {
     }
     request_sent_ = true;
   }
-  bool closed = false;
-  if (!ReadAvailable(&in_, &closed)) {
-    return Fail(absl::UnavailableError(
-        absl::StrCat("NTS-KE TLS read: ", TlsErrorText())));
-  }
-  size_t consumed = 0;
-  absl::StatusOr<std::vector<KeRecord>> records =
-      ParseKeMessage(in_, &consumed);
+  absl::StatusOr<std::vector<KeRecord>> records = ReadMessage(&in_);
   if (records.status().code() == absl::StatusCode::kUnavailable) {
-    if (closed) return ReceiveEof();
     return state_;
   }
   if (!records.ok()) return Fail(records.status());
@@ -275,19 +282,13 @@ KeState NtsKeServerSession::Receive(absl::Span<const uint8_t> bytes,
           absl::StrCat("NTS-KE TLS handshake: ", TlsErrorText())));
     }
   }
-  bool closed = false;
-  if (!ReadAvailable(&in_, &closed)) {
-    return Fail(absl::UnavailableError(
-        absl::StrCat("NTS-KE TLS read: ", TlsErrorText())));
-  }
-  size_t consumed = 0;
-  absl::StatusOr<std::vector<KeRecord>> records =
-      ParseKeMessage(in_, &consumed);
+  absl::StatusOr<std::vector<KeRecord>> records = ReadMessage(&in_);
   if (records.status().code() == absl::StatusCode::kUnavailable) {
-    if (closed) {
-      return Fail(absl::UnavailableError("NTS-KE client closed early"));
-    }
     return state_;
+  }
+  if (records.status().code() != absl::StatusCode::kInvalidArgument &&
+      !records.ok()) {
+    return Fail(records.status());
   }
   if (!records.ok()) {
     // Oversized or malformed: no usable request, so Respond answers Bad

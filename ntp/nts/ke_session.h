@@ -57,6 +57,10 @@ class TlsPipe {
   // Reads decrypted application data into `in`; false on a fatal TLS
   // error or a close before `in` held a complete message.
   bool ReadAvailable(std::vector<uint8_t>* in, bool* peer_closed);
+  // Reads what has arrived and parses one message from `in`. Unavailable:
+  // not complete yet. InvalidArgument: malformed or oversized. Aborted:
+  // the peer closed first. DataLoss: a TLS error.
+  absl::StatusOr<std::vector<KeRecord>> ReadMessage(std::vector<uint8_t>* in);
   bool Write(const std::vector<uint8_t>& bytes);
   // Exports the two NTS keys (RFC 8915 §5.1).
   bool ExportKeys(uint16_t protocol, uint16_t aead, SessionKeys* keys);
