@@ -133,11 +133,13 @@ std::vector<uint8_t> EncodeKeRequest(const KeRequest& request) {
 
 std::vector<uint8_t> EncodeKeResponse(const KeResponse& response) {
   std::vector<KeRecord> records;
-  if (response.next_protocol.has_value()) {
-    records.push_back(
-        Record(true, KeRecordType::kNextProtocol,
-               U16List(absl::MakeConstSpan(&*response.next_protocol, 1))));
-  }
+  // RFC 8915 §4.1.2: a response always has one Next Protocol record; an
+  // empty one says the server supports none of the client's protocols.
+  records.push_back(Record(
+      true, KeRecordType::kNextProtocol,
+      response.next_protocol.has_value()
+          ? U16List(absl::MakeConstSpan(&*response.next_protocol, 1))
+          : std::vector<uint8_t>{}));
   if (response.error.has_value()) {
     records.push_back(Record(true, KeRecordType::kError,
                              U16List(absl::MakeConstSpan(&*response.error, 1))));

@@ -80,7 +80,7 @@ struct KeRequest {
 
 // The server's response.
 struct KeResponse {
-  std::optional<uint16_t> next_protocol;  // absent: error or refusal
+  std::optional<uint16_t> next_protocol;  // absent: an empty record
   std::optional<uint16_t> aead_algorithm;
   std::vector<std::vector<uint8_t>> cookies;
   std::optional<std::string> server;
