@@ -21,12 +21,14 @@ constexpr int kMinTriples = 6;
 constexpr double kChiSquareMedian = 0.4549364;
 // Weight of a new normalised innovation in surprise().
 constexpr double kSurpriseWeight = 0.25;
-// Recent samples whose delays all sit this many gaps (plus the noise floor)
-// above the remembered minimum mean the path got longer: the older delays
-// are forgotten, or every later sample would count as queued (a route
-// change).
-constexpr int kRecentDelaySamples = 8;
-constexpr double kDelayFloorRise = 4;
+// Recent samples whose delays all sit well above the remembered minimum (by
+// this fraction of it, and this many gaps plus the noise floor) mean the
+// path got longer: the older delays are forgotten, or every later sample
+// would count as queued for as long as they are remembered (a route
+// change). Strict, because queueing alone must practically never pass.
+constexpr int kRecentDelaySamples = 16;
+constexpr double kDelayFloorRiseFraction = 0.75;
+constexpr double kDelayFloorRiseGaps = 4;
 // Prior for the distance of the minimum delay from its true floor (see Add).
 constexpr double kGapPriorFraction = 0.25;
 constexpr double kGapPriorSamples = 4;
@@ -317,7 +319,8 @@ void OscillatorEstimator::ForgetDelaysBeforeRouteChange(double delay_seconds) {
   for (int i = n - (kRecentDelaySamples - 1); i < n; ++i) {
     recent_min = std::min(recent_min, history_[i].delay);
   }
-  const double rise = kDelayFloorRise * (min_delay_gap_ + options_.noise_floor_seconds);
+  const double rise = std::max(kDelayFloorRiseFraction * min_delay_,
+                               kDelayFloorRiseGaps * (min_delay_gap_ + options_.noise_floor_seconds));
   if (recent_min - min_delay_ <= rise) return;
   history_.erase(history_.begin(), history_.end() - (kRecentDelaySamples - 1));
 }
