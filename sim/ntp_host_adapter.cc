@@ -30,6 +30,16 @@ HostExit NtpHostAdapter::exit_state() const {
   return HostExit::kError;
 }
 
+std::vector<AssociationPoll> NtpHostAdapter::associations() const {
+  std::vector<AssociationPoll> out;
+  const ntp::ClientEngine* client = instance_->host().client();
+  if (client == nullptr) return out;
+  for (const auto& a : client->associations()) {
+    out.push_back({a->hpoll(), a->counters().sent});
+  }
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::Host& spec,
                                                                 const SimHostEnvironment& env) {
   ntp::InMemoryFileReader reader;

@@ -52,6 +52,10 @@ struct SeriesPoint {
   int poll_log2 = 0;
   int stratum = 16;
   int selected = -1;            // index into HostSeries::peers, -1: none
+  // Every association's poll exponent, space separated, and the client
+  // requests the host sent so far (all associations, all restarts).
+  std::string association_polls;
+  uint64_t requests_sent = 0;
   int events_end = 0;  // this point covers events [previous events_end, events_end)
 };
 
@@ -75,6 +79,8 @@ struct HostSummary {
   double max_abs_offset_s = 0;
   double rms_freq_ppm = 0;
   int steps = 0;                 // clock steps the host made
+  uint64_t requests_sent = 0;    // client requests, all associations and restarts
+  std::vector<int> polls_log2;   // each association's poll at the end
   HostExit exit = HostExit::kRunning;
   std::optional<double> exit_s;
 };
