@@ -185,7 +185,7 @@ std::string Report(const WhatIfResult& r) {
       "  (network held as recorded: replies matched by the recorded delay)\n",
       r.duration_s, absl::StrJoin(r.settings, ", "));
   auto row = [&out](const std::string& name, const std::string& a, const std::string& b) {
-    absl::StrAppend(&out, absl::StrFormat("  %-34s %14s %14s\n", name, a, b));
+    absl::StrAppend(&out, absl::StrFormat("  %-40s %12s %12s\n", name, a, b));
   };
   row("", "original", "what-if");
   const WhatIfRun& o = r.original;
