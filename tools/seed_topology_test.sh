@@ -130,7 +130,7 @@ PY
 # The restrict lines: time for everybody (`restrict default kod nomodify
 # notrap nopeer noquery` still serves time), so the LAN and an outsider
 # both get stratum 11; ntpq's mode 6 is never answered to the outsider
-# (noquery; this daemon does not serve mode 6 to anybody yet).
+# (noquery; the LAN may use ntpq).
 [[ $(ask "$CLIENT1" 3) == 11 ]] || fail "no time for $CLIENT1"
 if [[ "$SEED_TOPOLOGY_INSIDE" == namespace ]]; then
   [[ $(ask "$OUTSIDER" 3) == 11 ]] || fail "no time for $OUTSIDER (restrict default serves time)"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# ntpq and ntpstat against our daemon on loopback: a server on its LOCAL
+# clock (127.0.0.2) and a client of it (127.0.0.5, still unsynchronised),
+# both read-only clocks without CAP_SYS_TIME. Checks the billboard line,
+# ntpstat's three exit codes, ntpq's timeout message and the MRU list.
+set -u
+source "$PWD/tools/test_lib.sh" operator_tools ntpq_ntpstat
+readonly NTPD="$PWD/tools/ntpd"
+readonly NTPQ="$PWD/tools/ntpq/ntpq"
+readonly NTPSTAT="$PWD/tools/ntpq/ntpstat"
+readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/operator_tools"
+mkdir -p "$WORK"
+log() { printf 'operator_tools: %s\n' "$*" >&2; }
+fail() { log "FAIL: $*"; for f in "$WORK"/*.log; do echo "--- $f"; cat "$f"; done >&2; exit 1; }
+
+free_port() {
+  python3 -c 'import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
+}
+
+start() {
+  local name=$1 conf=$2; shift 2
+  "${NOCLOCK[@]}" "$NTPD" --no_clock_adjust -n -c "$conf" "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=("$!")
+  wait_for "$WORK/$name.log" "serving on" 10 || fail "$name did not start"
+}
+
+cat >"$WORK/server.conf" <<CONF
+restrict default kod nomodify notrap nopeer noquery
+restrict 127.0.0.0 mask 255.0.0.0
+server 127.127.1.0
+fudge 127.127.1.0 stratum 10
+tos orphanwait 0
+CONF
+SPORT=$(free_port 127.0.0.2)
+start server "$WORK/server.conf" --listen 127.0.0.2 --port "$SPORT"
+wait_for "$WORK/server.log" "synchronized to LOCAL(0), stratum 11" 10 || fail "server not synchronised"
+
+printf 'restrict 127.0.0.0 mask 255.0.0.0\nserver 127.0.0.2 iburst\n' >"$WORK/client.conf"
+CPORT=$(free_port 127.0.0.5)
+start client "$WORK/client.conf" --listen 127.0.0.5 --port "$CPORT" --server_port "$SPORT"
+sleep 1
+
+out=$("$NTPQ" -p "127.0.0.2:$SPORT") || fail "ntpq -p: $out"
+log "$out"
+[[ $(sed -n 1p <<<"$out") == "     remote           refid      st t when poll reach   delay   offset  jitter" ]] ||
+  fail "header: $out"
+[[ $(sed -n 2p <<<"$out") == "$(printf '=%.0s' $(seq 78))" ]] || fail "rule: $out"
+grep -Eq '^\*LOCAL\(0\)        \.LOCL\.          10 l +[0-9-]+ +64 +[0-7]+ +0\.000 +0\.000 +0\.000$' <<<"$out" ||
+  fail "LOCAL(0) line: $out"
+
+out=$("$NTPQ" -c rv "127.0.0.2:$SPORT") || fail "ntpq -c rv: $out"
+grep -q 'stratum=11' <<<"$out" || fail "rv: $out"
+grep -q '^associd=0 status=05' <<<"$out" || fail "rv status (leap_none, sync_local): $out"
+
+out=$("$NTPQ" -pn -c as "127.0.0.5:$CPORT") || fail "ntpq on the client: $out"
+grep -Eq '^ 127\.0\.0\.2 ' <<<"$out" || fail "client billboard: $out"
+grep -Eq '^  1 +1  [89]0' <<<"$out" || fail "client associations: $out"
+
+out=$("$NTPSTAT" "127.0.0.2:$SPORT"); rc=$?
+log "$out"
+[[ $rc == 0 ]] || fail "ntpstat on the server: rc $rc: $out"
+grep -q '^synchronised to local net at stratum 11$' <<<"$out" || fail "ntpstat: $out"
+grep -Eq '^   time correct to within [0-9]+ ms$' <<<"$out" || fail "ntpstat: $out"
+grep -q '^   polling server every 64 s$' <<<"$out" || fail "ntpstat: $out"
+
+out=$("$NTPSTAT" "127.0.0.5:$CPORT"); rc=$?
+[[ $rc == 1 && $(head -1 <<<"$out") == unsynchronised ]] || fail "ntpstat on the client: rc $rc: $out"
+
+SILENT=$(free_port 127.0.0.6)
+out=$("$NTPSTAT" --timeout_ms=300 "127.0.0.6:$SILENT"); rc=$?
+[[ $rc == 2 && $out == "Unable to talk to NTP daemon. Is it running?" ]] ||
+  fail "ntpstat without a daemon: rc $rc: $out"
+# A bound but silent socket: ntpq waits, then says so.
+python3 -c 'import socket,time,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.6",int(sys.argv[1]))); time.sleep(3)' "$SILENT" &
+PIDS+=("$!")
+sleep 0.3
+err=$("$NTPQ" --timeout_ms=500 -p "127.0.0.6:$SILENT" 2>&1 >/dev/null); rc=$?
+[[ $rc == 1 && $err == "127.0.0.6:$SILENT: timed out, nothing received"$'\n'"***Request timed out" ]] ||
+  fail "ntpq against a silent socket: rc $rc: $err"
+
+out=$("$NTPQ" -c mrulist "127.0.0.2:$SPORT") || fail "mrulist: $out"
+log "$out"
+grep -Eq ' 3 4 +[0-9]+ +[0-9]+ 127\.0\.0\.5$' <<<"$out" || fail "the client is not in the MRU list: $out"
+echo "PASS: ntpq and ntpstat against our daemon"
