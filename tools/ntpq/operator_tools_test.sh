@@ -8,6 +8,9 @@ source "$PWD/tools/test_lib.sh" operator_tools ntpq_ntpstat
 readonly NTPD="$PWD/tools/ntpd"
 readonly NTPQ="$PWD/tools/ntpq/ntpq"
 readonly NTPSTAT="$PWD/tools/ntpq/ntpstat"
+readonly NTPDATE="$PWD/tools/ntpq/ntpdate"
+readonly LOADGEN="$PWD/tools/ntp_loadgen"
+readonly HOSTILE="$PWD/tools/ntpq/hostile_ntp_server.py"
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/operator_tools"
 mkdir -p "$WORK"
 log() { printf 'operator_tools: %s\n' "$*" >&2; }
@@ -83,4 +86,54 @@ err=$("$NTPQ" --timeout_ms=500 -p "127.0.0.6:$SILENT" 2>&1 >/dev/null); rc=$?
 out=$("$NTPQ" -c mrulist "127.0.0.2:$SPORT") || fail "mrulist: $out"
 log "$out"
 grep -Eq ' 3 4 +[0-9]+ +[0-9]+ 127\.0\.0\.5$' <<<"$out" || fail "the client is not in the MRU list: $out"
-echo "PASS: ntpq and ntpstat against our daemon"
+
+# ntpdate: -q against the synchronised server; "no server suitable" against
+# a daemon with no time source; without -q/-u/-d it wants the NTP port,
+# which the daemon holds (run without CAP_SYS_TIME all the same).
+out=$("$NTPDATE" -q -p 2 --port="$SPORT" 127.0.0.2); rc=$?
+log "$out"
+[[ $rc == 0 ]] || fail "ntpdate -q: rc $rc: $out"
+grep -Eq '^server 127\.0\.0\.2, stratum 11, offset -?[0-9]+\.[0-9]{6}, delay [0-9]+\.[0-9]{5}$' <<<"$out" ||
+  fail "ntpdate -q server line: $out"
+grep -Eq 'ntpdate\[[0-9]+\]: adjust time server 127\.0\.0\.2 offset -?[0-9.]+ sec$' <<<"$out" ||
+  fail "ntpdate -q result line: $out"
+printf 'restrict 127.0.0.0 mask 255.0.0.0\n' >"$WORK/lonely.conf"
+LPORT=$(free_port 127.0.0.7)
+start lonely "$WORK/lonely.conf" --listen 127.0.0.7 --port "$LPORT"
+out=$("$NTPDATE" -q -p 1 -t 0.5 --port="$LPORT" 127.0.0.7); rc=$?
+[[ $rc == 1 ]] && grep -q 'ntpdate\[[0-9]*\]: no server suitable for synchronization found$' <<<"$out" ||
+  fail "ntpdate against an unsynchronised server: rc $rc: $out"
+out=$("${NOCLOCK[@]}" "$NTPDATE" -p 1 --port="$SPORT" 127.0.0.2); rc=$?
+[[ $rc == 1 ]] && grep -q 'ntpdate\[[0-9]*\]: the NTP socket is in use, exiting$' <<<"$out" ||
+  fail "ntpdate while the daemon runs: rc $rc: $out"
+
+# Hostile servers: ntpdate and ntp_loadgen --query report what they got.
+hostile() {
+  HPORT=$(free_port 127.0.0.8)
+  python3 "$HOSTILE" 127.0.0.8 "$HPORT" "$1" 3 &
+  PIDS+=("$!")
+  sleep 0.3
+}
+hostile short
+err=$("$NTPDATE" -q -p 1 -t 0.5 --port="$HPORT" 127.0.0.8 2>&1); rc=$?
+[[ $rc == 1 ]] && grep -q 'malformed reply (47 octets: too_short)' <<<"$err" ||
+  fail "ntpdate, 47-octet reply: rc $rc: $err"
+err=$("$LOADGEN" --query "127.0.0.8:$HPORT" 2>&1); rc=$?
+[[ $rc == 1 && $err == "ntp_loadgen: malformed reply (47 octets: too_short) from 127.0.0.8:$HPORT" ]] ||
+  fail "ntp_loadgen --query, 47-octet reply: rc $rc: $err"
+hostile zero_origin
+err=$("$LOADGEN" --query "127.0.0.8:$HPORT" 2>&1); rc=$?
+[[ $rc == 1 && $err == "ntp_loadgen: rejected (bogus) from 127.0.0.8:$HPORT" ]] ||
+  fail "ntp_loadgen --query, zero origin: rc $rc: $err"
+out=$("$NTPDATE" -q -p 1 -t 0.5 --port="$HPORT" 127.0.0.8 2>&1); rc=$?
+[[ $rc == 1 ]] || fail "ntpdate took a reply with a zero origin: $out"
+hostile escape
+out=$("$LOADGEN" --query "127.0.0.8:$HPORT" 2>&1); rc=$?
+[[ $rc == 0 ]] || fail "ntp_loadgen --query, kiss: rc $rc: $out"
+LC_ALL=C grep -q $'\x1b' <<<"$out" && fail "raw escape sequence printed: $out"
+grep -q 'refid \.\.\[2J\.$' <<<"$out" || fail "ntp_loadgen --query refid: $out"
+hostile other_port
+err=$("$LOADGEN" --query "127.0.0.8:$HPORT" 2>&1); rc=$?
+[[ $rc == 1 && $err == "ntp_loadgen: no reply from 127.0.0.8:$HPORT" ]] ||
+  fail "ntp_loadgen --query took a reply from another port: rc $rc: $err"
+echo "PASS: ntpq, ntpstat, ntpdate and ntp_loadgen --query against our daemon and hostile servers"
