@@ -24,6 +24,8 @@ set -euo pipefail
 declare -A LABELS=(
   [packet_fuzz]=//ntp/wire:packet_fuzz
   [control_message_fuzz]=//ntp/wire:control_message_fuzz
+  [control_server_fuzz]=//ntp/control:control_server_fuzz
+  [control_reply_fuzz]=//ntp/control:control_reply_fuzz
   [keys_file_fuzz]=//ntp/auth:keys_file_fuzz
   [mac_fuzz]=//ntp/auth:mac_fuzz
   [ntp_conf_fuzz]=//ntp/config:ntp_conf_fuzz
