@@ -11,8 +11,7 @@ readonly NTPD="$PWD/tools/ntpd"
 readonly OUR_NTPQ="$PWD/tools/ntpq/ntpq"
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/ntpq_interop"
 mkdir -p "$WORK"
-log() { printf 'ntpq_interop: %s\n' "$*" >&2; }
-fail() { log "FAIL: $*"; for f in "$WORK"/*.log; do echo "--- $f"; cat "$f"; done >&2; exit 1; }
+source "$PWD/tools/ntpq/daemon_helpers.sh"
 
 home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 ROOTFS="${NTP_INTEROP_CACHE:-$home/.cache/ntp-interop}/root"
@@ -44,16 +43,7 @@ ntpsec_ntpq() {
 }
 ntpsec_ntpq 123 --version >"$WORK/version.out" 2>&1 || skip "ntpsec's ntpq does not run here: $(head -3 "$WORK/version.out")"
 
-free_port() {
-  python3 -c 'import socket,sys
-s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
-}
-start() {
-  local name=$1 conf=$2; shift 2
-  "${NOCLOCK[@]}" "$NTPD" --no_clock_adjust -n -c "$conf" "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=("$!")
-  wait_for "$WORK/$name.log" "serving on" 10 || fail "$name did not start"
-}
+start() { start_daemon "$NTPD" "$@"; }
 # The association columns both ntpq print alike (not when/delay/offset).
 columns() { awk 'NR > 2 { print $1, $2, $3, $4, $7 }'; }
 

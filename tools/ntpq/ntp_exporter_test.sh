@@ -10,12 +10,7 @@ readonly NTPD="$PWD/tools/ntpd"
 readonly EXPORTER="$PWD/tools/ntpq/ntp_exporter"
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/ntp_exporter"
 mkdir -p "$WORK"
-log() { printf 'ntp_exporter_test: %s\n' "$*" >&2; }
-fail() { log "FAIL: $*"; for f in "$WORK"/*.log; do echo "--- $f"; cat "$f"; done >&2; exit 1; }
-free_port() {
-  python3 -c 'import socket,sys
-s=socket.socket(socket.AF_INET,getattr(socket,sys.argv[2])); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1" "$2"
-}
+source "$PWD/tools/ntpq/daemon_helpers.sh"
 
 cat >"$WORK/server.conf" <<CONF
 restrict 127.0.0.0 mask 255.0.0.0
@@ -23,11 +18,9 @@ server 127.127.1.0
 fudge 127.127.1.0 stratum 10
 tos orphanwait 0
 CONF
-SPORT=$(free_port 127.0.0.2 SOCK_DGRAM)
-"${NOCLOCK[@]}" "$NTPD" --no_clock_adjust -n -c "$WORK/server.conf" --listen 127.0.0.2 \
-  --port "$SPORT" >"$WORK/ntpd.log" 2>&1 &
-DAEMON=$!
-PIDS+=("$DAEMON")
+SPORT=$(free_port 127.0.0.2)
+start_daemon "$NTPD" ntpd "$WORK/server.conf" --listen 127.0.0.2 --port "$SPORT"
+DAEMON=$DAEMON_PID
 wait_for "$WORK/ntpd.log" "synchronized to LOCAL(0), stratum 11" 10 || fail "daemon not synchronised"
 
 HPORT=$(free_port 127.0.0.9 SOCK_STREAM)

@@ -13,20 +13,9 @@ readonly LOADGEN="$PWD/tools/ntp_loadgen"
 readonly HOSTILE="$PWD/tools/ntpq/hostile_ntp_server.py"
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/operator_tools"
 mkdir -p "$WORK"
-log() { printf 'operator_tools: %s\n' "$*" >&2; }
-fail() { log "FAIL: $*"; for f in "$WORK"/*.log; do echo "--- $f"; cat "$f"; done >&2; exit 1; }
+source "$PWD/tools/ntpq/daemon_helpers.sh"
 
-free_port() {
-  python3 -c 'import socket,sys
-s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
-}
-
-start() {
-  local name=$1 conf=$2; shift 2
-  "${NOCLOCK[@]}" "$NTPD" --no_clock_adjust -n -c "$conf" "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=("$!")
-  wait_for "$WORK/$name.log" "serving on" 10 || fail "$name did not start"
-}
+start() { start_daemon "$NTPD" "$@"; }
 
 cat >"$WORK/server.conf" <<CONF
 restrict default kod nomodify notrap nopeer noquery
