@@ -57,6 +57,9 @@ struct ResolvedCheck {
   int host = -1;
   // never_selects: the addresses of the forbidden server.
   std::vector<net::IpAddress> forbidden;
+  // relative_to: the host whose clock the offsets are measured against
+  // (-1: true time).
+  int relative_to = -1;
   std::string location;
 };
 

@@ -24,6 +24,10 @@
 #include "ntp/system_state.h"
 #include "sim/scenario.pb.h"
 
+namespace ntp::trace {
+class TraceSink;  // ntp/trace/recorder.h
+}  // namespace ntp::trace
+
 namespace sim {
 
 // Mirrors ntp::HostExit.
@@ -42,6 +46,18 @@ struct SimHostEnvironment {
   // The host's drift file (survives restarts); used by hosts whose
   // configuration asks for one.
   clocks::DriftStore* drift_store = nullptr;
+  // Record this host's trace here (ntpsim --trace_host; trace.proto, the
+  // format ntpd --trace writes); null: no trace. Hosts of the NTPD role
+  // honour it.
+  ntp::trace::TraceSink* trace_sink = nullptr;
+};
+
+// One association (a configured server) of a host, as the simulator
+// reports it (CSV `association_polls`, summary `requests_sent`, check
+// `poll`).
+struct AssociationPoll {
+  int poll_log2 = 0;           // the poll interval in force, log2 s
+  uint64_t requests_sent = 0;  // client requests sent so far
 };
 
 class SimHost {
@@ -60,6 +76,9 @@ class SimHost {
   // The host's system variables now (a copy).
   virtual ntp::SystemVariables system() const = 0;
   virtual HostExit exit_state() const = 0;
+  // The host's client associations in configuration order; empty for a
+  // host that polls no server (a pure server).
+  virtual std::vector<AssociationPoll> associations() const = 0;
 };
 
 // Builds the host for one (expanded) scenario entry. `host.ntp_conf` holds

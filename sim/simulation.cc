@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -57,6 +58,18 @@ struct HostRuntime final : ntp::EventSink, ClockObserver {
   std::optional<double> exit_s;
   std::vector<double> step_times_s;
   HostSeries* series = nullptr;
+  // Requests sent by daemons of this host that were replaced (restarts).
+  uint64_t requests_retired = 0;
+  bool has_poll_check = false;
+
+  // Every association's requests, this daemon's and earlier ones'.
+  uint64_t RequestsSent() const {
+    uint64_t total = requests_retired;
+    if (host != nullptr) {
+      for (const AssociationPoll& a : host->associations()) total += a.requests_sent;
+    }
+    return total;
+  }
 
   // Summary accumulators.
   uint64_t window_samples = 0;
@@ -80,6 +93,10 @@ struct CheckState {
   double max_abs = 0;
   std::optional<double> last_violation_s;
   std::optional<double> selected_forbidden_s;
+  bool selected_any = false;  // never_selects: some server was selected
+  // poll: the extremes of every association's poll from after_s on.
+  int poll_min = std::numeric_limits<int>::max();
+  int poll_max = std::numeric_limits<int>::min();
 };
 
 class Simulation {
@@ -108,6 +125,10 @@ class Simulation {
   void ApplyFault(const ResolvedFault& f);
   void Sample();
   void CheckSelection(HostRuntime& h, const ntp::SystemVariables& system);
+  // The offset a check measures: against true time or another host's clock.
+  double CheckOffset(const ResolvedCheck& check, double true_offset) const;
+  void SamplePolls(HostRuntime& h, const std::vector<AssociationPoll>& polls, double t);
+  CheckResult EvaluatePollCheck(const CheckState& c, const HostRuntime& h) const;
   std::vector<CheckResult> EvaluateChecks();
 
   const LoadedScenario& scenario_;
@@ -196,6 +217,9 @@ absl::StatusOr<std::unique_ptr<SimHost>> Simulation::MakeHost(HostRuntime& h) {
                         : DeriveSeed(h.seed, absl::StrCat("restart/", h.restarts));
   env.addresses = h.spec->addresses;
   env.drift_store = h.drift_store.get();
+  if (options_.trace_sink != nullptr && env.name == options_.trace_host && h.restarts == 0) {
+    env.trace_sink = options_.trace_sink;
+  }
   absl::StatusOr<std::unique_ptr<SimHost>> host = factory->second(h.spec->spec, env);
   if (!host.ok()) {
     return absl::Status(host.status().code(),
@@ -269,6 +293,7 @@ absl::Status Simulation::Setup() {
     CheckState state;
     state.check = &c;
     checks_.push_back(state);
+    if (c.check.kind_case() == scenario::Check::kPoll) hosts_[c.host]->has_poll_check = true;
   }
   // Samples at 0, interval, 2 interval, ... up to the end inclusive; each
   // sample schedules the next, so one sampling event is pending at a time.
@@ -349,6 +374,7 @@ void Simulation::ApplyFault(const ResolvedFault& f) {
         RecordEvent(h, "fault:host_up", "");
         if (h.running) continue;
         ++h.restarts;
+        h.requests_retired = h.RequestsSent();
         h.host.reset();
         absl::StatusOr<std::unique_ptr<SimHost>> host = MakeHost(h);
         if (!host.ok()) {
@@ -392,8 +418,29 @@ void Simulation::CheckSelection(HostRuntime& h, const ntp::SystemVariables& syst
         c.check->check.kind_case() != scenario::Check::kNeverSelects) {
       continue;
     }
+    c.selected_any = true;
+    if (now_s() < c.check->check.never_selects_after_s()) continue;
     for (const net::IpAddress& ip : c.check->forbidden) {
       if (system.system_peer == ip.ToString()) c.selected_forbidden_s = now_s();
+    }
+  }
+}
+
+double Simulation::CheckOffset(const ResolvedCheck& check, double true_offset) const {
+  if (check.relative_to < 0) return true_offset;
+  return true_offset - hosts_[check.relative_to]->clock->TrueOffsetSeconds();
+}
+
+void Simulation::SamplePolls(HostRuntime& h, const std::vector<AssociationPoll>& polls,
+                             double t) {
+  for (CheckState& c : checks_) {
+    if (c.check->host != h.index || c.check->check.kind_case() != scenario::Check::kPoll ||
+        t < c.check->check.poll().after_s()) {
+      continue;
+    }
+    for (const AssociationPoll& a : polls) {
+      c.poll_min = std::min(c.poll_min, a.poll_log2);
+      c.poll_max = std::max(c.poll_max, a.poll_log2);
     }
   }
 }
@@ -405,6 +452,7 @@ void Simulation::Sample() {
     HostRuntime& h = *hp;
     if (h.running && h.host->exit_state() != HostExit::kRunning) Reap(h);
     const double offset = h.clock->TrueOffsetSeconds();
+    const double true_offset = offset;
     const double freq = h.clock->TrueFrequencyErrorPpm();
     world.AddDouble(offset);
     world.AddDouble(freq);
@@ -421,9 +469,15 @@ void Simulation::Sample() {
       h.max_abs_offset = std::max(h.max_abs_offset, std::fabs(offset));
       h.sum_sq_freq += freq * freq;
     }
+    std::vector<AssociationPoll> polls;
+    if (h.host != nullptr && h.running && (h.has_poll_check || h.series != nullptr)) {
+      polls = h.host->associations();
+    }
+    if (h.has_poll_check) SamplePolls(h, polls, t);
     for (CheckState& c : checks_) {
       if (c.check->host != h.index) continue;
       const scenario::Check& check = c.check->check;
+      const double offset = CheckOffset(*c.check, true_offset);
       switch (check.kind_case()) {
         case scenario::Check::kConverge:
           if (std::fabs(offset) >= check.converge().max_abs_offset_s()) c.last_violation_s = t;
@@ -462,6 +516,12 @@ void Simulation::Sample() {
       p.est_freq_ppm = system.frequency_ppm;
       p.poll_log2 = system.poll_log2;
       p.stratum = system.stratum;
+      p.requests_sent = h.requests_retired;
+      for (const AssociationPoll& a : polls) {
+        absl::StrAppend(&p.association_polls, p.association_polls.empty() ? "" : " ",
+                        a.poll_log2);
+        p.requests_sent += a.requests_sent;
+      }
       if (!system.system_peer.empty()) {
         auto& peers = h.series->peers;
         auto it = std::find(peers.begin(), peers.end(), system.system_peer);
@@ -552,11 +612,18 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
         break;
       }
       case scenario::Check::kNeverSelects:
-        r.passed = !c.selected_forbidden_s.has_value();
+        // Selecting nothing at all is no proof of avoiding the bad server.
+        r.passed = !c.selected_forbidden_s.has_value() && c.selected_any;
         r.detail = c.selected_forbidden_s
                        ? absl::StrFormat("selected %s at t=%gs", check.never_selects(),
                                          *c.selected_forbidden_s)
-                       : absl::StrCat("never selected ", check.never_selects());
+                   : !c.selected_any
+                       ? std::string("never selected any server")
+                       : absl::StrFormat("never selected %s after %gs", check.never_selects(),
+                                         check.never_selects_after_s());
+        break;
+      case scenario::Check::kPoll:
+        r = EvaluatePollCheck(c, h);
         break;
       case scenario::Check::kMaxSteps:
         r.passed = static_cast<int>(h.step_times_s.size()) <= check.max_steps();
@@ -569,6 +636,35 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
     results.push_back(std::move(r));
   }
   return results;
+}
+
+CheckResult Simulation::EvaluatePollCheck(const CheckState& c, const HostRuntime& h) const {
+  const ResolvedCheck& rc = *c.check;
+  const scenario::PollBound& p = rc.check.poll();
+  CheckResult r;
+  r.name = rc.name;
+  r.host = h.spec->spec.name();
+  r.location = rc.location;
+  const uint64_t requests = h.RequestsSent();
+  const bool sampled = c.poll_min <= c.poll_max;
+  r.passed = true;
+  if (p.has_min_poll_log2() || p.has_max_poll_log2()) {
+    r.passed = sampled && (!p.has_min_poll_log2() || c.poll_min >= p.min_poll_log2()) &&
+               (!p.has_max_poll_log2() || c.poll_max <= p.max_poll_log2());
+  }
+  if (p.has_max_requests() && requests > p.max_requests()) r.passed = false;
+  if (p.has_min_requests() && requests < p.min_requests()) r.passed = false;
+  const std::string limits = absl::StrCat(
+      p.has_min_poll_log2() ? absl::StrCat(" min_poll_log2 ", p.min_poll_log2()) : "",
+      p.has_max_poll_log2() ? absl::StrCat(" max_poll_log2 ", p.max_poll_log2()) : "",
+      p.has_min_requests() ? absl::StrCat(" min_requests ", p.min_requests()) : "",
+      p.has_max_requests() ? absl::StrCat(" max_requests ", p.max_requests()) : "");
+  r.detail = sampled ? absl::StrFormat("poll 2^%d..2^%d s after %gs, %d requests (limits:%s)",
+                                       c.poll_min, c.poll_max, p.after_s(),
+                                       static_cast<int64_t>(requests), limits)
+                     : absl::StrFormat("no association polled after %gs, %d requests (limits:%s)",
+                                       p.after_s(), static_cast<int64_t>(requests), limits);
+  return r;
 }
 
 RunResult Simulation::Run() {
@@ -602,6 +698,10 @@ RunResult Simulation::Run() {
       s.rms_freq_ppm = std::sqrt(h.sum_sq_freq / h.window_samples);
     }
     s.steps = static_cast<int>(h.step_times_s.size());
+    s.requests_sent = h.RequestsSent();
+    if (h.host != nullptr && h.running) {
+      for (const AssociationPoll& a : h.host->associations()) s.polls_log2.push_back(a.poll_log2);
+    }
     s.exit = h.exit;
     s.exit_s = h.exit_s;
     result.hosts.push_back(s);
@@ -620,6 +720,14 @@ RunResult Simulation::Run() {
 absl::StatusOr<RunResult> RunScenario(const LoadedScenario& scenario,
                                       const SimHostFactories& factories,
                                       const RunOptions& options) {
+  if (!options.trace_host.empty()) {
+    bool found = false;
+    for (const ExpandedHost& h : scenario.hosts) found = found || h.spec.name() == options.trace_host;
+    if (!found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--trace_host: no host is named \"", options.trace_host, "\""));
+    }
+  }
   auto simulation = std::make_unique<Simulation>(scenario, factories, options);
   if (absl::Status s = simulation->Setup(); !s.ok()) return s;
   return simulation->Run();

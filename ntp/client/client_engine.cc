@@ -16,12 +16,19 @@
 namespace ntp {
 namespace {
 
-// Poll adaptation: samples at a poll before it may grow, and how much worse
-// than polling at minpoll the expected tracking error may get.
-constexpr int kSamplesBeforePollIncrease = 4;
+// Poll adaptation (AdaptPolls): samples before the poll may first grow,
+// samples at a poll before each further step up, and how much larger than
+// the typical measurement variance the expected tracking error may be.
 constexpr int kSamplesBeforeAdaptation = 8;
-constexpr double kPollErrorAllowance = 1.5;  // mean-square ratio
-constexpr double kPollErrorFloor = 2.5e-13;  // (0.5 us)^2: good enough
+constexpr int kSamplesBeforePollIncrease = 4;
+constexpr double kPollErrorAllowance = 4;  // mean-square ratio
+// |OscillatorEstimator::surprise()| above which the poll halves (white
+// noise alone keeps it within ~0.38), and the samples at a poll before a
+// further halving.
+constexpr double kFrequencySurprise = 1.5;
+constexpr int kSamplesBeforePollDecrease = 2;
+// Steps down on a sample the tracker rejects (rising jitter).
+constexpr int kOutlierPollDrop = 2;
 // Before a first clock step an association in a burst must have this many
 // samples (a few quick samples guard the first step).
 constexpr int kFirstUpdateBurstSamples = 3;
@@ -422,7 +429,7 @@ void ClientEngine::OnDriftWriteResult(const DriftWriteResultInput& result) {
 void ClientEngine::OnSample(Association& association, const AcceptedSample& sample) {
   RecordPeerStats(association, sample);
   if (exit_ != ClientExit::kRunning) return;
-  AdaptPolls(association);
+  AdaptPolls(association, sample.tracker);
   // A sample the tracker rejected adds nothing to act upon.
   SelectAndUpdate(/*update=*/sample.tracker != TrackerVerdict::kOutlier);
 }
@@ -466,29 +473,53 @@ void ClientEngine::CheckNoServers() {
   Exit(ClientExit::kDone);
 }
 
-void ClientEngine::AdaptPolls(Association& a) {
+// The poll process (RFC 5905 §13.2 poll_update; ntpd and chronyd climb
+// while the estimate is stable and drop when it is not). Climbs one step per
+// kSamplesBeforePollIncrease samples while the tracker's expected
+// mean-square error at the longer poll stays within kPollErrorAllowance
+// times the typical measurement variance; halves the interval on a
+// frequency surprise; drops kOutlierPollDrop steps on an outlier and
+// returns to minpoll when the tracker re-acquires (an offset jump). After a
+// clock step every association goes back to minpoll (AfterStep).
+void ClientEngine::AdaptPolls(Association& a, TrackerVerdict verdict) {
   const OscillatorEstimator& t = a.tracker();
-  int target = a.minpoll();
   const int current = a.hpoll();
-  // The target is used only up to current + 1 (growth is one step at a
-  // time), so the polls beyond need not be evaluated.
-  const int highest = std::min(a.maxpoll(), current + 1);
-  if (t.samples() >= kSamplesBeforeAdaptation && highest > a.minpoll()) {
-    const double r = t.TypicalMeasurementVariance();
-    const double best = t.SteadyStateMeanSquareError(std::ldexp(1.0, a.minpoll()), r);
-    const double allowed = std::max(kPollErrorAllowance * best, kPollErrorFloor);
-    for (int p = a.minpoll() + 1; p <= highest; ++p) {
-      if (t.SteadyStateMeanSquareError(std::ldexp(1.0, p), r) > allowed) break;
-      target = p;
-    }
+  if (static_cast<size_t>(a.id()) >= samples_at_poll_.size()) {
+    samples_at_poll_.resize(a.id() + 1, 0);
   }
-  // Hysteresis: grow one step at a time after a few samples at a poll;
-  // shrink at once.
-  if (target > current) {
-    if (t.samples() % kSamplesBeforePollIncrease != 0) return;
-    target = current + 1;
+  int& at_poll = samples_at_poll_[a.id()];
+  auto set_poll = [&](int poll) {
+    a.SetDesiredPoll(poll);
+    at_poll = 0;
+  };
+  switch (verdict) {
+    case TrackerVerdict::kOutlier:
+      if (current > a.minpoll()) set_poll(current - kOutlierPollDrop);
+      return;
+    case TrackerVerdict::kReset:
+      set_poll(a.minpoll());
+      return;
+    case TrackerVerdict::kAccepted:
+      break;
   }
-  a.SetDesiredPoll(target);
+  ++at_poll;
+  if (t.samples() < kSamplesBeforeAdaptation) return;
+  if (std::fabs(t.surprise()) > kFrequencySurprise) {
+    if (current > a.minpoll() && at_poll >= kSamplesBeforePollDecrease) set_poll(current - 1);
+    return;
+  }
+  if (at_poll < kSamplesBeforePollIncrease) return;
+  const double r = t.TypicalMeasurementVariance();
+  // With hysteresis: down when the current poll is twice over the
+  // allowance (the wander estimate grew).
+  if (current > a.minpoll() &&
+      t.SteadyStateMeanSquareError(std::ldexp(1.0, current), r) > 2 * kPollErrorAllowance * r) {
+    set_poll(current - 1);
+  } else if (current < a.maxpoll() &&
+             t.SteadyStateMeanSquareError(std::ldexp(1.0, current + 1), r) <=
+                 kPollErrorAllowance * r) {
+    set_poll(current + 1);
+  }
 }
 
 void ClientEngine::LoseSystemPeer() {
@@ -867,7 +898,11 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
 void ClientEngine::AfterStep(double offset_seconds) {
   ++updates_;
   ever_synced_ = true;
-  for (auto& a : associations_) a->ResetAfterStep();
+  for (auto& a : associations_) {
+    a->ResetAfterStep();
+    a->SetDesiredPoll(a->minpoll());
+  }
+  std::fill(samples_at_poll_.begin(), samples_at_poll_.end(), 0);
   SystemVariables& sys = *env_.system;
   sys.leap = Leap::kUnsynchronized;
   sys.stratum = kMaxStratum;

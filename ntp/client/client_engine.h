@@ -201,7 +201,7 @@ class ClientEngine {
   void UpdateSystemVariables(const Association& peer, double offset,
                              double system_jitter, double now);
   void ApplyLeapVote(const std::vector<int>& survivors);
-  void AdaptPolls(Association& association);
+  void AdaptPolls(Association& association, TrackerVerdict verdict);
   void Exit(ClientExit how);
   void StartDrift(const DriftReading& drift, std::optional<double>* initial);
   void BuildAssociations(const StartInput& input, std::optional<double> initial);
@@ -240,6 +240,8 @@ class ClientEngine {
   double clock_jitter_seconds_ = 0;  // 0: not started
   double last_update_frequency_ppm_ = 0;
   double wander_ppm_ = 0;
+  // Accepted samples since each association's poll last changed, by slot.
+  std::vector<int> samples_at_poll_;
   std::optional<int> system_peer_;
   bool ever_synced_ = false;
   bool reported_no_majority_ = false;

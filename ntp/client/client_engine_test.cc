@@ -370,8 +370,9 @@ TEST_F(ClientEngineTest, GarbageRepliesNeverCrashOrCount) {
   for (int round = 0; round < kRounds; ++round) {
     // Race junk against each genuine reply (5 ms away): random lengths
     // around the header size, random octets, some with a plausible first
-    // octet (mode 4) and the request's nonce as the origin.
-    ASSERT_TRUE(driver_->AdvanceUntilSent(driver_->monotonic() + absl::Minutes(2)));
+    // octet (mode 4) and the request's nonce as the origin. The poll
+    // climbs towards maxpoll (1024 s) meanwhile.
+    ASSERT_TRUE(driver_->AdvanceUntilSent(driver_->monotonic() + absl::Minutes(20)));
     const SentDatagram request = driver_->sent.back();
     std::vector<uint8_t> junk(rng.Below(120));
     for (auto& b : junk) b = static_cast<uint8_t>(rng.Next());
