@@ -7,7 +7,7 @@ MODE: short        answers every request with 47 octets
       escape       a genuine reply (our origin), stratum 0, refid ESC [ 2 J
       other_port   a genuine reply, sent from another port
       silent       reads and never answers
-Exits after SECONDS.
+Prints "ready" once bound; exits after SECONDS.
 """
 import socket
 import struct
@@ -20,6 +20,7 @@ s.bind((addr, port))
 other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 other.bind((addr, 0))
 s.settimeout(0.1)
+print("ready", flush=True)
 end = time.time() + seconds
 
 

@@ -64,10 +64,9 @@ out=$("$NTPSTAT" --timeout_ms=300 "127.0.0.6:$SILENT"); rc=$?
 [[ $rc == 2 && $out == "Unable to talk to NTP daemon. Is it running?" ]] ||
   fail "ntpstat without a daemon: rc $rc: $out"
 # A bound but silent socket: ntpq waits, then says so.
-python3 -c 'import socket,time,sys
-s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.6",int(sys.argv[1]))); time.sleep(3)' "$SILENT" &
+python3 "$HOSTILE" 127.0.0.6 "$SILENT" silent 5 >"$WORK/silent.out" 2>&1 &
 PIDS+=("$!")
-sleep 0.3
+wait_for "$WORK/silent.out" ready 10 || fail "the silent socket did not start"
 err=$("$NTPQ" --timeout_ms=500 -p "127.0.0.6:$SILENT" 2>&1 >/dev/null); rc=$?
 [[ $rc == 1 && $err == "127.0.0.6:$SILENT: timed out, nothing received"$'\n'"***Request timed out" ]] ||
   fail "ntpq against a silent socket: rc $rc: $err"
@@ -99,9 +98,9 @@ out=$("${NOCLOCK[@]}" "$NTPDATE" -p 1 --port="$SPORT" 127.0.0.2); rc=$?
 # Hostile servers: ntpdate and ntp_loadgen --query report what they got.
 hostile() {
   HPORT=$(free_port 127.0.0.8)
-  python3 "$HOSTILE" 127.0.0.8 "$HPORT" "$1" 3 &
+  python3 "$HOSTILE" 127.0.0.8 "$HPORT" "$1" 5 >"$WORK/hostile_$1.out" 2>&1 &
   PIDS+=("$!")
-  sleep 0.3
+  wait_for "$WORK/hostile_$1.out" ready 10 || fail "hostile server $1 did not start"
 }
 hostile short
 err=$("$NTPDATE" -q -p 1 -t 0.5 --port="$HPORT" 127.0.0.8 2>&1); rc=$?
