@@ -2,7 +2,7 @@
 """A hostile NTP server for the operator tools' tests, on loopback only.
 
 usage: hostile_ntp_server.py ADDR PORT MODE SECONDS
-MODE: short        answers every request with 47 octets
+MODE: short        answers every request with 47 octets (mode 6: 3 octets)
       zero_origin  a mode 4 reply, stratum 2, with a zero origin timestamp
       escape       a genuine reply (our origin), stratum 0, refid ESC [ 2 J
       other_port   a genuine reply, sent from another port
@@ -33,6 +33,9 @@ while time.time() < end:
     try:
         req, peer = s.recvfrom(2048)
     except socket.timeout:
+        continue
+    if mode == "short" and len(req) >= 12 and req[0] & 7 == 6:
+        s.sendto(bytes([req[0], 0x80 | req[1], req[2]]), peer)  # mode 6: 3 octets
         continue
     if mode == "silent" or len(req) < 48:
         continue

@@ -109,6 +109,9 @@ err=$("$NTPDATE" -q -p 1 -t 0.5 --port="$HPORT" 127.0.0.8 2>&1); rc=$?
 err=$("$LOADGEN" --query "127.0.0.8:$HPORT" 2>&1); rc=$?
 [[ $rc == 1 && $err == "ntp_loadgen: malformed reply (47 octets: too_short) from 127.0.0.8:$HPORT" ]] ||
   fail "ntp_loadgen --query, 47-octet reply: rc $rc: $err"
+err=$("$NTPQ" --timeout_ms=1000 -p "127.0.0.8:$HPORT" 2>&1); rc=$?
+[[ $rc == 1 && $err == "***malformed response: too short: 3 octets" ]] ||
+  fail "ntpq, 3-octet mode 6 reply: rc $rc: $err"
 hostile zero_origin
 err=$("$LOADGEN" --query "127.0.0.8:$HPORT" 2>&1); rc=$?
 [[ $rc == 1 && $err == "ntp_loadgen: rejected (bogus) from 127.0.0.8:$HPORT" ]] ||
