@@ -75,7 +75,7 @@ void ControlVarWriter::AddDoubles(absl::string_view name, const double* values, 
                                   int decimals) {
   Start(name);
   for (size_t i = 0; i < count; ++i) {
-    if (i > 0) text_ += ' ';  // a constant format: clang checks it (fuzz builds)
+    if (i > 0) text_.push_back(' ');
     absl::StrAppendFormat(&text_, "%.*f", decimals, values[i]);
   }
 }
