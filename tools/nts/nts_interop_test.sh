@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# NTS interop on loopback (RFC 8915), run by Bazel as sh_tests (BUILD):
+#   client_chronyd  nts_probe (our NTS-KE client and NTS client) against
+#                   chronyd 4.3 as NTS server (ntsserverkey/ntsservercert):
+#                   key exchange, then an authenticated NTP reply; and the
+#                   same server refused under a name its certificate lacks.
+#   client_ntpsec   the same against ntpsec 1.2.2's ntpd (`nts enable`),
+#                   inside a private network namespace (ntpsec serves NTP
+#                   only on port 123; skipped where unshare is not allowed).
+# Certificates come from a throw-away CA made here with the `openssl`
+# command. chrony / ntpsec are reused from NTP_INTEROP_CACHE
+# (~/.cache/ntp-interop) or fetched with `apt-get download` + `dpkg -x`
+# into the test's directory, never installed; when neither works the test
+# is reported SKIPPED (tools/test_lib.sh), never passed. No daemon can touch
+# the clock (setpriv drops CAP_SYS_TIME, chronyd also runs with -x); every
+# process is stopped by PID.
+set -uo pipefail
+
+readonly CASE="${1:?usage: nts_interop_test.sh client_chronyd|client_ntpsec}"
+readonly PROBE="$PWD/tools/nts/nts_probe"
+readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/nts_interop_$CASE"
+mkdir -p "$WORK"
+
+source "$PWD/tools/test_lib.sh" nts_interop "$CASE"
+
+# Sets ROOTFS to an unpacked tree holding chronyd and ntpsec's ntpd.
+find_servers() {
+  local home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+  local cache="${NTP_INTEROP_CACHE:-$home/.cache/ntp-interop}/root"
+  if [[ -x "$cache/usr/sbin/chronyd" && -x "$cache/usr/sbin/ntpd" ]]; then
+    ROOTFS="$cache"
+    return 0
+  fi
+  ROOTFS="$WORK/root"
+  fetch_debs "$WORK" chrony ntpsec
+}
+
+# A CA and a server certificate for ntp.test and ADDRESS.
+make_certificates() {
+  local address=$1
+  (cd "$WORK" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -keyout ca.key -out ca.pem -subj "/CN=NTS interop CA" &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+      -keyout server.key -out server.csr -subj "/CN=ntp.test" &&
+    printf 'subjectAltName=DNS:ntp.test,IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+      "$address" >ext.cnf &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -out server.pem -extfile ext.cnf) >"$WORK/openssl.log" 2>&1 ||
+    fail "openssl could not make the test certificates"
+  chmod 0600 "$WORK/server.key"
+}
+
+# probe_until ARGS...: runs nts_probe until it passes (the server may still
+# be starting), at most 10 times.
+probe_until() {
+  local i
+  for i in $(seq 10); do
+    "$PROBE" "$@" >"$WORK/probe.log" 2>&1 && return 0
+    sleep 0.3
+  done
+  return 1
+}
+
+case_client_chronyd() {
+  local address=127.0.15.2 port ke_port
+  port=$(free_port $address udp)
+  ke_port=$(free_port $address tcp)
+  make_certificates $address
+  cat >"$WORK/chrony.conf" <<CONF
+port $port
+bindaddress $address
+local stratum 8
+allow 127.0.0.0/8
+cmdport 0
+pidfile $WORK/chronyd.pid
+ntsserverkey $WORK/server.key
+ntsservercert $WORK/server.pem
+ntsport $ke_port
+ntsdumpdir $WORK
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
+    >"$WORK/chronyd.log" 2>&1 &
+  PIDS+=("$!")
+  probe_until --server ntp.test --address $address --ke_port "$ke_port" --ca "$WORK/ca.pem" ||
+    fail "no authenticated reply from chronyd: $(cat "$WORK/probe.log")"
+  log "$(cat "$WORK/probe.log")"
+  grep -q "NTP server $address:$port" "$WORK/probe.log" ||
+    fail "chronyd's NTS-KE did not name its NTP port $port"
+  # The same server under a name its certificate does not carry.
+  "$PROBE" --server other.test --address $address --ke_port "$ke_port" \
+    --ca "$WORK/ca.pem" >"$WORK/wrong_name.log" 2>&1 && fail "a wrong name was accepted"
+  grep -q "hostname mismatch" "$WORK/wrong_name.log" || fail "$(cat "$WORK/wrong_name.log")"
+  echo "PASS: our NTS client got an authenticated reply from chronyd"
+}
+
+case_client_ntpsec() {
+  if [[ "${INTEROP_NS:-}" != 1 ]]; then
+    unshare -n true 2>/dev/null || skip "no private network namespace here (ntpsec serves only on port 123)"
+    exec unshare -n env INTEROP_NS=1 "$0" "$CASE"
+  fi
+  ip link set lo up || skip "cannot bring lo up in the namespace"
+  make_certificates 127.0.0.1
+  cat >"$WORK/ntpsec.conf" <<CONF
+disable ntp
+disable kernel
+interface ignore wildcard
+interface listen 127.0.0.1
+tos orphan 8 orphanwait 1
+restrict default
+restrict 127.0.0.0 mask 255.0.0.0
+nts enable
+nts key $WORK/server.key
+nts cert $WORK/server.pem
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
+    >"$WORK/ntpsec.log" 2>&1 &
+  PIDS+=("$!")
+  probe_until --server ntp.test --address 127.0.0.1 --ke_port 4460 --ca "$WORK/ca.pem" ||
+    fail "no authenticated reply from ntpsec: $(cat "$WORK/probe.log")"
+  log "$(cat "$WORK/probe.log")"
+  echo "PASS: our NTS client got an authenticated reply from ntpsec's ntpd"
+}
+
+[[ -x "$PROBE" ]] || fail "no nts_probe at $PROBE"
+command -v openssl >/dev/null || skip "no openssl command to make test certificates"
+find_servers || skip "chrony/ntpsec packages could not be fetched: $(tail -n 3 "$WORK/apt.out" 2>/dev/null | tr '\n' ' ')"
+setpriv --bounding-set -sys_time --inh-caps -sys_time true 2>/dev/null ||
+  skip "setpriv cannot drop CAP_SYS_TIME here; refusing to run daemons with clock rights"
+"case_$CASE"
