@@ -2,7 +2,7 @@
 # (ntp/interop/interop_test.sh, tools/seed_topology_test.sh). Source it from
 # the runfiles root: `source "$PWD/tools/test_lib.sh" NAME CASE`. It sets
 # NOCLOCK and PIDS, and defines skip, stop_pid, wait_for, log, fail,
-# free_port, fetch_debs and an EXIT trap that stops every PID in PIDS.
+# free_port, fetch_debs, private_netns and an EXIT trap that stops every PID in PIDS.
 
 readonly TEST_LIB_SUITE="${1:?usage: source test_lib.sh SUITE CASE}"
 readonly TEST_LIB_CASE="${2:?usage: source test_lib.sh SUITE CASE}"
@@ -91,4 +91,17 @@ fetch_debs() {
   (cd "$dir/debs" && timeout 60 apt-get -o APT::Sandbox::User=root download "$@" \
     >"$dir/apt.out" 2>&1) || return 1
   for deb in "$dir"/debs/*.deb; do dpkg -x "$deb" "$dir/root" || return 1; done
+}
+
+# private_netns REASON ARG...: re-runs this test script with ARGs once in
+# a private network namespace with lo up, where it may use 127.0.0.1 and
+# port 123 freely; skips with REASON where namespaces are not allowed.
+private_netns() {
+  local reason=$1
+  shift
+  if [[ "${TEST_LIB_NETNS:-}" != 1 ]]; then
+    unshare -n true 2>/dev/null || skip "no private network namespace here ($reason)"
+    exec unshare -n env TEST_LIB_NETNS=1 "$0" "$@"
+  fi
+  ip link set lo up || skip "cannot bring lo up in the namespace"
 }

@@ -212,11 +212,7 @@ EOF
 }
 
 case_client_ntpsec() {
-  if [[ "${INTEROP_NS:-}" != 1 ]]; then
-    unshare -n true 2>/dev/null || skip "no private network namespace here (ntpsec serves only on port 123)"
-    exec unshare -n env INTEROP_NS=1 "$0" "$CASE"
-  fi
-  ip link set lo up || skip "cannot bring lo up in the namespace"
+  private_netns "ntpsec serves only on port 123" "$CASE"
   cat >"$WORK/ntpsec.conf" <<EOF
 disable ntp
 disable kernel

@@ -7,6 +7,14 @@
 #   client_ntpsec   the same against ntpsec 1.2.2's ntpd (`nts enable`),
 #                   inside a private network namespace (ntpsec serves NTP
 #                   only on port 123; skipped where unshare is not allowed).
+#   server_chronyd  chronyd 4.3 as NTS client (`server ... nts`,
+#                   ntstrustedcerts) of nts_serve (our KeServer + NtsServer
+#                   behind the daemon's Responder) selects it; every request
+#                   it sent was NTS and answered.
+#   server_ntpsec   ntpsec's ntpd as NTS client (`server 127.0.0.1 nts ca`)
+#                   of nts_serve makes it its system peer, inside a private
+#                   network namespace (ntpsec accepts no other loopback
+#                   address); the NTP port comes from our Port record.
 # Certificates come from a throw-away CA made here with the `openssl`
 # command. chrony / ntpsec are reused from NTP_INTEROP_CACHE
 # (~/.cache/ntp-interop) or fetched with `apt-get download` + `dpkg -x`
@@ -16,8 +24,9 @@
 # process is stopped by PID.
 set -uo pipefail
 
-readonly CASE="${1:?usage: nts_interop_test.sh client_chronyd|client_ntpsec}"
+readonly CASE="${1:?usage: nts_interop_test.sh client_chronyd|client_ntpsec|server_chronyd|server_ntpsec}"
 readonly PROBE="$PWD/tools/nts/nts_probe"
+readonly SERVE="$PWD/tools/nts/nts_serve"
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/nts_interop_$CASE"
 mkdir -p "$WORK"
 
@@ -95,11 +104,7 @@ CONF
 }
 
 case_client_ntpsec() {
-  if [[ "${INTEROP_NS:-}" != 1 ]]; then
-    unshare -n true 2>/dev/null || skip "no private network namespace here (ntpsec serves only on port 123)"
-    exec unshare -n env INTEROP_NS=1 "$0" "$CASE"
-  fi
-  ip link set lo up || skip "cannot bring lo up in the namespace"
+  private_netns "ntpsec serves only on port 123" "$CASE"
   make_certificates 127.0.0.1
   cat >"$WORK/ntpsec.conf" <<CONF
 disable ntp
@@ -120,6 +125,72 @@ CONF
     fail "no authenticated reply from ntpsec: $(cat "$WORK/probe.log")"
   log "$(cat "$WORK/probe.log")"
   echo "PASS: our NTS client got an authenticated reply from ntpsec's ntpd"
+}
+
+# start_serve ADDRESS NTP_PORT KE_PORT SECONDS: nts_serve in the background.
+start_serve() {
+  "${NOCLOCK[@]}" "$SERVE" --address "$1" --ntp_port "$2" --ke_port "$3" --duration_s "$4" \
+    --cert "$WORK/server.pem" --key "$WORK/server.key" --key_file "$WORK/nts.keys" \
+    >"$WORK/serve.log" 2>&1 &
+  SERVE_PID=$!
+  PIDS+=("$SERVE_PID")
+  wait_for "$WORK/serve.log" "NTS-KE on" 5 || fail "nts_serve did not start"
+}
+
+# serve_counters: waits for nts_serve to exit and checks its totals.
+serve_counters() {
+  wait "$SERVE_PID"
+  log "$(tail -n 1 "$WORK/serve.log")"
+  grep -Eq "NTS requests answered [1-9][0-9]*, NAKs 0, dropped 0, plain requests 0" \
+    "$WORK/serve.log" || fail "nts_serve answered no NTS request, or dropped some"
+  [[ $(stat -c %a "$WORK/nts.keys") == 600 ]] || fail "master key file is not 0600"
+}
+
+case_server_chronyd() {
+  local address=127.0.15.3 port ke_port
+  port=$(free_port $address udp)
+  ke_port=$(free_port $address tcp)
+  make_certificates $address
+  start_serve $address "$port" "$ke_port" 8
+  mkdir -p "$WORK/dump"
+  cat >"$WORK/chrony.conf" <<CONF
+server $address iburst nts port $port ntsport $ke_port minpoll -2 maxpoll -2
+ntstrustedcerts $WORK/ca.pem
+bindacqaddress 127.0.15.4
+port 0
+cmdport 0
+pidfile $WORK/chronyd.pid
+ntsdumpdir $WORK/dump
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
+    >"$WORK/chronyd.log" 2>&1 &
+  PIDS+=("$!")
+  wait_for "$WORK/chronyd.log" "Selected source $address" 8 ||
+    fail "chronyd did not select our NTS server"
+  serve_counters
+  echo "PASS: chronyd as NTS client selected our NTS server"
+}
+
+case_server_ntpsec() {
+  private_netns "ntpsec accepts only 127.0.0.1 as a loopback server" "$CASE"
+  make_certificates 127.0.0.1
+  start_serve 127.0.0.1 10123 4460 12
+  cat >"$WORK/ntpsec.conf" <<CONF
+disable ntp
+disable kernel
+interface ignore wildcard
+interface listen 127.0.0.1
+server 127.0.0.1 nts ca $WORK/ca.pem minpoll 1 maxpoll 1 iburst
+logfile $WORK/ntpsec.log
+logconfig =allall
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
+    >"$WORK/ntpsec.out" 2>&1 &
+  PIDS+=("$!")
+  wait_for "$WORK/ntpsec.log" "sys_peer" 12 || fail "ntpsec did not make our NTS server its peer"
+  grep -q "NTSc: Got 8 cookies" "$WORK/ntpsec.log" || fail "ntpsec got no cookies"
+  serve_counters
+  echo "PASS: ntpsec as NTS client chose our NTS server"
 }
 
 [[ -x "$PROBE" ]] || fail "no nts_probe at $PROBE"

@@ -14,10 +14,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clock/posix_file_reader.h"
 #include "ntp/ntp_time.h"
 #include "ntp/nts/client.h"
 #include "ntp/nts/ke_session.h"
@@ -80,12 +79,11 @@ bool SendAll(int fd, const std::vector<uint8_t>& bytes) {
   return true;
 }
 
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+// PEM and key files are small; anything larger is not one.
+constexpr size_t kMaxFileOctets = 1 << 20;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  return clocks::PosixFileReader().Read(path, kMaxFileOctets);
 }
 
 }  // namespace
@@ -104,9 +102,9 @@ int main(int argc, char** argv) {
 
   std::string ca_pem;
   if (!absl::GetFlag(FLAGS_noval)) {
-    auto ca = ReadFile(absl::GetFlag(FLAGS_ca));
-    if (!ca.has_value()) {
-      std::cerr << "nts_probe: cannot read --ca " << absl::GetFlag(FLAGS_ca) << "\n";
+    absl::StatusOr<std::string> ca = ReadFile(absl::GetFlag(FLAGS_ca));
+    if (!ca.ok()) {
+      std::cerr << "nts_probe: --ca: " << ca.status().message() << "\n";
       return 2;
     }
     ca_pem = *ca;
