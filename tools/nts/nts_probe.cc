@@ -33,6 +33,7 @@
 #include "ntp/nts/ke_tls.h"
 #include "ntp/wire/big_endian.h"
 #include "ntp/wire/packet.h"
+#include "tools/nts/ke_over_tcp.h"
 
 ABSL_FLAG(std::string, server, "", "NTS-KE server name (certificate name, SNI)");
 ABSL_FLAG(std::string, address, "", "address to connect to (default: --server)");
@@ -47,36 +48,6 @@ namespace {
 int Fail(const std::string& why) {
   std::cout << "FAIL: " << why << std::endl;
   return 1;
-}
-
-// Connects (TCP or UDP) to host:port; -1 on failure.
-int Connect(const std::string& host, int port, int type) {
-  addrinfo hints{};
-  hints.ai_socktype = type;
-  addrinfo* list = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &list) != 0) {
-    return -1;
-  }
-  int fd = -1;
-  for (addrinfo* a = list; a != nullptr; a = a->ai_next) {
-    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(list);
-  return fd;
-}
-
-bool SendAll(int fd, const std::vector<uint8_t>& bytes) {
-  size_t at = 0;
-  while (at < bytes.size()) {
-    const ssize_t n = send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    at += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 // PEM and key files are small; anything larger is not one.
@@ -116,32 +87,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // NTS-KE over TCP: the sans-I/O client, this loop moves the bytes.
-  const int tcp = Connect(address, absl::GetFlag(FLAGS_ke_port), SOCK_STREAM);
-  if (tcp < 0) return Fail(absl::StrCat("cannot connect to ", address, ":",
-                                        absl::GetFlag(FLAGS_ke_port)));
+  // NTS-KE over TCP: the sans-I/O client, tools/nts/ke_over_tcp.cc moves
+  // the bytes.
   const absl::Time ke_start = absl::Now();
-  auto ke = ntp::nts::NtsKeClient::Start(*context, server, absl::Now());
-  if (!ke.ok()) return Fail(std::string(ke.status().message()));
-  while (ke->state() == ntp::nts::KeState::kInProgress) {
-    if (!SendAll(tcp, ke->TakeOutgoing())) return Fail("NTS-KE send failed");
-    pollfd p{tcp, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0) return Fail("NTS-KE timed out");
-    std::vector<uint8_t> buf(16384);
-    const ssize_t n = recv(tcp, buf.data(), buf.size(), 0);
-    if (n <= 0) {
-      ke->ReceiveEof();
-      break;
-    }
-    buf.resize(static_cast<size_t>(n));
-    ke->Receive(buf);
-  }
-  SendAll(tcp, ke->TakeOutgoing());  // close_notify
-  close(tcp);
-  if (ke->state() != ntp::nts::KeState::kDone) {
-    return Fail(absl::StrCat("NTS-KE: ", ke->error().message()));
-  }
-  const ntp::nts::KeOutcome& outcome = ke->outcome();
+  absl::StatusOr<ntp::nts::KeOutcome> ke = tools::RunKeyExchange(
+      *context, server, address, absl::GetFlag(FLAGS_ke_port), timeout_ms);
+  if (!ke.ok()) return Fail(absl::StrCat("NTS-KE: ", ke.status().message()));
+  const ntp::nts::KeOutcome& outcome = *ke;
   const std::string ntp_host = outcome.server.value_or(address);
   int ntp_port = absl::GetFlag(FLAGS_ntp_port);
   if (ntp_port == 0) ntp_port = outcome.port.value_or(123);
@@ -153,7 +105,7 @@ int main(int argc, char** argv) {
   // One NTS-protected request.
   auto client = ntp::nts::NtsClient::Create(outcome.keys, outcome.cookies);
   if (!client.ok()) return Fail(std::string(client.status().message()));
-  const int udp = Connect(ntp_host, ntp_port, SOCK_DGRAM);
+  const int udp = tools::ConnectTo(ntp_host, ntp_port, SOCK_DGRAM);
   if (udp < 0) return Fail(absl::StrCat("cannot reach ", ntp_host, ":", ntp_port));
   absl::BitGen gen;
   std::vector<uint8_t> header(ntp::kNtpHeaderOctets, 0);
