@@ -68,7 +68,9 @@ output_base=${FUZZ_OUTPUT_BASE:-$HOME/.cache/bazel-ob-fuzz}
 bazel_cmd=(bazel "--output_base=$output_base")
 
 echo "fuzz.sh: building $label (clang-14, --config=fuzz, output base $output_base)"
-if ! "${bazel_cmd[@]}" build --config=fuzz "$label"; then
+# No convenience symlinks: bazel-<dir> pointing into this output base would
+# make the next `bazel test //...` (another output base) load it as a package.
+if ! "${bazel_cmd[@]}" build --config=fuzz --experimental_convenience_symlinks=ignore "$label"; then
   echo "fuzz.sh: build of $label failed" >&2
   exit 2
 fi
