@@ -156,6 +156,10 @@ int main(int argc, char** argv) {
             << ", NTS-KE on " << absl::GetFlag(FLAGS_ke_port) << std::endl;
 
   std::map<int, uint64_t> connections;  // fd -> KeServer id
+  // Datagram buffers, reused: the request, the responder's header, the reply.
+  std::vector<uint8_t> buffer(4096);
+  std::vector<uint8_t> header(ntp::Responder::kMaxReplyOctets);
+  std::vector<uint8_t> out(4096);
   uint64_t next_id = 1;
   const absl::Time start = absl::Now();
   absl::Time next_rotation = start + absl::Seconds(absl::GetFlag(FLAGS_rotate_s));
@@ -217,7 +221,6 @@ int main(int argc, char** argv) {
     }
 
     // Up to 64 datagrams per wakeup, so NTS-KE connections still get turns.
-    std::vector<uint8_t> buffer(4096);
     for (int burst = 0; (fds[0].revents & POLLIN) && burst < 64; ++burst) {
       sockaddr_in from{};
       socklen_t from_len = sizeof(from);
@@ -229,16 +232,15 @@ int main(int argc, char** argv) {
       in.payload = request;
       in.source = net::SocketAddress(net::IpAddress::V4(ntohl(from.sin_addr.s_addr)),
                                      ntohs(from.sin_port));
-      in.receive_time = NowNtp();
-      in.monotonic_now = absl::Now();
+      const absl::Time arrival = absl::Now();
+      in.receive_time = ntp::NtpTimestamp::FromTime(arrival);
+      in.monotonic_now = arrival;
       ntp::nts::NtsFieldError field_error;
       const bool is_nts = ntp::nts::ParseNtsFields(request, &field_error).has_value();
-      std::vector<uint8_t> out(4096);
       size_t out_octets = 0;
       if (is_nts) {
         ntp::nts::NtsCheck check = nts->CheckRequest(request);
         if (check.verdict == ntp::nts::NtsVerdict::kDrop) continue;
-        std::vector<uint8_t> header(ntp::Responder::kMaxReplyOctets);
         if (check.verdict == ntp::nts::NtsVerdict::kNak) {
           auto parsed = ntp::ParsePacket(request);
           if (!parsed.ok()) continue;
