@@ -10,7 +10,8 @@
 #   server_chronyd  chronyd 4.3 as NTS client (`server ... nts`,
 #                   ntstrustedcerts) of nts_serve (our KeServer + NtsServer
 #                   behind the daemon's Responder) selects it; every request
-#                   it sent was NTS and answered.
+#                   it sent was NTS and answered, across master-key
+#                   rotations every 2 s (no NAK).
 #   server_ntpsec   ntpsec's ntpd as NTS client (`server 127.0.0.1 nts ca`)
 #                   of nts_serve makes it its system peer, inside a private
 #                   network namespace (ntpsec accepts no other loopback
@@ -127,9 +128,11 @@ CONF
   echo "PASS: our NTS client got an authenticated reply from ntpsec's ntpd"
 }
 
-# start_serve ADDRESS NTP_PORT KE_PORT SECONDS: nts_serve in the background.
+# start_serve ADDRESS NTP_PORT KE_PORT SECONDS [ROTATE_S]: nts_serve in the
+# background, rotating its master key every ROTATE_S seconds (default 1 day).
 start_serve() {
   "${NOCLOCK[@]}" "$SERVE" --address "$1" --ntp_port "$2" --ke_port "$3" --duration_s "$4" \
+    --rotate_s "${5:-86400}" \
     --cert "$WORK/server.pem" --key "$WORK/server.key" --key_file "$WORK/nts.keys" \
     >"$WORK/serve.log" 2>&1 &
   SERVE_PID=$!
@@ -151,7 +154,9 @@ case_server_chronyd() {
   port=$(free_port $address udp)
   ke_port=$(free_port $address tcp)
   make_certificates $address
-  start_serve $address "$port" "$ke_port" 8
+  # Master keys rotate every 2 s: chronyd, polling every 0.25 s, keeps
+  # getting fresh cookies and never sees a NAK.
+  start_serve $address "$port" "$ke_port" 8 2
   mkdir -p "$WORK/dump"
   cat >"$WORK/chrony.conf" <<CONF
 server $address iburst nts port $port ntsport $ke_port minpoll -2 maxpoll -2
@@ -168,6 +173,7 @@ CONF
   wait_for "$WORK/chronyd.log" "Selected source $address" 8 ||
     fail "chronyd did not select our NTS server"
   serve_counters
+  grep -q "master key 4" "$WORK/serve.log" || fail "nts_serve did not rotate its master key"
   echo "PASS: chronyd as NTS client selected our NTS server"
 }
 
