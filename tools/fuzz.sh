@@ -90,7 +90,7 @@ work=${FUZZ_WORK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$name.XXXXXX")}
 mkdir -p "$work/corpus" "$work/artifacts"
 seeds="$root/testdata/fuzz/$name"
 if [[ -d $seeds ]]; then
-  find "$seeds" -maxdepth 1 -type f ! -name BUILD ! -name 'README*' \
+  find "$seeds" -maxdepth 1 -type f ! -name BUILD ! -name 'README*' ! -name '*.py' \
     -exec cp -t "$work/corpus" {} +
 fi
 extra=${EXTRA_SEEDS[$name]:-}
