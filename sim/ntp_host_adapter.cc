@@ -4,6 +4,8 @@
 #include "ntp/auth/keys_file.h"
 #include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
+#include "ntp/trace/codec.h"
+#include "ntp/trace/keys.h"
 
 namespace sim {
 namespace {
@@ -92,6 +94,17 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
       ntp::runtime::Instance::Create(config, options, adapter->keys_.get(), seams);
   if (!instance.ok()) return instance.status();
   adapter->instance_ = *std::move(instance);
+  if (env.trace_sink != nullptr) {
+    // The start time is the epoch: reading the simulated clock here would
+    // draw from its read-noise stream and change the run.
+    ntp::trace::Header header = ntp::trace::MakeHeader(config, options, absl::UnixEpoch(), "ntpsim");
+    if (adapter->keys_ != nullptr) {
+      ntp::trace::RecordKeys(*adapter->keys_, /*include_secrets=*/true, "", &header);
+    }
+    header.set_sim_host(env.name);
+    adapter->recorder_ = std::make_unique<ntp::trace::TraceRecorder>(header, env.trace_sink);
+    adapter->instance_->executor().set_observer(adapter->recorder_.get());
+  }
   return std::unique_ptr<SimHost>(std::move(adapter));
 }
 

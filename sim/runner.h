@@ -31,6 +31,10 @@ struct RunnerOptions {
   // are identical.
   bool check_determinism = false;
   std::string replay_command = "bazel run //:ntpsim --";
+  // Write the trace of this host (one seed only) to `trace_path`, for
+  // ntpreplay (RunOptions::trace_host).
+  std::string trace_host;
+  std::string trace_path;
 };
 
 // Exit status: 0 every check of every seed passed; 1 a check failed or the

@@ -24,6 +24,10 @@
 #include "ntp/system_state.h"
 #include "sim/scenario.pb.h"
 
+namespace ntp::trace {
+class TraceSink;  // ntp/trace/recorder.h
+}  // namespace ntp::trace
+
 namespace sim {
 
 // Mirrors ntp::HostExit.
@@ -42,6 +46,10 @@ struct SimHostEnvironment {
   // The host's drift file (survives restarts); used by hosts whose
   // configuration asks for one.
   clocks::DriftStore* drift_store = nullptr;
+  // Record this host's trace here (ntpsim --trace_host; trace.proto, the
+  // format ntpd --trace writes); null: no trace. Hosts of the NTPD role
+  // honour it.
+  ntp::trace::TraceSink* trace_sink = nullptr;
 };
 
 // One association (a configured server) of a host, as the simulator

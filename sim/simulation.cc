@@ -217,6 +217,9 @@ absl::StatusOr<std::unique_ptr<SimHost>> Simulation::MakeHost(HostRuntime& h) {
                         : DeriveSeed(h.seed, absl::StrCat("restart/", h.restarts));
   env.addresses = h.spec->addresses;
   env.drift_store = h.drift_store.get();
+  if (options_.trace_sink != nullptr && env.name == options_.trace_host && h.restarts == 0) {
+    env.trace_sink = options_.trace_sink;
+  }
   absl::StatusOr<std::unique_ptr<SimHost>> host = factory->second(h.spec->spec, env);
   if (!host.ok()) {
     return absl::Status(host.status().code(),
@@ -717,6 +720,14 @@ RunResult Simulation::Run() {
 absl::StatusOr<RunResult> RunScenario(const LoadedScenario& scenario,
                                       const SimHostFactories& factories,
                                       const RunOptions& options) {
+  if (!options.trace_host.empty()) {
+    bool found = false;
+    for (const ExpandedHost& h : scenario.hosts) found = found || h.spec.name() == options.trace_host;
+    if (!found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--trace_host: no host is named \"", options.trace_host, "\""));
+    }
+  }
   auto simulation = std::make_unique<Simulation>(scenario, factories, options);
   if (absl::Status s = simulation->Setup(); !s.ok()) return s;
   return simulation->Run();

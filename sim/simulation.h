@@ -31,6 +31,11 @@ struct RunOptions {
   // with the fraction done (0..1]. No wall clock is read here.
   std::function<void(double fraction)> progress;
   int progress_steps = 100;
+  // Record the trace of the host named `trace_host` (its first start; a
+  // restart is a new instance) to `trace_sink` (SimHostEnvironment).
+  // RunScenario refuses a name no host has.
+  std::string trace_host;
+  ntp::trace::TraceSink* trace_sink = nullptr;
   // Test hook: called once all hosts exist, before anything runs.
   std::function<void(const std::vector<SimHost*>&)> on_hosts_created;
 };

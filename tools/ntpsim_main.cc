@@ -24,6 +24,9 @@ ABSL_FLAG(std::string, perturb_seed, "",
 ABSL_FLAG(bool, check_determinism, false,
           "also rerun each seed with events reordered and compare digests");
 ABSL_FLAG(bool, progress, true, "show a progress line when stderr is a terminal");
+ABSL_FLAG(std::string, trace_host, "",
+          "record this host's trace (the format of ntpd --trace) for ntpreplay; one seed");
+ABSL_FLAG(std::string, trace, "", "where --trace_host's trace goes");
 
 namespace {
 
@@ -74,6 +77,12 @@ int main(int argc, char** argv) {
   }
   options.out_dir = FromUser(absl::GetFlag(FLAGS_out));
   options.summary_json = FromUser(absl::GetFlag(FLAGS_summary_json));
+  options.trace_host = absl::GetFlag(FLAGS_trace_host);
+  options.trace_path = FromUser(absl::GetFlag(FLAGS_trace));
+  if (options.trace_host.empty() != options.trace_path.empty()) {
+    std::cerr << "ntpsim: --trace_host=HOST and --trace=FILE go together\n";
+    return 2;
+  }
   options.check_determinism = absl::GetFlag(FLAGS_check_determinism);
   options.progress = absl::GetFlag(FLAGS_progress) && isatty(STDERR_FILENO);
   return sim::RunScenarioCommand(options, sim::DefaultHostFactories(), std::cout, std::cerr);

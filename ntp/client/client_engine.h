@@ -168,6 +168,10 @@ class ClientEngine {
   double Now() const;
   // Number of clock updates (slews and steps) so far.
   int updates() const { return updates_; }
+  // ntpd's clk_jitter (seconds) and clk_wander (ppm): the RMS of the
+  // offset and frequency changes between clock updates (as loopstats).
+  double clock_jitter_seconds() const { return clock_jitter_seconds_; }
+  double clock_wander_ppm() const { return wander_ppm_; }
 
  private:
   ClientEngine(const ClientEngineOptions& options, const ClientEngineEnvironment& env);
