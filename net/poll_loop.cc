@@ -59,7 +59,25 @@ void PollLoop::WatchReadable(int fd, absl::AnyInvocable<void()> on_readable) {
       std::make_shared<absl::AnyInvocable<void()>>(std::move(on_readable));
 }
 
-void PollLoop::Unwatch(int fd) { watchers_.erase(fd); }
+void PollLoop::Unwatch(int fd) {
+  watchers_.erase(fd);
+  write_watchers_.erase(fd);
+}
+
+void PollLoop::WatchWritable(int fd, absl::AnyInvocable<void()> on_writable) {
+  write_watchers_[fd] =
+      std::make_shared<absl::AnyInvocable<void()>>(std::move(on_writable));
+}
+
+void PollLoop::UnwatchWritable(int fd) { write_watchers_.erase(fd); }
+
+size_t PollLoop::poll_set_size() const {
+  size_t n = watchers_.size() + (wake_fd_ >= 0 ? 1 : 0);
+  for (const auto& [fd, unused] : write_watchers_) {
+    if (!watchers_.contains(fd)) ++n;
+  }
+  return n;
+}
 
 void PollLoop::Stop() {
   stop_requested_ = 1;
@@ -88,7 +106,22 @@ absl::StatusOr<int> PollLoop::RunOnce(absl::Duration max_wait) {
   std::vector<pollfd>& fds = poll_fds_;
   fds.clear();
   if (wake_fd_ >= 0) fds.push_back({wake_fd_, POLLIN, 0});
-  for (const auto& [fd, unused] : watchers_) fds.push_back({fd, POLLIN, 0});
+  // One entry per descriptor, ordered by fd: readers and writers merged.
+  {
+    auto r = watchers_.begin();
+    auto w = write_watchers_.begin();
+    while (r != watchers_.end() || w != write_watchers_.end()) {
+      if (w == write_watchers_.end() || (r != watchers_.end() && r->first < w->first)) {
+        fds.push_back({(r++)->first, POLLIN, 0});
+      } else if (r == watchers_.end() || w->first < r->first) {
+        fds.push_back({(w++)->first, POLLOUT, 0});
+      } else {
+        fds.push_back({r->first, POLLIN | POLLOUT, 0});
+        ++r;
+        ++w;
+      }
+    }
+  }
   const int ready = poll(fds.data(), fds.size(),
                          static_cast<int>(std::min<int64_t>(timeout_ms, 1 << 30)));
   if (ready < 0 && errno != EINTR) return clocks::PosixError("poll", errno);
@@ -109,12 +142,25 @@ absl::StatusOr<int> PollLoop::RunOnce(absl::Duration max_wait) {
       }
     }
     for (size_t i = first_watched; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      auto it = watchers_.find(fds[i].fd);
-      if (it == watchers_.end()) continue;  // unwatched by an earlier callback
-      std::shared_ptr<absl::AnyInvocable<void()>> callback = it->second;
-      (*callback)();
-      ++ran;
+      const short revents = fds[i].revents;
+      if (revents == 0) continue;
+      // Writable first (a connect completing), then readable. An error or
+      // hang-up wakes both: each finds it with its own read or write call.
+      if ((fds[i].events & POLLOUT) && (revents & (POLLOUT | POLLERR | POLLHUP))) {
+        auto it = write_watchers_.find(fds[i].fd);
+        if (it != write_watchers_.end()) {  // else unwatched by an earlier callback
+          std::shared_ptr<absl::AnyInvocable<void()>> callback = it->second;
+          (*callback)();
+          ++ran;
+        }
+      }
+      if ((fds[i].events & POLLIN) && (revents & ~POLLOUT)) {
+        auto it = watchers_.find(fds[i].fd);
+        if (it == watchers_.end()) continue;  // unwatched by an earlier callback
+        std::shared_ptr<absl::AnyInvocable<void()>> callback = it->second;
+        (*callback)();
+        ++ran;
+      }
     }
   }
   return ran;

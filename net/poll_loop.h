@@ -64,10 +64,18 @@ class PollLoop final : public clocks::Scheduler {
   // is open and not already watched. The caller keeps ownership of `fd` and
   // must Unwatch it before closing it.
   void WatchReadable(int fd, absl::AnyInvocable<void()> on_readable);
-  // Stops watching `fd`; safe from inside any callback.
+  // Stops watching `fd` (readable and writable); safe from inside any
+  // callback.
   void Unwatch(int fd);
+  // Calls `on_writable` each round in which `fd` is writable (POLLOUT, or an
+  // error or hang-up on it), for non-blocking connect and stream sends
+  // (net/tcp_stream.h). Same REQUIRES as WatchReadable; `fd` may be watched
+  // for both. Replaces an earlier writable callback of `fd`.
+  void WatchWritable(int fd, absl::AnyInvocable<void()> on_writable);
+  // Stops watching `fd` for writability only; safe from inside any callback.
+  void UnwatchWritable(int fd);
   // How many descriptors the next poll() waits on (watched + wake-up fd).
-  size_t poll_set_size() const { return watchers_.size() + (wake_fd_ >= 0 ? 1 : 0); }
+  size_t poll_set_size() const;
 
   // Waits up to `max_wait` (less if a timer falls due) for readable fds, then
   // runs due timers and readable callbacks. Returns how many callbacks ran.
@@ -89,6 +97,7 @@ class PollLoop final : public clocks::Scheduler {
   // Ordered by fd (deterministic dispatch order); shared so a callback can
   // unwatch its own fd while it runs.
   std::map<int, std::shared_ptr<absl::AnyInvocable<void()>>> watchers_;
+  std::map<int, std::shared_ptr<absl::AnyInvocable<void()>>> write_watchers_;
   std::vector<struct pollfd> poll_fds_;  // scratch for RunOnce
   const int wake_fd_;                    // eventfd, or -1 in kInterrupt mode
   volatile sig_atomic_t stop_requested_ = 0;

@@ -283,4 +283,19 @@ void SimNetwork::Deliver(HostIndex to, const net::SocketAddress& source,
   it->second->Receive(d);
 }
 
+std::optional<int64_t> SimNetwork::TransmitSegment(HostIndex from, HostIndex to) {
+  if (to < 0 || !hosts_[from]->up || !hosts_[to]->up) return std::nullopt;
+  if (to == from) return static_cast<int64_t>(loopback_delay_s_ * 1e9);
+  PairState& pair = Pair(from, to);
+  if (pair.down) return std::nullopt;
+  if (!partition_.empty()) {
+    const int g_from = from < static_cast<int>(partition_.size()) ? partition_[from] : -1;
+    const int g_to = to < static_cast<int>(partition_.size()) ? partition_[to] : -1;
+    if (g_from >= 0 && g_to >= 0 && g_from != g_to) return std::nullopt;
+  }
+  const LinkModel::Fate fate = pair.model->Transmit(loop_->now_ns(), pair.extra_delay_s);
+  if (fate.lost) return std::nullopt;
+  return fate.delay_ns[0];
+}
+
 }  // namespace sim

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -91,6 +92,14 @@ class SimNetwork {
   const LinkModel* link(HostIndex from, HostIndex to) const;
   uint64_t datagrams_delivered() const { return delivered_; }
   uint64_t datagrams_dropped() const { return dropped_; }
+
+  // For reliable streams layered on this network (sim/sim_stream.h): the
+  // fate of one segment sent now from `from` to `to` (-1: nobody), under the
+  // same link models, outages, partitions and host states as datagrams. The
+  // one-way delay in ns, or nullopt if the segment is lost. Not traced.
+  std::optional<int64_t> TransmitSegment(HostIndex from, HostIndex to);
+  DomainId domain(HostIndex host) const { return hosts_[host]->domain; }
+  EventLoop* loop() const { return loop_; }
 
   // Called for every send, delivery and drop (tests, packet traces).
   void SetTraceCallback(std::function<void(const PacketTrace&)> callback) {
