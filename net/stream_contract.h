@@ -288,12 +288,41 @@ TYPED_TEST_P(StreamContractTest, SendBufferIsBounded) {
   EXPECT_FALSE(log.closed.has_value());
 }
 
+// Handlers may close or destroy their own connection or listener.
+TYPED_TEST_P(StreamContractTest, HandlersMayDestroyTheirOwnConnectionAndListener) {
+  std::unique_ptr<StreamListener> listener =
+      this->h().server().Listen(SocketAddress(this->h().server_ip(), 0), {}).value();
+  std::unique_ptr<StreamConnection> server;
+  int server_data = 0;
+  listener->SetAcceptHandler([&](std::unique_ptr<StreamConnection> c) {
+    server = std::move(c);
+    server->SetHandlers(
+        [&](absl::Span<const uint8_t>) {
+          ++server_data;
+          EXPECT_THAT(server->Send(Pattern(4, 0)), ::ntp::testing::IsOk());
+          server.reset();  // sends the reply, then an orderly close
+        },
+        [](const absl::Status&) { ADD_FAILURE() << "closed handler after reset"; });
+    listener.reset();
+  });
+  const SocketAddress to = listener->local_address();
+  StreamLog log;
+  auto client = this->Connect(to, log);
+  ASSERT_THAT(client->Send(Pattern(3, 0)), ::ntp::testing::IsOk());
+  ASSERT_TRUE(this->Run([&] { return log.closed.has_value(); }));
+  EXPECT_EQ(listener, nullptr);
+  EXPECT_EQ(server_data, 1);
+  EXPECT_EQ(log.bytes, Pattern(4, 0));
+  EXPECT_THAT(*log.closed, ::ntp::testing::IsOk());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StreamContractTest, ListenPicksAPortAndRefusesASecondListener,
                             ConnectRefusesPortZeroAndMixedFamilies,
                             BytesArriveInOrderBothWays, OrderlyCloseDeliversEverythingThenOk,
                             ConnectingToNobodyReachesTheClosedHandler,
                             ListenerRefusesConnectionsBeyondItsLimit,
-                            ReceiveLimitClosesWithResourceExhausted, SendBufferIsBounded);
+                            ReceiveLimitClosesWithResourceExhausted, SendBufferIsBounded,
+                            HandlersMayDestroyTheirOwnConnectionAndListener);
 
 }  // namespace net::testing
 

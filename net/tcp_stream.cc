@@ -175,10 +175,13 @@ class TcpConnection final : public StreamConnection {
       }
       received_ += static_cast<size_t>(n);
       if (!on_data_) continue;
-      // The handler may Close or destroy this connection.
+      // The handler may Close or destroy this connection, or replace the
+      // handler: it runs from a local copy.
       std::weak_ptr<int> alive = alive_;
-      on_data_(absl::MakeConstSpan(buffer, static_cast<size_t>(n)));
+      DataHandler handler = std::move(on_data_);
+      handler(absl::MakeConstSpan(buffer, static_cast<size_t>(n)));
       if (alive.expired()) return;
+      if (!on_data_ && fd_ >= 0) on_data_ = std::move(handler);
     }
   }
 
@@ -234,10 +237,13 @@ class TcpListener final : public StreamListener {
       auto connection = std::make_unique<TcpConnection>(
           loop_, fd, local.ok() ? *local : local_, FromSockaddr(peer), true, limits_,
           open_count_);
-      // The handler may destroy this listener: nothing touches it afterwards.
-      std::weak_ptr<size_t> alive = open_count_;
-      handler_(std::move(connection));
-      if (alive.use_count() == 1) return;  // only connections hold the count now
+      // The handler may destroy this listener or replace the handler: it
+      // runs from a local copy.
+      std::weak_ptr<int> alive = alive_;
+      AcceptHandler handler = std::move(handler_);
+      handler(std::move(connection));
+      if (alive.expired()) return;
+      if (!handler_) handler_ = std::move(handler);
     }
   }
 
@@ -248,6 +254,7 @@ class TcpListener final : public StreamListener {
   AcceptHandler handler_;
   uint64_t refused_ = 0;
   std::shared_ptr<size_t> open_count_ = std::make_shared<size_t>(0);
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 absl::StatusOr<int> OpenStreamSocket(const IpAddress& ip, absl::string_view where) {

@@ -381,8 +381,13 @@ void SimStreams::Handle(const std::shared_ptr<Pipe>& pipe, int side, const Segme
         return;
       }
       r.received += n;
-      // The handler may close or destroy the connection; `pipe` stays.
-      if (r.on_data) r.on_data(*segment.bytes);
+      // The handler may close or destroy the connection (`pipe` stays) or
+      // replace the handler: it runs from a local copy.
+      if (!r.on_data) return;
+      net::StreamConnection::DataHandler handler = std::move(r.on_data);
+      r.on_data = nullptr;
+      handler(*segment.bytes);
+      if (r.open && !r.on_data) r.on_data = std::move(handler);
       return;
     }
     case Segment::Kind::kFin:
@@ -413,8 +418,15 @@ void SimStreams::OnSyn(const std::shared_ptr<Pipe>& pipe) {
   Segment syn_ack;
   syn_ack.kind = Segment::Kind::kSynAck;
   SendInSequence(pipe, 1, std::move(syn_ack));
-  // The handler may destroy the listener: nothing touches it afterwards.
-  listener->handler_(std::make_unique<Connection>(this, pipe, 1));
+  // The handler may destroy the listener or replace the handler: it runs
+  // from a local copy, put back if the listener is still there.
+  net::StreamListener::AcceptHandler handler = std::move(listener->handler_);
+  listener->handler_ = nullptr;
+  handler(std::make_unique<Connection>(this, pipe, 1));
+  if (Listener* still = FindListener(server.host, server.local);
+      still == listener && !still->handler_) {
+    still->handler_ = std::move(handler);
+  }
 }
 
 }  // namespace sim
