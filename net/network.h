@@ -2,6 +2,7 @@
 // NTP packets only through these interfaces. Implementations: UdpNetwork
 // (net/udp_socket.h: real sockets driven by net/poll_loop.h), the simulator's
 // network model (sim/), and FakeNetwork (net/fake_network.h) for unit tests.
+// Byte streams (TCP, for NTS-KE) are the seam's other half: net/stream.h.
 #ifndef NET_NETWORK_H_
 #define NET_NETWORK_H_
 

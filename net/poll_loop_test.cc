@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -72,6 +73,41 @@ TEST(PollLoopTest, ReadableFdDispatchAndSelfUnwatch) {
   EXPECT_EQ(calls, 1);
   close(fds[0]);
   close(fds[1]);
+}
+
+// Writable watching: one poll entry per descriptor watched both ways,
+// writable before readable in a round, and each direction unwatched alone.
+TEST(PollLoopTest, WritableFdDispatchSharesTheDescriptorsEntry) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PollLoop> loop, PollLoop::Create());
+  const size_t idle = loop->poll_set_size();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  std::vector<char> order;
+  loop->WatchReadable(sv[0], [&] {
+    order.push_back('r');
+    char c;
+    ASSERT_EQ(read(sv[0], &c, 1), 1);
+  });
+  loop->WatchWritable(sv[0], [&] {
+    order.push_back('w');
+    loop->UnwatchWritable(sv[0]);  // a callback may unwatch its own direction
+  });
+  EXPECT_EQ(loop->poll_set_size(), idle + 1);
+  ASSERT_EQ(write(sv[1], "x", 1), 1);
+  ASSERT_OK_AND_ASSIGN(int ran, loop->RunOnce(absl::Seconds(1)));
+  EXPECT_EQ(ran, 2);
+  EXPECT_EQ(order, (std::vector<char>{'w', 'r'}));
+  // Writable but no longer watched that way; nothing to read.
+  ASSERT_OK_AND_ASSIGN(ran, loop->RunOnce(absl::Milliseconds(10)));
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(loop->poll_set_size(), idle + 1);
+  loop->WatchWritable(sv[1], [] {});
+  EXPECT_EQ(loop->poll_set_size(), idle + 2);
+  loop->Unwatch(sv[1]);
+  loop->Unwatch(sv[0]);
+  EXPECT_EQ(loop->poll_set_size(), idle);
+  close(sv[0]);
+  close(sv[1]);
 }
 
 // The loop a test's SIGUSR1 handler stops.
