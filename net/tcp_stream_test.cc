@@ -13,11 +13,15 @@ namespace {
 
 class TcpHarness final : public StreamHarness {
  public:
-  TcpHarness() : loop_(*PollLoop::Create()), network_(loop_.get()) {}
+  TcpHarness(const char* server_ip, const char* client_ip)
+      : loop_(*PollLoop::Create()),
+        network_(loop_.get()),
+        server_ip_(*IpAddress::Parse(server_ip)),
+        client_ip_(*IpAddress::Parse(client_ip)) {}
   StreamNetwork& server() override { return network_; }
   StreamNetwork& client() override { return network_; }
-  IpAddress server_ip() const override { return *IpAddress::Parse("127.0.0.2"); }
-  IpAddress client_ip() const override { return *IpAddress::Parse("127.0.0.3"); }
+  IpAddress server_ip() const override { return server_ip_; }
+  IpAddress client_ip() const override { return client_ip_; }
   bool RunUntil(absl::FunctionRef<bool()> done, absl::Duration limit) override {
     const absl::Time deadline = loop_->Now() + limit;
     while (!done() && loop_->Now() < deadline) {
@@ -29,16 +33,28 @@ class TcpHarness final : public StreamHarness {
  private:
   std::unique_ptr<PollLoop> loop_;
   TcpStreamNetwork network_;
+  const IpAddress server_ip_;
+  const IpAddress client_ip_;
 };
 
 struct TcpTraits {
   static constexpr const char* kName = "Tcp";
-  static std::unique_ptr<StreamHarness> Make() { return std::make_unique<TcpHarness>(); }
+  static std::unique_ptr<StreamHarness> Make() {
+    return std::make_unique<TcpHarness>("127.0.0.2", "127.0.0.3");
+  }
+};
+
+struct Tcp6Traits {
+  static constexpr const char* kName = "Tcp6";
+  static std::unique_ptr<StreamHarness> Make() {
+    return std::make_unique<TcpHarness>("::1", "::1");
+  }
 };
 
 }  // namespace
 
-INSTANTIATE_TYPED_TEST_SUITE_P(Real, StreamContractTest, ::testing::Types<TcpTraits>,
+using RealStreams = ::testing::Types<TcpTraits, Tcp6Traits>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Real, StreamContractTest, RealStreams,
                                StreamTraitsName);
 
 namespace {

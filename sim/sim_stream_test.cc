@@ -23,10 +23,11 @@ constexpr int64_t kMs = 1'000'000;
 // Server "s" (10.0.0.2) and client "c" (10.0.0.3); links default to 1 ms.
 class World {
  public:
-  explicit World(uint64_t seed = 1, LinkParams link = LinkParams{.delay_s = 0.001})
+  explicit World(uint64_t seed = 1, LinkParams link = LinkParams{.delay_s = 0.001},
+                 const char* server_ip = "10.0.0.2", const char* client_ip = "10.0.0.3")
       : network_(&loop_, seed), streams_(&network_) {
-    server_ = AddHost("s", "10.0.0.2");
-    client_ = AddHost("c", "10.0.0.3");
+    server_ = AddHost("s", server_ip);
+    client_ = AddHost("c", client_ip);
     network_.SetLinkResolver([link](HostIndex, HostIndex) { return link; });
   }
 
@@ -69,31 +70,46 @@ class World {
 
 class SimHarness final : public net::testing::StreamHarness {
  public:
+  SimHarness(const char* server_ip, const char* client_ip)
+      : world_(1, LinkParams{.delay_s = 0.001}, server_ip, client_ip),
+        server_ip_(*net::IpAddress::Parse(server_ip)),
+        client_ip_(*net::IpAddress::Parse(client_ip)) {}
   net::StreamNetwork& server() override { return *world_.streams().network(world_.server()); }
   net::StreamNetwork& client() override { return *world_.streams().network(world_.client()); }
-  net::IpAddress server_ip() const override { return *net::IpAddress::Parse("10.0.0.2"); }
-  net::IpAddress client_ip() const override { return *net::IpAddress::Parse("10.0.0.3"); }
+  net::IpAddress server_ip() const override { return server_ip_; }
+  net::IpAddress client_ip() const override { return client_ip_; }
   bool RunUntil(absl::FunctionRef<bool()> done, absl::Duration limit) override {
     return world_.RunUntil(done, absl::ToInt64Nanoseconds(limit));
   }
 
  private:
   World world_;
+  const net::IpAddress server_ip_;
+  const net::IpAddress client_ip_;
 };
 
 struct SimTraits {
   static constexpr const char* kName = "Sim";
   static std::unique_ptr<net::testing::StreamHarness> Make() {
-    return std::make_unique<SimHarness>();
+    return std::make_unique<SimHarness>("10.0.0.2", "10.0.0.3");
   }
 };
+
+struct Sim6Traits {
+  static constexpr const char* kName = "Sim6";
+  static std::unique_ptr<net::testing::StreamHarness> Make() {
+    return std::make_unique<SimHarness>("fd00::2", "fd00::3");
+  }
+};
+
+using SimStreamTypes = ::testing::Types<SimTraits, Sim6Traits>;
 
 }  // namespace
 }  // namespace sim
 
 namespace net::testing {
-INSTANTIATE_TYPED_TEST_SUITE_P(Simulated, StreamContractTest,
-                               ::testing::Types<sim::SimTraits>, StreamTraitsName);
+INSTANTIATE_TYPED_TEST_SUITE_P(Simulated, StreamContractTest, sim::SimStreamTypes,
+                               StreamTraitsName);
 }  // namespace net::testing
 
 namespace sim {
@@ -189,6 +205,27 @@ TEST(SimStreamTest, LongOutageBreaksTheStream) {
   EXPECT_EQ(w.loop().now_ns() - sent_ns, 63'000 * kMs);
   EXPECT_EQ(w.streams().stats().streams_broken, 1u);
   EXPECT_FALSE(s.client->open());
+}
+
+TEST(SimStreamTest, AddressesMustBeTheHosts) {
+  World w;
+  net::StreamNetwork& server = *w.streams().network(w.server());
+  EXPECT_THAT(server.Listen(*net::SocketAddress::Parse("10.0.0.3:4460"), {}).status(),
+              ::ntp::testing::StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(server.Connect(*net::IpAddress::Parse("10.0.0.3"),
+                             *net::SocketAddress::Parse("10.0.0.2:4460"), {})
+                  .status(),
+              ::ntp::testing::StatusIs(absl::StatusCode::kNotFound));
+  // A wildcard listener takes connections to any of the host's addresses.
+  auto any = server.Listen(*net::SocketAddress::Parse("0.0.0.0:4460"), {});
+  ASSERT_THAT(any.status(), ::ntp::testing::IsOk());
+  std::unique_ptr<net::StreamConnection> accepted;
+  (*any)->SetAcceptHandler(
+      [&](std::unique_ptr<net::StreamConnection> c) { accepted = std::move(c); });
+  auto c = *w.streams().network(w.client())->Connect(
+      net::IpAddress::AnyV4(), *net::SocketAddress::Parse("10.0.0.2:4460"), {});
+  ASSERT_TRUE(w.RunUntil([&] { return accepted != nullptr; }, 1'000 * kMs));
+  EXPECT_EQ(accepted->peer_address(), c->local_address());
 }
 
 TEST(SimStreamTest, ConnectingToAnAddressNobodyOwnsTimesOut) {
