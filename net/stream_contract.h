@@ -290,6 +290,31 @@ TYPED_TEST_P(StreamContractTest, SendBufferIsBounded) {
   EXPECT_FALSE(log.closed.has_value());
 }
 
+// Closing with more queued than the transport takes at once: the peer
+// sees either every byte and OK, or an error; never OK on a truncated
+// stream.
+TYPED_TEST_P(StreamContractTest, CloseNeverPassesOffATruncatedStreamAsComplete) {
+  StreamLimits limits;
+  limits.max_receive_bytes = 64 << 20;
+  limits.max_send_buffer_bytes = 64 << 20;
+  auto listener = this->Listen(limits);
+  ASSERT_NE(listener, nullptr);
+  StreamLog log;
+  auto client = this->Connect(listener->local_address(), log, limits);
+  ASSERT_TRUE(this->Run([&] { return !this->accepted_.empty() && client->connected(); }));
+  const std::vector<uint8_t> big = Pattern(16 << 20, 3);
+  ASSERT_THAT(this->accepted_[0]->Send(big), ::ntp::testing::IsOk());
+  this->accepted_[0]->Close();
+  ASSERT_TRUE(this->Run([&] { return log.closed.has_value(); }));
+  if (log.closed->ok()) {
+    EXPECT_EQ(log.bytes.size(), big.size());
+    EXPECT_TRUE(log.bytes == big);
+  } else {
+    EXPECT_TRUE(absl::IsUnavailable(*log.closed)) << *log.closed;
+    EXPECT_LT(log.bytes.size(), big.size());
+  }
+}
+
 // Handlers may close or destroy their own connection or listener.
 TYPED_TEST_P(StreamContractTest, HandlersMayDestroyTheirOwnConnectionAndListener) {
   std::unique_ptr<StreamListener> listener =
@@ -324,7 +349,8 @@ REGISTER_TYPED_TEST_SUITE_P(StreamContractTest, ListenPicksAPortAndRefusesASecon
                             ConnectingToNobodyReachesTheClosedHandler,
                             ListenerRefusesConnectionsBeyondItsLimit,
                             ReceiveLimitClosesWithResourceExhausted, SendBufferIsBounded,
-                            HandlersMayDestroyTheirOwnConnectionAndListener);
+                            HandlersMayDestroyTheirOwnConnectionAndListener,
+                            CloseNeverPassesOffATruncatedStreamAsComplete);
 
 }  // namespace net::testing
 

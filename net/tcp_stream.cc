@@ -88,7 +88,13 @@ class TcpConnection final : public StreamConnection {
 
   void Close() override {
     if (fd_ < 0) return;
-    if (connected_) Flush();  // what the kernel takes now still leaves
+    if (connected_ && !Flush()) return;  // what the kernel takes now still leaves
+    if (sent_ < pending_.size()) {
+      // Bytes the kernel did not take are lost: reset (SO_LINGER 0) so the
+      // peer sees an error, never an orderly end of a truncated stream.
+      const linger reset{1, 0};
+      setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    }
     End();
   }
 
