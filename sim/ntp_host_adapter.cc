@@ -28,6 +28,36 @@ HostExit NtpHostAdapter::exit_state() const {
   return HostExit::kError;
 }
 
+std::vector<AssociationRow> NtpHostAdapter::Associations() const {
+  std::vector<AssociationRow> rows;
+  const ntp::ClientEngine* client = instance_->host().client();
+  if (client == nullptr) return rows;
+  const auto& associations = client->associations();
+  for (size_t i = 0; i < associations.size(); ++i) {
+    const ntp::Association& a = *associations[i];
+    const ntp::AssociationCounters& c = a.counters();
+    AssociationRow row;
+    row.server = a.config().server.ip().ToString();
+    row.poll_log2 = a.hpoll();
+    row.reach = a.reach();
+    row.tally = ntp::PeerSelectTally(client->select_status(static_cast<int>(i)));
+    row.sent = c.sent;
+    row.received = c.received;
+    row.accepted = c.verdicts[static_cast<size_t>(ntp::ReplyVerdict::kAccept)];
+    row.drops = {{"wrong_source", c.wrong_source},
+                 {"malformed", c.malformed},
+                 {"auth_failed", c.auth_failed}};
+    for (size_t v = 0; v < c.verdicts.size(); ++v) {
+      const auto verdict = static_cast<ntp::ReplyVerdict>(v);
+      if (verdict == ntp::ReplyVerdict::kAccept) continue;
+      row.drops.push_back({ntp::ReplyVerdictName(verdict), c.verdicts[v]});
+    }
+    row.drops.push_back({"outlier", c.outliers});
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::Host& spec,
                                                                 const SimHostEnvironment& env) {
   ntp::InMemoryFileReader reader;

@@ -31,6 +31,7 @@ class NtpHostAdapter final : public SimHost {
   void Stop() override { instance_->Shutdown(); }
   ntp::SystemVariables system() const override { return instance_->host().system(); }
   HostExit exit_state() const override;
+  std::vector<AssociationRow> Associations() const override;
 
   const ntp::Host& host() const { return instance_->host(); }
 

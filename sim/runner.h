@@ -31,6 +31,8 @@ struct RunnerOptions {
   // are identical.
   bool check_determinism = false;
   std::string replay_command = "bazel run //:ntpsim --";
+  // With out_dir: also write HOST.pcap for these hosts ("*": all).
+  std::vector<std::string> pcap_hosts;
 };
 
 // Exit status: 0 every check of every seed passed; 1 a check failed or the

@@ -284,21 +284,23 @@ TEST_F(ClientEngineTest, ReachRegisterShiftsAtEveryPoll) {
 
 // ---- Kiss-o'-Death (RFC 5905 §7.4) --------------------------------------
 
-TEST_F(ClientEngineTest, KissRateRaisesThePoll) {
+TEST_F(ClientEngineTest, KissRateRaisesThePollOneStepPerKiss) {
   ScriptedServer& server = AddServer();
   server.kiss = KissCode::kRate;
-  server.kiss_poll = 9;
+  server.kiss_poll = 17;  // not trusted: one kiss is one step
   Start(ServerLines());
   RunFor(absl::Seconds(30));
-  EXPECT_GE(association(0).hpoll(), 9);
-  EXPECT_GE(association(0).minpoll(), 9);
+  EXPECT_EQ(association(0).hpoll(), 7);
+  EXPECT_EQ(association(0).minpoll(), 7);
   EXPECT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);
-  // Requests now come no faster than every 2^9 s.
+  // The next request comes 2^7 s after the first (at about 1.5 s), and its
+  // kiss raises the poll one more step.
   const size_t before = server.requests.size();
-  RunFor(absl::Seconds(450));  // the kiss came at about 1.5 s
+  RunFor(absl::Seconds(90));
   EXPECT_EQ(server.requests.size(), before);
-  RunFor(absl::Seconds(100));
+  RunFor(absl::Seconds(20));
   EXPECT_EQ(server.requests.size(), before + 1);
+  EXPECT_EQ(association(0).hpoll(), 8);
 }
 
 TEST_F(ClientEngineTest, KissRateIsBounded) {
@@ -311,14 +313,60 @@ TEST_F(ClientEngineTest, KissRateIsBounded) {
   EXPECT_GT(server.requests.size(), 2u);
 }
 
-TEST_F(ClientEngineTest, KissDenyStopsUsingTheServer) {
+TEST_F(ClientEngineTest, UnauthenticatedKissDenyCountsAsUnreachable) {
   ScriptedServer& server = AddServer();
   server.kiss = KissCode::kDeny;
   Start(ServerLines());
   RunFor(absl::Seconds(30));
+  EXPECT_TRUE(association(0).enabled());
+  ASSERT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);
+  EXPECT_THAT(driver_->Texts(EventKind::kKissOfDeath)[0],
+              HasSubstr("DENY from 10.0.1.1 without authentication"));
+  EXPECT_EQ(association(0).reach(), 0);
+  // Polled on, with the unreachable back-off: fewer requests in the
+  // second hour than at 64 s, and the poll grows.
+  RunFor(absl::Hours(1));
+  const size_t after_one_hour = server.requests.size();
+  RunFor(absl::Hours(1));
+  EXPECT_GT(server.requests.size(), after_one_hour);
+  EXPECT_LT(server.requests.size() - after_one_hour, 3600u / 64);
+  EXPECT_GT(association(0).hpoll(), 6);
+  EXPECT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);  // said once
+}
+
+TEST_F(ClientEngineTest, UnauthenticatedKissDenyDoesNotDisarmTheGenuineReply) {
+  AddServer().delay = absl::Milliseconds(5);
+  Start(ServerLines(), ClockOff(0.05));
+  ASSERT_TRUE(driver_->AdvanceUntilSent(driver_->monotonic() + absl::Seconds(10)));
+  const SentDatagram request = driver_->sent.back();
+  // An on-path forgery: the right origin, but no MAC.
+  WireResult<NtpPacket, PacketError> parsed = ParsePacket(request.bytes);
+  ASSERT_TRUE(parsed.ok());
+  const NtpPacket kiss = MakeKissOfDeath(*parsed, KissCode::kDeny, Mode::kServer, 0);
+  std::vector<uint8_t> bytes(kNtpHeaderOctets);
+  ASSERT_THAT(SerializePacket(kiss, absl::MakeSpan(bytes)), IsOk());
+  driver_->Receive(request.socket, bytes, request.to);
+  RunFor(absl::Seconds(1));
+  EXPECT_TRUE(association(0).enabled());
+  EXPECT_EQ(Verdicts(0, ReplyVerdict::kAccept), 1u);
+  EXPECT_EQ(association(0).reach(), 1);
+}
+
+TEST_F(ClientEngineTest, AuthenticatedKissDenyStopsUsingTheServer) {
+  std::shared_ptr<KeyStore> keys = MakeMd5KeyStore(7, "sesame");
+  ASSERT_NE(keys, nullptr);
+  absl::StatusOr<std::unique_ptr<ClientAuthenticator>> signer =
+      ClientAuthenticator::Create(keys.get());
+  ASSERT_THAT(signer, IsOk());
+  ScriptedServer& server = AddServer();
+  server.kiss = KissCode::kDeny;
+  server.signer = signer->get();
+  server.sign_key_id = 7;
+  Start(ServerLines(" key 7"), {}, {}, keys.get());
+  RunFor(absl::Seconds(30));
   EXPECT_FALSE(association(0).enabled());
   ASSERT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);
-  EXPECT_THAT(driver_->Texts(EventKind::kKissOfDeath)[0], HasSubstr("DENY"));
+  EXPECT_THAT(driver_->Texts(EventKind::kKissOfDeath)[0], HasSubstr("access denied"));
   const size_t requests = server.requests.size();
   RunFor(absl::Hours(1));
   EXPECT_EQ(server.requests.size(), requests);
