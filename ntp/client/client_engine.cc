@@ -662,15 +662,27 @@ void ClientEngine::CollectCandidates(double now) {
 // Before the first update: a majority of the servers that may still answer
 // must be candidates, so that a single early reply (possibly a
 // falseticker's) cannot set the clock.
-bool ClientEngine::FirstUpdateQuorum() const {
+int ClientEngine::FirstUpdateRequired() const {
   int potential = 0;
   for (const auto& a : associations_) {
     if (!a->enabled() || a->config().noselect) continue;
     if (!a->has_reply() && a->unanswered() >= kDeadAfterUnanswered) continue;
     ++potential;
   }
-  const int required = std::max(options_.minsane, potential / 2 + 1);
-  return static_cast<int>(candidates_.size()) >= required;
+  return std::max(options_.minsane, potential / 2 + 1);
+}
+
+bool ClientEngine::FirstUpdateQuorum() const {
+  return static_cast<int>(candidates_.size()) >= FirstUpdateRequired();
+}
+
+// Before the first update the truechimers themselves must be a majority of
+// the servers that may still answer: two early liars agreeing among three
+// replies are a majority of the replies, not of the configured servers.
+// Servers that stay silent through their first polls (the iburst window)
+// drop out of the count, so a dead server does not block the start.
+bool ClientEngine::FirstUpdateAgreement() const {
+  return static_cast<int>(intersection_.truechimers.size()) >= FirstUpdateRequired();
 }
 
 // Stages 2 and 3 (RFC 5905 §11.2.1, §11.2.2): intersection and cluster.
@@ -764,6 +776,7 @@ void ClientEngine::SelectAndUpdate(bool update) {
     LoseSystemPeer();
     return;
   }
+  if (first && !FirstUpdateAgreement()) return;
   const int peer = ChooseSystemPeer();
   select_[peer] = PeerSelect::kSystemPeer;
   const Combined combined = CombineSurvivors(peer);

@@ -185,6 +185,10 @@ class ClientEngine {
   };
   void CollectCandidates(double now);
   bool FirstUpdateQuorum() const;
+  // Servers whose agreement a first update needs (a majority of those
+  // that may still answer, at least minsane).
+  int FirstUpdateRequired() const;
+  bool FirstUpdateAgreement() const;
   bool IntersectAndCluster();
   int ChooseSystemPeer() const;
   Combined CombineSurvivors(int peer);
