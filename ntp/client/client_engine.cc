@@ -29,6 +29,9 @@ constexpr int kFirstUpdateBurstSamples = 3;
 // sample, and the longest stretch.
 constexpr double kUncertainRate = 1e-6;
 constexpr double kMaxStretchSeconds = 1024;
+// The smallest jump of all servers' offsets taken for an external step
+// (smaller ones are within what the discipline slews anyway).
+constexpr double kExternalStepMinimum = 0.128;
 // An association that sent this many requests without any reply is not
 // waited for by the first-update quorum.
 constexpr int kDeadAfterUnanswered = 3;
@@ -423,8 +426,62 @@ void ClientEngine::OnSample(Association& association, const AcceptedSample& samp
   RecordPeerStats(association, sample);
   if (exit_ != ClientExit::kRunning) return;
   AdaptPolls(association);
+  if (DetectExternalStep(association, sample)) return;
   // A sample the tracker rejected adds nothing to act upon.
   SelectAndUpdate(/*update=*/sample.tracker != TrackerVerdict::kOutlier);
+}
+
+// A step of the clock by another process (settimeofday, a VM resume) moves
+// every server's offset by the same amount at once; a bad server moves only
+// its own. Each tracker outlier that is off by more than the step threshold
+// is a suspect; once a majority of the servers with estimates agree on the
+// jump (within the step threshold) since their last good sample, the step
+// is real: every tracker is moved by it (rate kept: no frequency
+// excursion), the discipline may step at once, and the clock is updated
+// from the moved estimates. Detection thus takes the samples of one poll
+// round instead of the trackers' re-acquisition plus the stepout.
+bool ClientEngine::DetectExternalStep(Association& association,
+                                      const AcceptedSample& sample) {
+  const int id = association.id();
+  if (sample.tracker != TrackerVerdict::kOutlier) {
+    step_suspects_.erase(id);
+    return false;
+  }
+  if (!ever_synced_ || !association.tracker().has_estimate()) return false;
+  const double threshold = std::min(discipline_->step_threshold_seconds(), kExternalStepMinimum);
+  const double jump =
+      sample.exchange.offset_seconds - *association.EstimatedOffset(sample.time_seconds);
+  if (!(std::fabs(jump) > threshold)) return false;
+  step_suspects_[id] = jump;
+
+  int with_estimate = 0;
+  std::vector<double> agreeing;
+  for (const auto& a : associations_) {
+    if (!a->enabled() || !a->tracker().has_estimate()) continue;
+    ++with_estimate;
+    auto it = step_suspects_.find(a->id());
+    if (it != step_suspects_.end() && std::fabs(it->second - jump) <= threshold) {
+      agreeing.push_back(it->second);
+    }
+  }
+  const int required = std::max(options_.minsane, with_estimate / 2 + 1);
+  if (static_cast<int>(agreeing.size()) < required) return false;
+
+  std::sort(agreeing.begin(), agreeing.end());
+  const double step = agreeing[agreeing.size() / 2];
+  Report(EventKind::kWarning,
+         absl::StrFormat("the clock was stepped by another process: %+.6f s, seen by %d of %d "
+                         "servers; re-synchronising",
+                         -step, static_cast<int>(agreeing.size()), with_estimate));
+  for (const auto& a : associations_) {
+    if (!a->tracker().has_estimate()) continue;
+    auto it = step_suspects_.find(a->id());
+    a->mutable_tracker().ShiftOffset(it != step_suspects_.end() ? it->second : step);
+  }
+  step_suspects_.clear();
+  discipline_->NoteExternalStep();
+  SelectAndUpdate(/*update=*/true);
+  return true;
 }
 
 void ClientEngine::RecordPeerStats(const Association& association,

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -202,6 +203,9 @@ class ClientEngine {
                              double system_jitter, double now);
   void ApplyLeapVote(const std::vector<int>& survivors);
   void AdaptPolls(Association& association);
+  // True when `sample` completed the evidence of a clock step by another
+  // process (the clock has then been updated).
+  bool DetectExternalStep(Association& association, const AcceptedSample& sample);
   void Exit(ClientExit how);
   void StartDrift(const DriftReading& drift, std::optional<double>* initial);
   void BuildAssociations(const StartInput& input, std::optional<double> initial);
@@ -260,6 +264,9 @@ class ClientEngine {
   ClusterScratch cluster_scratch_;
   ClusterResult cluster_;
   std::vector<CombineInput> combine_in_;
+  // Association id -> its offset jump (s) in its last sample, while that
+  // sample was a tracker outlier (DetectExternalStep).
+  std::map<int, double> step_suspects_;
 
   // RTC minus system clock at start (seconds), when the RTC is plausible.
   std::optional<double> rtc_minus_clock_;

@@ -36,8 +36,10 @@
 namespace ntp::testing {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const net::IpAddress kClientIp = *net::IpAddress::Parse("10.0.0.1");
 
@@ -467,6 +469,32 @@ TEST_F(ClientEngineTest, KeyedAssociationAcceptsOnlyAuthenticReplies) {
   EXPECT_EQ(good.requests[0].bytes.size(), kNtpHeaderOctets + 20);
   EXPECT_TRUE(host_->system().synchronized());
   EXPECT_EQ(host_->system().system_peer, "10.0.1.1");
+}
+
+// ---- Steps by another process ------------------------------------------
+
+TEST_F(ClientEngineTest, ExternalStepIsFoundWithinOnePollRoundAndUndone) {
+  for (int i = 0; i < 3; ++i) AddServer();
+  Start(ServerLines(" iburst"), ClockOff(0.01, 20));
+  RunFor(absl::Seconds(1200));
+  ASSERT_TRUE(driver_->steps.empty());
+  driver_->InjectClockStep(absl::Seconds(100));
+  RunFor(absl::Seconds(70));  // one poll round at 64 s
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), -100, 0.01);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Contains(HasSubstr("stepped by another process: +100.0")));
+}
+
+TEST_F(ClientEngineTest, OneServerJumpingIsNotAnExternalStep) {
+  for (int i = 0; i < 3; ++i) AddServer();
+  Start(ServerLines(" iburst"), ClockOff(0.01, 20));
+  RunFor(absl::Seconds(1200));
+  servers_[0].offset = absl::Seconds(100);
+  RunFor(absl::Seconds(600));
+  EXPECT_TRUE(driver_->steps.empty());
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Not(Contains(HasSubstr("another process"))));
 }
 
 // ---- Selection (RFC 5905 §10-§11) ---------------------------------------
