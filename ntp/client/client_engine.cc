@@ -593,6 +593,38 @@ bool ClientEngine::FirstCorrectionAgreesWithRtc(double offset_seconds) {
   return false;
 }
 
+std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
+  constexpr double kEra = 4294967296.0;  // 2^32 s
+  const double pivot = static_cast<double>(kEraPivotUnixSeconds);
+  const double clock = absl::ToDoubleSeconds(env_.dispatch->now.clock - absl::UnixEpoch());
+  const double landing = clock + offset_seconds;
+  const double eras = std::round((pivot - landing) / kEra);
+  const double resolved = offset_seconds + eras * kEra;
+  const double resolved_landing = clock + resolved;
+  // The check: the corrected clock lies within 68 years of the pivot.
+  if (!(std::fabs(resolved_landing - pivot) <= kEra / 2)) {
+    Report(EventKind::kPanic,
+           absl::StrFormat("time correction of %.0f s cannot be placed within 68 years of "
+                           "the era pivot; set clock manually to the correct UTC time.",
+                           offset_seconds));
+    return std::nullopt;
+  }
+  if (eras != 0) {
+    // Every tracker holds the offset of the wrong era: move them all, so
+    // that the samples after the step agree with them.
+    for (const auto& a : associations_) {
+      if (a->tracker().has_estimate()) a->mutable_tracker().ShiftOffset(eras * kEra);
+    }
+    Report(EventKind::kWarning,
+           absl::StrFormat("NTP era resolved against the pivot %s: offset %+.0f s is %+.0f s "
+                           "(RFC 5905 section 6)",
+                           absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(kEraPivotUnixSeconds),
+                                            absl::UTCTimeZone()),
+                           offset_seconds, resolved));
+  }
+  return resolved;
+}
+
 void ClientEngine::ApplyLeapVote(const std::vector<int>& survivors) {
   // Leap warning by majority of the survivors (ntpd 4.2.8 leap vote).
   int insert = 0, remove = 0;
@@ -871,12 +903,13 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
   }
 
   ApplyLeapVote(cluster_.survivors);
-  if (!FirstCorrectionAgreesWithRtc(combined.combined.offset_seconds)) {
+  const std::optional<double> offset = ResolveEra(combined.combined.offset_seconds);
+  if (!offset.has_value() || !FirstCorrectionAgreesWithRtc(*offset)) {
     Exit(ClientExit::kPanic);
     return;
   }
-  const UpdateResult result = discipline_->Update(now, combined.combined.offset_seconds,
-                                                  combined.frequency_ppm, min_slew_seconds);
+  const UpdateResult result =
+      discipline_->Update(now, *offset, combined.frequency_ppm, min_slew_seconds);
   switch (result.outcome) {
     case UpdateOutcome::kPanic:
       Exit(ClientExit::kPanic);

@@ -198,6 +198,11 @@ class ClientEngine {
   // False (and ntpd-style panic reported) when a first correction beyond
   // the panic threshold disagrees with the RTC read at start.
   bool FirstCorrectionAgreesWithRtc(double offset_seconds);
+  // RFC 5905 §6: the offset is known modulo 2^32 s; returns the one that
+  // lands the clock within 68 years of kEraPivotUnixSeconds (moving the
+  // trackers when that is another era), or nullopt (panic reported) when
+  // none can.
+  std::optional<double> ResolveEra(double offset_seconds);
   void LoseSystemPeer();
   void UpdateSystemVariables(const Association& peer, double offset,
                              double system_jitter, double now);
