@@ -29,6 +29,9 @@ constexpr int kFirstUpdateBurstSamples = 3;
 // sample, and the longest stretch.
 constexpr double kUncertainRate = 1e-6;
 constexpr double kMaxStretchSeconds = 1024;
+// DropBiasedSurvivors: how far (in jitters) from the survivors' median a
+// survivor may be before it counts as biased.
+constexpr double kBiasSigmas = 4;
 // The smallest jump of all servers' offsets taken for an external step
 // (smaller ones are within what the discipline slews anyway).
 constexpr double kExternalStepMinimum = 0.128;
@@ -809,9 +812,47 @@ bool ClientEngine::IntersectAndCluster() {
   cluster_options.precision_seconds = std::ldexp(1.0, env_.system->precision_log2);
   cluster_options.max_distance_seconds = options_.maxdist_seconds;
   Cluster(cluster_in_, cluster_options, cluster_scratch_, cluster_);
+  DropBiasedSurvivors();
   for (int id : cluster_.outliers) select_[id] = PeerSelect::kOutlier;
   for (int id : cluster_.survivors) select_[id] = PeerSelect::kCandidate;
   return static_cast<int>(cluster_.survivors.size()) >= options_.minsane;
+}
+
+// The cluster algorithm stops at `minclock` survivors (RFC 5905 §11.2.2),
+// so with three servers it never drops one, and combine weights a server
+// whose path turned asymmetric (a bias well inside its root distance, so
+// intersection keeps it) like the others. With three or more survivors,
+// one whose offset is far from the survivors' median, by more than
+// kBiasSigmas times both its own jitter and the spread of the others, is
+// cast off as an outlier too: its error is a bias, not noise.
+void ClientEngine::DropBiasedSurvivors() {
+  const size_t n = cluster_.survivors.size();
+  if (n < 3) return;
+  std::vector<double> offsets;
+  for (int id : cluster_.survivors) offsets.push_back(theta_[id]);
+  std::vector<double> sorted = offsets;
+  std::nth_element(sorted.begin(), sorted.begin() + n / 2, sorted.end());
+  const double median = sorted[n / 2];
+  std::vector<double> deviations;
+  for (double o : offsets) deviations.push_back(std::fabs(o - median));
+  std::vector<double> spread = deviations;
+  std::nth_element(spread.begin(), spread.begin() + n / 2, spread.end());
+  const double typical = spread[n / 2];
+  const double precision = std::ldexp(1.0, env_.system->precision_log2);
+  std::vector<int> kept, biased;
+  for (size_t k = 0; k < n; ++k) {
+    const int id = cluster_.survivors[k];
+    const Association& a = *associations_[id];
+    const double scale = std::max({typical, a.filter().jitter_seconds(), precision});
+    const bool off = deviations[k] > kBiasSigmas * scale && !a.config().prefer &&
+                     !a.config().truechimer;
+    (off ? biased : kept).push_back(id);
+  }
+  // Only ever a minority, and never below two survivors.
+  if (biased.empty() || kept.size() < std::max<size_t>(2, n / 2 + 1)) return;
+  cluster_.survivors = std::move(kept);
+  cluster_.outliers.insert(cluster_.outliers.end(), biased.begin(), biased.end());
+  cluster_.survivor_selection_jitter_seconds.clear();
 }
 
 // The system peer: the first survivor, but the current one stays while it

@@ -191,6 +191,7 @@ class ClientEngine {
   int FirstUpdateRequired() const;
   bool FirstUpdateAgreement() const;
   bool IntersectAndCluster();
+  void DropBiasedSurvivors();
   int ChooseSystemPeer() const;
   Combined CombineSurvivors(int peer);
   void UpdateClock(int peer, const Combined& combined, bool new_peer, double now);

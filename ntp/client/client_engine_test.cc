@@ -471,6 +471,20 @@ TEST_F(ClientEngineTest, KeyedAssociationAcceptsOnlyAuthenticReplies) {
   EXPECT_EQ(host_->system().system_peer, "10.0.1.1");
 }
 
+// ---- A biased survivor -------------------------------------------------
+
+TEST_F(ClientEngineTest, BiasedSurvivorOfThreeIsLeftOutOfTheCombination) {
+  // Wide root dispersions: the intersection keeps all three, the bias
+  // is found among the survivors.
+  for (int i = 0; i < 3; ++i) AddServer().root_dispersion_seconds = 0.02;
+  servers_[2].offset = absl::Milliseconds(5);
+  Start(ServerLines(" iburst"), ClockOff(0.001));
+  RunFor(absl::Seconds(600));
+  EXPECT_EQ(engine().select_status(2), PeerSelect::kOutlier);
+  EXPECT_LT(std::fabs(host_->system().offset_seconds), 0.0005);
+  EXPECT_NE(host_->system().system_peer, "10.0.1.3");
+}
+
 // ---- Steps by another process ------------------------------------------
 
 TEST_F(ClientEngineTest, ExternalStepIsFoundWithinOnePollRoundAndUndone) {
