@@ -286,6 +286,8 @@ ReconfigureCounts ClientEngine::Reconfigure(const ClientEngineOptions& options) 
   options_.maxclock = options.maxclock;
   options_.mindist_seconds = options.mindist_seconds;
   options_.maxdist_seconds = options.maxdist_seconds;
+  options_.budget_seconds = options.budget_seconds;
+  options_.budget_window_seconds = options.budget_window_seconds;
   options_.phi = options.phi;
   options_.stratum_floor = options.stratum_floor;
   options_.stratum_ceiling = options.stratum_ceiling;
@@ -594,6 +596,37 @@ bool ClientEngine::FirstCorrectionAgreesWithRtc(double offset_seconds) {
                          "correct UTC time.",
                          offset_seconds, offset_seconds - *rtc_minus_clock_, panic));
   return false;
+}
+
+// The net correction the update adds is the offset minus what the
+// correction in progress would still have applied (it is replaced); the
+// frequency estimate's share never shows in the offset. Noise averages out
+// in the signed sum; repeated shifts of all servers one way add up.
+bool ClientEngine::WithinBudget(double offset, double now) {
+  if (options_.budget_seconds <= 0 || !ever_synced_) return true;
+  while (!budget_log_.empty() && budget_log_.front().first < now - options_.budget_window_seconds) {
+    budget_log_.pop_front();
+  }
+  const double added = offset - steering_->RemainingCorrection();
+  double net = added;
+  for (const auto& [t, c] : budget_log_) net += c;
+  if (std::fabs(net) > options_.budget_seconds) {
+    if (!budget_exhausted_) {
+      budget_exhausted_ = true;
+      Report(EventKind::kWarning,
+             absl::StrFormat("correction budget exhausted: %+.6f s more would make %+.6f s "
+                             "within %.0f s (tos budget %g): not following the servers",
+                             added, net, options_.budget_window_seconds,
+                             options_.budget_seconds));
+    }
+    return false;
+  }
+  if (budget_exhausted_) {
+    budget_exhausted_ = false;
+    Report(EventKind::kInfo, "correction budget available again: following the servers");
+  }
+  budget_log_.push_back({now, added});
+  return true;
 }
 
 std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
@@ -949,6 +982,7 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
     Exit(ClientExit::kPanic);
     return;
   }
+  if (!WithinBudget(*offset, now)) return;
   const UpdateResult result =
       discipline_->Update(now, *offset, combined.frequency_ppm, min_slew_seconds);
   switch (result.outcome) {

@@ -18,6 +18,7 @@
 #define NTP_CLIENT_CLIENT_ENGINE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,6 +55,11 @@ struct ClientEngineOptions {
   int maxclock = 10;
   double mindist_seconds = kDefaultMinDistance;
   double maxdist_seconds = kDefaultMaxDistance;
+  // `tos budget S budgetwindow W`: once synchronised, at most S seconds of
+  // net correction (beyond the frequency estimate) within any W seconds;
+  // past it the client stops following and says so. 0: no budget.
+  double budget_seconds = 0;
+  double budget_window_seconds = 86400;
   // The dispersion rate (s/s): RFC 5905 PHI, ntpd's `tinker dispersion`
   // (in ppm there).
   double phi = kPhi;
@@ -209,6 +215,9 @@ class ClientEngine {
                              double system_jitter, double now);
   void ApplyLeapVote(const std::vector<int>& survivors);
   void AdaptPolls(Association& association);
+  // False (and the refusal reported once) when applying `offset` would take
+  // the net correction of the budget window beyond the budget.
+  bool WithinBudget(double offset, double now);
   // True when `sample` completed the evidence of a clock step by another
   // process (the clock has then been updated).
   bool DetectExternalStep(Association& association, const AcceptedSample& sample);
@@ -273,6 +282,10 @@ class ClientEngine {
   // Association id -> its offset jump (s) in its last sample, while that
   // sample was a tracker outlier (DetectExternalStep).
   std::map<int, double> step_suspects_;
+  // The correction budget: (time, net correction added) of each update in
+  // the window, and whether the refusal was reported.
+  std::deque<std::pair<double, double>> budget_log_;
+  bool budget_exhausted_ = false;
 
   // RTC minus system clock at start (seconds), when the RTC is plausible.
   std::optional<double> rtc_minus_clock_;

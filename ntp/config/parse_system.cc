@@ -129,7 +129,7 @@ void HandleTos(ParseContext& ctx) {
          w == "mindist" || w == "maxdist" || w == "orphan" ||
          w == "orphanwait" || w == "cohort" || w == "floor" ||
          w == "ceiling" || w == "beacon" || w == "bcpollbstep" ||
-         w == "basedate");
+         w == "basedate" || w == "budget" || w == "budgetwindow");
     if (!known) {
       ctx.Error(option.column, absl::StrCat("tos: unknown option ", Quote(w)));
       return;
@@ -172,6 +172,10 @@ void HandleTos(ParseContext& ctx) {
       seconds(0.0, kMaxSeconds, tos.beacon_seconds);
     } else if (w == "bcpollbstep") {
       integer(0, 4, tos.bcpollbstep);  // ntp_misc(5): 0 to 4
+    } else if (w == "budget") {
+      seconds(0.0, kMaxSeconds, tos.budget_seconds);
+    } else if (w == "budgetwindow") {
+      seconds(1.0, kMaxSeconds, tos.budgetwindow_seconds);
     } else {  // basedate: YYYY-MM-DD or a day count since 1900-01-01
       const std::string& t = value->text;
       bool valid = false;

@@ -274,6 +274,10 @@ std::string FormatNtpConf(const NtpConfig& c) {
                     t.ceiling, " beacon ", FormatConfigNumber(t.beacon_seconds),
                     " bcpollbstep ", t.bcpollbstep);
     if (t.basedate) absl::StrAppend(&out, " basedate ", *t.basedate);
+    if (t.budget_seconds > 0) {
+      absl::StrAppend(&out, " budget ", FormatConfigNumber(t.budget_seconds), " budgetwindow ",
+                      FormatConfigNumber(t.budgetwindow_seconds));
+    }
     out += "\n";
   }
   if (c.system.location.has_value()) {
