@@ -111,10 +111,25 @@ scenario::ResponderScript Responder::ScriptNow() const {
   return now;
 }
 
+void Responder::ArmLeap(const scenario::ResponderScript& script) {
+  if (!script.has_leap()) return;
+  const clocks::LeapStatus want = script.leap() == 1   ? clocks::LeapStatus::kInsert
+                                  : script.leap() == 2 ? clocks::LeapStatus::kDelete
+                                                       : clocks::LeapStatus::kNone;
+  if (want == armed_) return;
+  clocks::ClockSyncStatus status;
+  status.synchronized = true;
+  status.leap = want;
+  status.max_error = absl::Milliseconds(1);
+  status.est_error = absl::Microseconds(1);
+  if (env_.clock->SetSyncStatus(status).ok()) armed_ = want;
+}
+
 void Responder::OnDatagram(net::DatagramSocket* socket, const net::ReceivedDatagram& d) {
   const std::optional<ntp::NtpPacket> request = ParseMode(d.payload, ntp::Mode::kClient);
   if (!request.has_value()) return;
   const scenario::ResponderScript script = ScriptNow();
+  ArmLeap(script);
   ntp::NtpPacket reply;
   reply.leap = static_cast<ntp::LeapIndicator>(system_.leap);
   reply.version = request->version;

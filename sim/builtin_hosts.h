@@ -52,10 +52,13 @@ class Responder final : public SimHost {
   void OnDatagram(net::DatagramSocket* socket, const net::ReceivedDatagram& d);
   // The script's overrides in force now (true time).
   scenario::ResponderScript ScriptNow() const;
+  // Arms or disarms the own clock's leap second for the scripted LI.
+  void ArmLeap(const scenario::ResponderScript& script);
 
   SimHostEnvironment env_;
   std::vector<scenario::ResponderScript> script_;  // by at_s
   std::unique_ptr<ntp::ClientAuthenticator> keys_;
+  clocks::LeapStatus armed_ = clocks::LeapStatus::kNone;
   ntp::SystemVariables system_;
   std::vector<std::unique_ptr<net::DatagramSocket>> sockets_;
   uint64_t answered_ = 0;

@@ -279,6 +279,7 @@ std::string DefaultCheckName(const scenario::Check& c, const std::string& host) 
     case scenario::Check::kMaxSteps: kind = "max_steps"; break;
     case scenario::Check::kSelects: kind = absl::StrCat("selects_", c.selects().server()); break;
     case scenario::Check::kLeapAnnounced: kind = "leap_announced"; break;
+    case scenario::Check::kLeaps: kind = "leaps"; break;
     case scenario::Check::KIND_NOT_SET: kind = "check"; break;
   }
   return host.empty() ? kind : absl::StrCat(kind, "/", host);
@@ -869,6 +870,9 @@ void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double durat
     }
     case scenario::Check::kMaxSteps:
       if (c.max_steps() < 0) errors.Add(wc.Field(c, "max_steps"), "must be >= 0");
+      break;
+    case scenario::Check::kLeaps:
+      if (c.leaps() < 0) errors.Add(wc.Field(c, "leaps"), "must be >= 0");
       break;
     case scenario::Check::kSelects:
       in_run(c.selects().after_s(), wc.Field(c, "selects").Field(c.selects(), "after_s"));

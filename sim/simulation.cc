@@ -58,6 +58,7 @@ struct HostRuntime final : ntp::EventSink, ClockObserver {
   HostExit exit = HostExit::kRunning;
   std::optional<double> exit_s;
   std::vector<double> step_times_s;
+  std::vector<double> leap_times_s;  // kernel leap seconds executed
   HostSeries* series = nullptr;
 
   // Summary accumulators.
@@ -157,6 +158,7 @@ void HostRuntime::OnClockOperation(const ClockOperation& op) {
       sim->RecordEvent(*this, "clock_step", absl::StrFormat("%+.9f s", op.value));
       break;
     case ClockOperation::Kind::kLeap:
+      leap_times_s.push_back(sim->now_s());
       sim->RecordEvent(*this, "leap_second", absl::StrFormat("%+.0f s", op.value));
       break;
     case ClockOperation::Kind::kInjectedStep:
@@ -662,6 +664,15 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
                                          check.selects().server(), check.selects().after_s())
                        : absl::StrFormat("system peer %s from %gs on", check.selects().server(),
                                          check.selects().after_s());
+        break;
+      case scenario::Check::kLeaps:
+        r.passed = static_cast<int>(h.leap_times_s.size()) == check.leaps();
+        r.detail = absl::StrFormat("%d leap seconds%s (want %d)",
+                                   static_cast<int>(h.leap_times_s.size()),
+                                   h.leap_times_s.empty()
+                                       ? ""
+                                       : absl::StrFormat(", first at t=%gs", h.leap_times_s[0]),
+                                   check.leaps());
         break;
       case scenario::Check::kLeapAnnounced:
         r.passed = c.announced_s.has_value();
