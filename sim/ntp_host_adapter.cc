@@ -4,6 +4,7 @@
 #include "ntp/auth/keys_file.h"
 #include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
+#include "ntp/leap_seconds_list.h"
 
 namespace sim {
 namespace {
@@ -95,6 +96,18 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
       ntp::ParsedKeysFile keys = ntp::ParseKeysFile(config.keys->path, *contents);
       for (const ntp::KeysFileDiagnostic& d : keys.diagnostics) Warn(env, d.ToString());
       adapter->keys_ = std::make_unique<ntp::KeyStore>(std::move(keys.keys));
+    }
+  }
+  if (config.leapfile.has_value() && !config.leapfile->path.empty()) {
+    absl::StatusOr<std::string> contents = reader.Read(config.leapfile->path, size_t{1} << 20);
+    absl::StatusOr<ntp::LeapSecondsList> leap =
+        contents.ok() ? ntp::ParseLeapSecondsList(*contents, config.leapfile->path,
+                                                  config.leapfile_ignore_hash)
+                      : absl::StatusOr<ntp::LeapSecondsList>(contents.status());
+    if (leap.ok()) {
+      options.leap_seconds = *std::move(leap);
+    } else {
+      Warn(env, absl::StrCat("leapfile ", config.leapfile->path, ": ", leap.status().message()));
     }
   }
   ntp::runtime::Seams seams;

@@ -288,6 +288,7 @@ ReconfigureCounts ClientEngine::Reconfigure(const ClientEngineOptions& options) 
   options_.maxdist_seconds = options.maxdist_seconds;
   options_.budget_seconds = options.budget_seconds;
   options_.budget_window_seconds = options.budget_window_seconds;
+  options_.leap_seconds = options.leap_seconds;
   options_.phi = options.phi;
   options_.stratum_floor = options.stratum_floor;
   options_.stratum_ceiling = options.stratum_ceiling;
@@ -674,6 +675,21 @@ void ClientEngine::ApplyLeapVote(const std::vector<int>& survivors) {
   Leap vote = Leap::kNoWarning;
   if (2 * insert > n) vote = Leap::kInsertSecond;
   if (2 * remove > n) vote = Leap::kDeleteSecond;
+  // A leap file in date decides (ntpd: the file has priority over the
+  // servers); an expired one is reported once and the vote stands.
+  if (options_.leap_seconds.has_value()) {
+    const absl::Time clock = env_.dispatch->now.clock;
+    if (!options_.leap_seconds->Expired(clock)) {
+      vote = options_.leap_seconds->LeapAtEndOfDay(clock);
+    } else if (!reported_leapfile_expired_) {
+      reported_leapfile_expired_ = true;
+      Report(EventKind::kWarning,
+             absl::StrCat("leapsecond file expired ",
+                          absl::FormatTime("%Y-%m-%d", options_.leap_seconds->expires(),
+                                           absl::UTCTimeZone()),
+                          ": using the servers' leap indicators"));
+    }
+  }
   if (vote != leap_vote_ && vote != Leap::kNoWarning) {
     Report(EventKind::kLeapArmed, vote == Leap::kInsertSecond
                                       ? "leap_armed: leap second insertion announced"

@@ -38,6 +38,7 @@
 #include "ntp/client/packet_auth.h"
 #include "ntp/client/selection.h"
 #include "ntp/events.h"
+#include "ntp/leap_seconds_list.h"
 #include "ntp/random.h"
 #include "ntp/system_state.h"
 
@@ -60,6 +61,9 @@ struct ClientEngineOptions {
   // past it the client stops following and says so. 0: no budget.
   double budget_seconds = 0;
   double budget_window_seconds = 86400;
+  // The verified leap-seconds file: while not expired, it (not the
+  // servers' vote) decides the leap warning, as in ntpd.
+  std::optional<LeapSecondsList> leap_seconds;
   // The dispersion rate (s/s): RFC 5905 PHI, ntpd's `tinker dispersion`
   // (in ppm there).
   double phi = kPhi;
@@ -286,6 +290,7 @@ class ClientEngine {
   // the window, and whether the refusal was reported.
   std::deque<std::pair<double, double>> budget_log_;
   bool budget_exhausted_ = false;
+  bool reported_leapfile_expired_ = false;
 
   // RTC minus system clock at start (seconds), when the RTC is plausible.
   std::optional<double> rtc_minus_clock_;
