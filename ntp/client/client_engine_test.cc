@@ -471,6 +471,36 @@ TEST_F(ClientEngineTest, KeyedAssociationAcceptsOnlyAuthenticReplies) {
   EXPECT_EQ(host_->system().system_peer, "10.0.1.1");
 }
 
+// ---- Era and budget -----------------------------------------------------
+
+TEST_F(ClientEngineTest, EraIsResolvedAgainstThePivot) {
+  // The clock reads 2100: on the wire the offset is only known modulo
+  // 2^32 s (RFC 5905 section 6); the step lands within 68 years of 2026.
+  for (int i = 0; i < 3; ++i) AddServer();
+  HostOptions host_options;
+  host_options.allow_big_first_step = true;
+  Start(ServerLines(" iburst"), ClockOff(2398377600.0), host_options);
+  RunFor(absl::Seconds(60));
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), -2398377600.0, 0.01);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning), Contains(HasSubstr("NTP era resolved")));
+}
+
+TEST_F(ClientEngineTest, CorrectionBudgetStopsFollowingAndSaysSo) {
+  for (int i = 0; i < 3; ++i) AddServer();
+  Start("tos budget 0.05 budgetwindow 86400\n" + ServerLines(" iburst"), ClockOff(0.001));
+  RunFor(absl::Seconds(600));
+  for (auto& s : servers_) s.offset = absl::Milliseconds(30);
+  RunFor(absl::Seconds(600));
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Not(Contains(HasSubstr("correction budget exhausted"))));
+  for (auto& s : servers_) s.offset = absl::Milliseconds(60);
+  RunFor(absl::Seconds(600));
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Contains(HasSubstr("correction budget exhausted")));
+  EXPECT_TRUE(driver_->steps.empty());
+}
+
 // ---- A biased survivor -------------------------------------------------
 
 TEST_F(ClientEngineTest, BiasedSurvivorOfThreeIsLeftOutOfTheCombination) {
