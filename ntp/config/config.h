@@ -490,6 +490,9 @@ struct NtpConfig {
 
   // Miscellaneous.
   std::optional<double> broadcastdelay_seconds;
+  // ntpsec `leapsmearinterval SECONDS`: the server smears an armed leap
+  // second over this interval before it instead of announcing it.
+  std::optional<double> leapsmearinterval_seconds;
   std::vector<std::string> logconfig;  // items as written ("=syncall")
   std::vector<SetVar> setvars;
   std::vector<IgnoredDirective> ignored;

@@ -342,6 +342,19 @@ void HandleBroadcastDelay(ParseContext& ctx) {
   if (delay.has_value()) ctx.config().broadcastdelay_seconds = *delay;
 }
 
+// ntpsec: `leapsmearinterval SECONDS` (0 switches smearing off; ntpsec
+// suggests 86400).
+void HandleLeapSmearInterval(ParseContext& ctx) {
+  const std::vector<Token>& tokens = ctx.tokens();
+  if (tokens.size() < 2) {
+    ctx.Error(ctx.EndColumn(), "leapsmearinterval: missing value");
+    return;
+  }
+  if (!ctx.NoExtraArguments(1)) return;
+  std::optional<double> interval = ctx.Number(tokens[1], 0.0, 86400.0, "leapsmearinterval");
+  if (interval.has_value()) ctx.config().leapsmearinterval_seconds = *interval;
+}
+
 void HandleNonvolatile(ParseContext& ctx) {
   const std::vector<Token>& tokens = ctx.tokens();
   if (tokens.size() < 2) {

@@ -101,6 +101,12 @@ TEST(TosTest, EveryOption) {
   EXPECT_EQ(ExpectClean("tos basedate 45000\n").config.tos.basedate, "45000");
 }
 
+TEST(LeapSmearIntervalTest, ValueAndRange) {
+  EXPECT_EQ(ExpectClean("leapsmearinterval 86400\n").config.leapsmearinterval_seconds, 86400);
+  ExpectSingleError("leapsmearinterval 90000", 1, "out of range");
+  ExpectSingleError("leapsmearinterval", 1, "leapsmearinterval: missing value");
+}
+
 TEST(TosTest, CorrectionBudget) {
   const TosConfig defaults = ExpectClean("tos minsane 1\n").config.tos;
   EXPECT_EQ(defaults.budget_seconds, 0);  // no budget

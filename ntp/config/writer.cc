@@ -314,6 +314,10 @@ std::string FormatNtpConf(const NtpConfig& c) {
                     f.link ? " link" : " nolink",
                     f.enabled ? " enable" : " disable", "\n");
   }
+  if (c.leapsmearinterval_seconds) {
+    absl::StrAppend(&out, "leapsmearinterval ",
+                    FormatConfigNumber(*c.leapsmearinterval_seconds), "\n");
+  }
   if (c.broadcastdelay_seconds) {
     absl::StrAppend(&out, "broadcastdelay ",
                     FormatConfigNumber(*c.broadcastdelay_seconds), "\n");
