@@ -330,28 +330,27 @@ void HandleInterface(ParseContext& ctx) {
   ctx.config().interfaces.push_back(std::move(rule));
 }
 
-void HandleBroadcastDelay(ParseContext& ctx) {
+// `NAME VALUE` with one number in [min, max].
+static std::optional<double> SingleNumber(ParseContext& ctx, const char* name, double min,
+                                          double max) {
   const std::vector<Token>& tokens = ctx.tokens();
   if (tokens.size() < 2) {
-    ctx.Error(ctx.EndColumn(), "broadcastdelay: missing value");
-    return;
+    ctx.Error(ctx.EndColumn(), absl::StrCat(name, ": missing value"));
+    return std::nullopt;
   }
-  if (!ctx.NoExtraArguments(1)) return;
-  std::optional<double> delay =
-      ctx.Number(tokens[1], 0.0, 16.0, "broadcastdelay");
+  if (!ctx.NoExtraArguments(1)) return std::nullopt;
+  return ctx.Number(tokens[1], min, max, name);
+}
+
+void HandleBroadcastDelay(ParseContext& ctx) {
+  std::optional<double> delay = SingleNumber(ctx, "broadcastdelay", 0.0, 16.0);
   if (delay.has_value()) ctx.config().broadcastdelay_seconds = *delay;
 }
 
 // ntpsec: `leapsmearinterval SECONDS` (0 switches smearing off; ntpsec
 // suggests 86400).
 void HandleLeapSmearInterval(ParseContext& ctx) {
-  const std::vector<Token>& tokens = ctx.tokens();
-  if (tokens.size() < 2) {
-    ctx.Error(ctx.EndColumn(), "leapsmearinterval: missing value");
-    return;
-  }
-  if (!ctx.NoExtraArguments(1)) return;
-  std::optional<double> interval = ctx.Number(tokens[1], 0.0, 86400.0, "leapsmearinterval");
+  std::optional<double> interval = SingleNumber(ctx, "leapsmearinterval", 0.0, 86400.0);
   if (interval.has_value()) ctx.config().leapsmearinterval_seconds = *interval;
 }
 
