@@ -76,6 +76,15 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
   if (!auth.ok()) return auth.status();
   host->responder_ =
       std::make_unique<Responder>(std::move(setup.responder), std::move(*auth));
+  // The mode 6 server (ntp/control/control_server.h): `controlkey` may ask
+  // for writes (all refused as restricted); nonces keyed from the seed.
+  ControlServerSettings control_settings;
+  if (config.controlkey.has_value()) control_settings.control_key = config.controlkey->key_id;
+  control_settings.nonce_secret = SplitMix64(options.random_seed ^ 0x6d6f646536ull).Next();
+  absl::StatusOr<std::unique_ptr<ControlServer>> control =
+      ControlServer::Create(control_settings, host->keys_.get());
+  if (!control.ok()) return control.status();
+  host->control_ = std::move(*control);
   host->local_reference_ = std::make_unique<LocalReference>(
       setup.local_reference, &host->dispatch_, kLocalPollTimer, kOrphanTimer, &host->system_,
       &host->events_);
@@ -230,6 +239,7 @@ void Host::OnStart(const StartInput& input) {
   if (started_) return;
   started_ = true;
   start_input_ = input;
+  started_at_ = dispatch_.now.monotonic;
   system_.precision_log2 = PrecisionLog2(input.clock.precision);
   for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});
 
@@ -425,8 +435,7 @@ void Host::OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagr
                     absl::MakeConstSpan(reply_buffer_.data(), outcome.reply_octets));
       return;
     case ServerAction::kControl:
-      // Mode 6 (ntpq) is not served yet.
-      responder_->CountDrop(ServerDropReason::kControlNotServed);
+      OnControlDatagram(socket, datagram);
       return;
     case ServerAction::kClientPacket:
       ++ignored_packets_;
@@ -434,6 +443,26 @@ void Host::OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagr
     case ServerAction::kDrop:
       return;
   }
+}
+
+void Host::OnControlDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {
+  ControlView view;
+  view.system = &system_;
+  view.server = &responder_->counters();
+  view.client = client_.get();
+  view.local = local_reference_.get();
+  view.clients = &responder_->clients();
+  view.monotonic_now = dispatch_.now.monotonic;
+  view.clock_now = NtpTimestamp::FromTime(dispatch_.now.clock);
+  view.uptime = dispatch_.now.monotonic - started_at_;
+  if (socket >= 1 && socket <= listen_.size() && listen_[socket - 1].bound.has_value()) {
+    view.local_address = listen_[socket - 1].bound;
+  }
+  view.phi = responder_->settings().dispersion_rate_ppm * 1e-6;
+  control_->Handle(datagram.payload, datagram.source, view,
+                   [&](absl::Span<const uint8_t> reply) {
+                     actions_.Send(socket, datagram.source, reply);
+                   });
 }
 
 }  // namespace ntp

@@ -24,6 +24,7 @@
 #include "ntp/client/client_engine.h"
 #include "ntp/leap_seconds_list.h"
 #include "ntp/config/config.h"
+#include "ntp/control/control_server.h"
 #include "ntp/interface_selection.h"
 #include "ntp/server/counters.h"
 #include "ntp/server/local_reference.h"
@@ -112,8 +113,10 @@ class Host {
   // Configuration items the instance could not apply ("FILE:LINE: warning:
   // ..."); also logged at start.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // The mode 6 control server (ntpq, ntpstat, the exporter).
+  const ControlServer& control() const { return *control_; }
   // Mode 1/2/4/5 datagrams that reached the NTP port (the client receives
-  // on its own ephemeral sockets) and mode 6 requests (not served yet).
+  // on its own ephemeral sockets).
   uint64_t ignored_packets() const { return ignored_packets_; }
   // RTC writes done and refused (`rtc write`).
   uint64_t rtc_writes() const { return rtc_writes_; }
@@ -134,6 +137,7 @@ class Host {
   void OnStart(const StartInput& input);
   void OnDatagram(const DatagramInput& input);
   void OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
+  void OnControlDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
   void OnTimer(const TimerInput& input);
   void OnSocketResult(const SocketResultInput& input);
   void OnSendResult(const SendResultInput& input);
@@ -173,6 +177,8 @@ class Host {
   std::unique_ptr<Responder> responder_;
   std::unique_ptr<LocalReference> local_reference_;
   std::unique_ptr<ClientEngine> client_;
+  std::unique_ptr<ControlServer> control_;
+  absl::Time started_at_;  // monotonic time of the StartInput
   std::vector<ListenSocket> listen_;
   bool started_ = false;
   bool stopped_ = false;

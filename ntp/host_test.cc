@@ -171,16 +171,21 @@ TEST_F(HostTest, SeedServerAnswersUnsynchronisedThenAsLocalClockStratum11) {
   EXPECT_THAT(driver.Texts(EventKind::kSync),
               ElementsAre("synchronized to LOCAL(0), stratum 11"));
 
-  // Mode 6: noquery for everybody but loopback and 192.168.31.0/24; the
-  // others are allowed but not served yet. No answer either way.
+  // Mode 6: noquery for everybody but loopback and 192.168.31.0/24: no
+  // answer. The others reach the control server, which answers opcode 0
+  // with BADOP (RFC 9327 §2: R and E set, error code 3).
   EXPECT_FALSE(Query(driver, Addr("10.0.0.1:5000"), Addr("192.168.31.223:123"),
                      ClientRequest(0x16))
                    .has_value());
   EXPECT_EQ(host->server_counters().drop_count(ServerDropReason::kNoQuery), 1u);
-  EXPECT_FALSE(Query(driver, Addr("192.168.31.50:5000"), Addr("192.168.31.223:123"),
-                     ClientRequest(0x16))
-                   .has_value());
-  EXPECT_EQ(host->server_counters().drop_count(ServerDropReason::kControlNotServed), 1u);
+  const auto control_reply = Query(driver, Addr("192.168.31.50:5000"),
+                                   Addr("192.168.31.223:123"), ClientRequest(0x16));
+  ASSERT_TRUE(control_reply.has_value());
+  ASSERT_EQ(control_reply->size(), 12u);
+  EXPECT_EQ((*control_reply)[0], 0x16);
+  EXPECT_EQ((*control_reply)[1], 0xC0);
+  EXPECT_EQ((*control_reply)[4], 3);
+  EXPECT_EQ(host->control().counters().errors, 1u);
   EXPECT_EQ(host->access().Lookup(Ip("192.168.31.50"), 5000),
             kRestrictNoModify | kRestrictNoTrap);
 
@@ -369,12 +374,9 @@ TEST_F(HostTest, UnhandledModesAreCounted) {
   EXPECT_FALSE(Query(driver, Addr("10.0.0.2:123"), Addr("10.0.0.1:123"), ClientRequest(0x24))
                    .has_value());
   EXPECT_EQ(host->ignored_packets(), 1u);
-  EXPECT_FALSE(Query(driver, Addr("10.0.0.2:5000"), Addr("10.0.0.1:123"), ClientRequest(0x16))
-                   .has_value());  // mode 6
   EXPECT_FALSE(Query(driver, Addr("10.0.0.2:5000"), Addr("10.0.0.1:123"), ClientRequest(0x17))
                    .has_value());  // mode 7
   const ServerCounters& c = host->server_counters();
-  EXPECT_EQ(c.drop_count(ServerDropReason::kControlNotServed), 1u);
   EXPECT_EQ(c.drop_count(ServerDropReason::kPrivateMode), 1u);
   EXPECT_EQ(host->ignored_packets(), 1u);
   EXPECT_TRUE(driver.sent.empty());

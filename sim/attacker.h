@@ -36,6 +36,7 @@ class Attacker final : public SimHost {
   void Stop() override;
   ntp::SystemVariables system() const override { return {}; }
   HostExit exit_state() const override { return HostExit::kRunning; }
+  std::vector<AssociationPoll> associations() const override { return {}; }
   // Forged datagrams sent so far.
   uint64_t forged() const { return forged_; }
 

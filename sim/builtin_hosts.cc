@@ -276,7 +276,17 @@ void Prober::SendRequest(Server& server) {
   server.t1 = env_.clock->Now();
   request.transmit_timestamp = ntp::NtpTimestamp::FromTime(server.t1);
   server.outstanding = request.transmit_timestamp;
-  if (!SendPacket(*socket, request, server.address)) server.outstanding.reset();
+  if (!SendPacket(*socket, request, server.address)) {
+    server.outstanding.reset();
+    return;
+  }
+  ++server.requests_sent;
+}
+
+std::vector<AssociationPoll> Prober::associations() const {
+  std::vector<AssociationPoll> out;
+  for (const Server& s : servers_) out.push_back({system_.poll_log2, s.requests_sent});
+  return out;
 }
 
 void Prober::OnDatagram(const net::ReceivedDatagram& d) {

@@ -46,6 +46,7 @@ class Responder final : public SimHost {
   void Stop() override;
   ntp::SystemVariables system() const override { return system_; }
   HostExit exit_state() const override { return HostExit::kRunning; }
+  std::vector<AssociationPoll> associations() const override { return {}; }  // polls nobody
   uint64_t requests_answered() const { return answered_; }
 
  private:
@@ -82,6 +83,7 @@ class Prober final : public SimHost {
   void Stop() override;
   ntp::SystemVariables system() const override { return system_; }
   HostExit exit_state() const override { return exit_; }
+  std::vector<AssociationPoll> associations() const override;
 
   const std::vector<ProbeSample>& samples() const { return samples_; }
   int steps() const { return steps_; }
@@ -95,6 +97,7 @@ class Prober final : public SimHost {
     std::optional<ProbeSample> latest;  // accepted reply of this round
     uint8_t stratum = 0;
     std::vector<double> recent_delays_s;  // last 8 round-trip delays
+    uint64_t requests_sent = 0;
   };
   void Poll();
   void SendRequest(Server& server);

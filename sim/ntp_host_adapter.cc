@@ -5,6 +5,8 @@
 #include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
 #include "ntp/leap_seconds_list.h"
+#include "ntp/trace/codec.h"
+#include "ntp/trace/keys.h"
 
 namespace sim {
 namespace {
@@ -29,7 +31,7 @@ HostExit NtpHostAdapter::exit_state() const {
   return HostExit::kError;
 }
 
-std::vector<AssociationRow> NtpHostAdapter::Associations() const {
+std::vector<AssociationRow> NtpHostAdapter::AssociationRows() const {
   std::vector<AssociationRow> rows;
   const ntp::ClientEngine* client = instance_->host().client();
   if (client == nullptr) return rows;
@@ -57,6 +59,16 @@ std::vector<AssociationRow> NtpHostAdapter::Associations() const {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<AssociationPoll> NtpHostAdapter::associations() const {
+  std::vector<AssociationPoll> out;
+  const ntp::ClientEngine* client = instance_->host().client();
+  if (client == nullptr) return out;
+  for (const auto& a : client->associations()) {
+    out.push_back({a->hpoll(), a->counters().sent});
+  }
+  return out;
 }
 
 absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::Host& spec,
@@ -125,6 +137,17 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
       ntp::runtime::Instance::Create(config, options, adapter->keys_.get(), seams);
   if (!instance.ok()) return instance.status();
   adapter->instance_ = *std::move(instance);
+  if (env.trace_sink != nullptr) {
+    // The start time is the epoch: reading the simulated clock here would
+    // draw from its read-noise stream and change the run.
+    ntp::trace::Header header = ntp::trace::MakeHeader(config, options, absl::UnixEpoch(), "ntpsim");
+    if (adapter->keys_ != nullptr) {
+      ntp::trace::RecordKeys(*adapter->keys_, /*include_secrets=*/true, "", &header);
+    }
+    header.set_sim_host(env.name);
+    adapter->recorder_ = std::make_unique<ntp::trace::TraceRecorder>(header, env.trace_sink);
+    adapter->instance_->executor().set_observer(adapter->recorder_.get());
+  }
   return std::unique_ptr<SimHost>(std::move(adapter));
 }
 

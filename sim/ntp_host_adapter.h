@@ -3,7 +3,9 @@
 // seams, configured by the scenario's ntp.conf text through the real parser
 // (ntp/config/parser.h) with an in-memory file reader holding the host's
 // `files` (keys, includes). Exactly the code the daemon runs, minus the
-// Linux adapters.
+// Linux adapters. With env.trace_sink it records the instance's trace as
+// the daemon's --trace does (keys included: a scenario's keys are not
+// secret; the header names the host).
 #ifndef SIM_NTP_HOST_ADAPTER_H_
 #define SIM_NTP_HOST_ADAPTER_H_
 
@@ -13,6 +15,7 @@
 #include "ntp/auth/key_store.h"
 #include "ntp/host.h"
 #include "ntp/runtime/instance.h"
+#include "ntp/trace/recorder.h"
 #include "sim/sim_host.h"
 
 namespace sim {
@@ -31,7 +34,8 @@ class NtpHostAdapter final : public SimHost {
   void Stop() override { instance_->Shutdown(); }
   ntp::SystemVariables system() const override { return instance_->host().system(); }
   HostExit exit_state() const override;
-  std::vector<AssociationRow> Associations() const override;
+  std::vector<AssociationRow> AssociationRows() const override;
+  std::vector<AssociationPoll> associations() const override;
 
   const ntp::Host& host() const { return instance_->host(); }
 
@@ -39,6 +43,8 @@ class NtpHostAdapter final : public SimHost {
   NtpHostAdapter() = default;
 
   std::unique_ptr<ntp::KeyStore> keys_;
+  // Declared before the instance: it outlives it and flushes last.
+  std::unique_ptr<ntp::trace::TraceRecorder> recorder_;
   std::unique_ptr<ntp::runtime::Instance> instance_;
 };
 

@@ -55,7 +55,8 @@ std::string HostObject(const HostSummary& h) {
       ", \"rms_offset_s\": ", JsonNumber(h.rms_offset_s),
       ", \"max_abs_offset_s\": ", JsonNumber(h.max_abs_offset_s),
       ", \"rms_freq_ppm\": ", JsonNumber(h.rms_freq_ppm), ", \"steps\": ", h.steps,
-      ", \"exit\": ", JsonString(HostExitName(h.exit)), "}");
+      ", \"requests_sent\": ", h.requests_sent, ", \"polls_log2\": [",
+      absl::StrJoin(h.polls_log2, ", "), "], \"exit\": ", JsonString(HostExitName(h.exit)), "}");
 }
 
 }  // namespace
@@ -86,7 +87,7 @@ std::string AssociationsCsv(const std::vector<AssociationRow>& rows) {
 
 void WriteSeriesCsv(const HostSeries& series, std::ostream& out) {
   out << "t_s,true_offset_s,est_offset_s,true_freq_ppm,osc_freq_ppm,freq_corr_ppm,"
-         "est_freq_ppm,poll_log2,stratum,selected,events\n";
+         "est_freq_ppm,poll_log2,stratum,selected,association_polls,requests_sent,events\n";
   int events_begin = 0;
   for (const SeriesPoint& p : series.points) {
     std::vector<std::string> events;
@@ -95,10 +96,11 @@ void WriteSeriesCsv(const HostSeries& series, std::ostream& out) {
       events.push_back(e.text.empty() ? e.kind : absl::StrCat(e.kind, ": ", e.text));
     }
     events_begin = p.events_end;
-    out << absl::StrFormat("%.6f,%.12g,%.12g,%.9g,%.9g,%.9g,%.9g,%d,%d,%s,%s\n", p.t_s,
+    out << absl::StrFormat("%.6f,%.12g,%.12g,%.9g,%.9g,%.9g,%.9g,%d,%d,%s,%s,%d,%s\n", p.t_s,
                            p.true_offset_s, p.est_offset_s, p.true_freq_ppm, p.osc_freq_ppm,
                            p.freq_corr_ppm, p.est_freq_ppm, p.poll_log2, p.stratum,
                            CsvField(p.selected >= 0 ? series.peers[p.selected] : ""),
+                           p.association_polls, static_cast<int64_t>(p.requests_sent),
                            CsvField(absl::StrJoin(events, " | ")));
   }
 }
@@ -112,7 +114,7 @@ std::string SummaryJson(const std::string& scenario_name, const std::vector<RunR
   out += "],\n  \"hosts\": {";
   const size_t host_count = runs.empty() ? 0 : runs[0].hosts.size();
   for (size_t h = 0; h < host_count; ++h) {
-    std::vector<double> converge, rms, max_abs, freq, steps;
+    std::vector<double> converge, rms, max_abs, freq, steps, requests;
     std::string exit = HostExitName(runs[0].hosts[h].exit);
     for (const RunResult& r : runs) {
       const HostSummary& s = r.hosts[h];
@@ -121,6 +123,7 @@ std::string SummaryJson(const std::string& scenario_name, const std::vector<RunR
       max_abs.push_back(s.max_abs_offset_s);
       freq.push_back(s.rms_freq_ppm);
       steps.push_back(s.steps);
+      requests.push_back(static_cast<double>(s.requests_sent));
       if (exit != HostExitName(s.exit)) exit = "mixed";
     }
     auto stats = [&](double percent) {
@@ -129,7 +132,8 @@ std::string SummaryJson(const std::string& scenario_name, const std::vector<RunR
           ", \"rms_offset_s\": ", JsonNumber(Percentile(rms, percent)),
           ", \"max_abs_offset_s\": ", JsonNumber(Percentile(max_abs, percent)),
           ", \"rms_freq_ppm\": ", JsonNumber(Percentile(freq, percent)),
-          ", \"steps\": ", JsonNumber(Percentile(steps, percent)));
+          ", \"steps\": ", JsonNumber(Percentile(steps, percent)),
+          ", \"requests_sent\": ", JsonNumber(Percentile(requests, percent)));
     };
     absl::StrAppend(&out, h ? "," : "", "\n    ", JsonString(runs[0].hosts[h].name), ": {",
                     stats(50), ", \"exit\": ", JsonString(exit), ",\n      \"p95\": {",

@@ -13,7 +13,9 @@
 namespace sim {
 
 // Columns: t_s, true_offset_s, est_offset_s, true_freq_ppm, osc_freq_ppm,
-// freq_corr_ppm, est_freq_ppm, poll_log2, stratum, selected, events.
+// freq_corr_ppm, est_freq_ppm, poll_log2, stratum, selected,
+// association_polls (each association's poll exponent, space separated),
+// requests_sent (client requests so far, all associations), events.
 // Offsets are clock minus true time (est_offset_s is the host's estimate
 // of that, i.e. minus its NTP offset); `events` lists what happened since
 // the previous row as "kind: text" separated by " | ".
@@ -25,10 +27,12 @@ std::string AssociationsCsv(const std::vector<AssociationRow>& rows);
 
 // {"scenario": NAME, "seeds": [...],
 //  "hosts": {HOST: {"converge_s", "rms_offset_s", "max_abs_offset_s",
-//                   "rms_freq_ppm", "steps", "exit", "p95": {...}}},
+//                   "rms_freq_ppm", "steps", "requests_sent", "exit",
+//                   "p95": {...}}},
 //  "checks": [{"name", "passed", "failed_seeds"}],
 //  "digest": "...",
-//  "runs": [{"seed", "hosts": {...}, "checks": [{"name", "passed",
+//  "runs": [{"seed", "hosts": {... "requests_sent", "polls_log2": [each
+//            association's poll exponent at the end] ...}, "checks": [{"name", "passed",
 //            "detail"}], "digest", "events"}]}
 // Top-level host values are medians across the runs (equal to the single
 // run's values for one seed) with the 95th percentiles under "p95";

@@ -25,6 +25,8 @@ RunResult MakeRun(uint64_t seed, double rms, std::optional<double> converge, boo
   h.max_abs_offset_s = 2 * rms;
   h.rms_freq_ppm = 0.5;
   h.steps = static_cast<int>(seed % 2);
+  h.requests_sent = 40 + seed;
+  h.polls_log2 = {6, 10};
   r.hosts.push_back(h);
   r.checks.push_back(CheckResult{"converge/client", "client", passed, "detail \"q\"", "f:1"});
   return r;
@@ -45,7 +47,9 @@ TEST(ReportTest, SingleSeedSummaryHasTheIssuesShape) {
   EXPECT_THAT(json, HasSubstr("\"seeds\": [7]"));
   EXPECT_THAT(json, HasSubstr("\"client\": {\"converge_s\": 12.5, \"rms_offset_s\": 0.001, "
                               "\"max_abs_offset_s\": 0.002, \"rms_freq_ppm\": 0.5, \"steps\": 1, "
-                              "\"exit\": \"running\""));
+                              "\"requests_sent\": 47, \"exit\": \"running\""));
+  // Each association's final poll in the run's own object.
+  EXPECT_THAT(json, HasSubstr("\"requests_sent\": 47, \"polls_log2\": [6, 10], \"exit\""));
   EXPECT_THAT(json, HasSubstr("{\"name\": \"converge/client\", \"passed\": true, "
                               "\"failed_seeds\": []}"));
   EXPECT_THAT(json, HasSubstr("\"digest\": \"d7\""));
@@ -77,6 +81,8 @@ TEST(ReportTest, CsvRowsCarryTheirEvents) {
   p1.t_s = 1;
   p1.true_offset_s = 1e-6;
   p1.selected = 0;
+  p1.association_polls = "6 10";
+  p1.requests_sent = 12;
   p1.events_end = 2;
   s.points = {p0, p1};
   std::ostringstream out;
@@ -87,7 +93,8 @@ TEST(ReportTest, CsvRowsCarryTheirEvents) {
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_THAT(lines[0], HasSubstr("t_s,true_offset_s,est_offset_s"));
   EXPECT_THAT(lines[1], HasSubstr("0.000000,0,0,"));
-  EXPECT_THAT(lines[2], HasSubstr(",192.0.2.1,\"clock_step: +0.1 s | sync: new peer, \"\"x\"\"\""));
+  EXPECT_THAT(lines[0], HasSubstr(",selected,association_polls,requests_sent,events"));
+  EXPECT_THAT(lines[2], HasSubstr(",192.0.2.1,6 10,12,\"clock_step: +0.1 s | sync: new peer, \"\"x\"\"\""));
 }
 
 TEST(SvgTest, NiceTicks) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "ntp/trace/recorder.h"
 #include "sim/random.h"
 #include "sim/report.h"
 #include "sim/scenario_loader.h"
@@ -130,6 +131,10 @@ int RunScenarioCommand(const RunnerOptions& options, const SimHostFactories& fac
   }
   const std::vector<uint64_t> seeds =
       options.seeds.empty() ? std::vector<uint64_t>{loaded->default_seed} : options.seeds;
+  if (!options.trace_host.empty() && seeds.size() != 1) {
+    err << "ntpsim: --trace_host records one seed: give --seed=N\n";
+    return 2;
+  }
   std::vector<RunResult> runs;
   bool all_passed = true;
   for (size_t i = 0; i < seeds.size(); ++i) {
@@ -147,12 +152,31 @@ int RunScenarioCommand(const RunnerOptions& options, const SimHostFactories& fac
             << std::flush;
       };
     }
+    ntp::trace::MemoryTraceSink trace;  // written when the run ends
+    if (!options.trace_host.empty()) {
+      run_options.trace_host = options.trace_host;
+      run_options.trace_sink = &trace;
+    }
     absl::StatusOr<RunResult> run = RunScenario(*loaded, factories, run_options);
     if (options.progress) err << "\r\033[K" << std::flush;
     if (!run.ok()) {
       err << "ntpsim: " << run.status().message() << "\n";
       return 2;
     }
+    if (!options.trace_path.empty()) {
+      // Atomically: a reader never sees half a trace.
+      const std::string temporary = options.trace_path + ".tmp";
+      absl::Status s = WriteFile(temporary, trace.bytes);
+      std::error_code ec;
+      if (s.ok()) std::filesystem::rename(temporary, options.trace_path, ec);
+      if (!s.ok() || ec) {
+        err << "ntpsim: cannot write " << options.trace_path << "\n";
+        return 2;
+      }
+      err << "ntpsim: trace of " << options.trace_host << " written to " << options.trace_path
+          << " (" << trace.bytes.size() << " bytes)\n";
+    }
+    run_options.trace_sink = nullptr;
     PrintRun(*loaded, *run, out);
     if (options.check_determinism) {
       // The same seed again, then with simultaneous independent events

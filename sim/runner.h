@@ -33,6 +33,10 @@ struct RunnerOptions {
   std::string replay_command = "bazel run //:ntpsim --";
   // With out_dir: also write HOST.pcap for these hosts ("*": all).
   std::vector<std::string> pcap_hosts;
+  // Write the trace of this host (one seed only) to `trace_path`, for
+  // ntpreplay (RunOptions::trace_host).
+  std::string trace_host;
+  std::string trace_path;
 };
 
 // Exit status: 0 every check of every seed passed; 1 a check failed or the

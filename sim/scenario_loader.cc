@@ -280,6 +280,7 @@ std::string DefaultCheckName(const scenario::Check& c, const std::string& host) 
     case scenario::Check::kSelects: kind = absl::StrCat("selects_", c.selects().server()); break;
     case scenario::Check::kLeapAnnounced: kind = "leap_announced"; break;
     case scenario::Check::kLeaps: kind = "leaps"; break;
+    case scenario::Check::kPoll: kind = "poll"; break;
     case scenario::Check::KIND_NOT_SET: kind = "check"; break;
   }
   return host.empty() ? kind : absl::StrCat(kind, "/", host);
@@ -826,6 +827,24 @@ void ResolveFaults(const Where& root, LoadedScenario& out, Errors& errors) {
 }
 
 // The bounds of one check (times within the run, limits > 0).
+// poll: after_s within the run, something bounded, ranges not inverted.
+void ValidatePollBound(const scenario::PollBound& p, const Where& w, double duration_s,
+                       Errors& errors) {
+  if (!(Finite(p.after_s()) && p.after_s() >= 0 && p.after_s() <= duration_s)) {
+    errors.Add(w.Field(p, "after_s"), "must be within [0, duration_s]");
+  }
+  if (!p.has_min_poll_log2() && !p.has_max_poll_log2() && !p.has_max_requests() &&
+      !p.has_min_requests()) {
+    errors.Add(w, "bounds nothing: give min/max_poll_log2 or min/max_requests");
+  }
+  if (p.has_min_poll_log2() && p.has_max_poll_log2() && p.min_poll_log2() > p.max_poll_log2()) {
+    errors.Add(w.Field(p, "max_poll_log2"), "must be >= min_poll_log2");
+  }
+  if (p.has_min_requests() && p.has_max_requests() && p.min_requests() > p.max_requests()) {
+    errors.Add(w.Field(p, "max_requests"), "must be >= min_requests");
+  }
+}
+
 void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double duration_s,
                          Errors& errors) {
   auto in_run = [&](double t, const Where& w) {
@@ -885,9 +904,37 @@ void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double durat
       if (l.has_before_s()) in_run(l.before_s(), w.Field(l, "before_s"));
       break;
     }
+    case scenario::Check::kPoll:
+      ValidatePollBound(c.poll(), wc.Field(c, "poll"), duration_s, errors);
+      break;
     default:
       break;
   }
+  if (c.never_selects_after_s() != 0) {
+    if (c.kind_case() != scenario::Check::kNeverSelects) {
+      errors.Add(wc.Field(c, "never_selects_after_s"), "only for never_selects");
+    } else {
+      in_run(c.never_selects_after_s(), wc.Field(c, "never_selects_after_s"));
+    }
+  }
+  if (!c.relative_to().empty() && c.kind_case() != scenario::Check::kConverge &&
+      c.kind_case() != scenario::Check::kRmsOffset &&
+      c.kind_case() != scenario::Check::kMaxOffset) {
+    errors.Add(wc.Field(c, "relative_to"), "only for converge, rms_offset and max_offset");
+  }
+}
+
+// relative_to: the one host the offsets are measured against, or -1.
+int RelativeToHost(const scenario::Check& c, const Where& wc,
+                   const std::vector<ExpandedHost>& hosts, Errors& errors) {
+  if (c.relative_to().empty()) return -1;
+  const std::vector<int> matches = Indices(Match(hosts, c.relative_to()));
+  if (matches.size() != 1) {
+    errors.Add(wc.Field(c, "relative_to"),
+               absl::StrCat("\"", c.relative_to(), "\" must name exactly one host"));
+    return -1;
+  }
+  return matches[0];
 }
 
 // never_selects: the forbidden server's addresses (an address, or every
@@ -931,6 +978,7 @@ void ResolveChecks(const Where& root, LoadedScenario& out, Errors& errors) {
     }
     ValidateCheckBounds(c, wc, s.duration_s(), errors);
     const std::vector<net::IpAddress> forbidden = ForbiddenAddresses(c, wc, out.hosts, errors);
+    const int relative_to = RelativeToHost(c, wc, out.hosts, errors);
     if (c.host().empty()) {
       errors.Add(wc.Field(c, "host"), "required: the host (or pattern) the check applies to");
       continue;
@@ -941,6 +989,7 @@ void ResolveChecks(const Where& root, LoadedScenario& out, Errors& errors) {
       r.check = c;
       r.host = h;
       r.forbidden = forbidden;
+      r.relative_to = relative_to;
       r.location = wc.Line();
       const std::string base =
           c.name().empty() ? DefaultCheckName(c, out.hosts[h].spec.name()) : c.name();

@@ -58,6 +58,9 @@ struct ResolvedCheck {
   // never_selects: the addresses of the forbidden server; selects: those
   // of the wanted one.
   std::vector<net::IpAddress> forbidden;
+  // relative_to: the host whose clock the offsets are measured against
+  // (-1: true time).
+  int relative_to = -1;
   std::string location;
 };
 

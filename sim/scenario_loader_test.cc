@@ -128,6 +128,27 @@ checks { host: "s" selects { server: "ghost" } }
   EXPECT_THAT(m, HasSubstr("checks[1].selects: \"ghost\" is neither"));
 }
 
+TEST(ScenarioLoaderTest, PollRelativeToAndNeverSelectsAfterAreChecked) {
+  constexpr char kText[] = R"pb(
+duration_s: 100
+hosts { name: "s" role: RESPONDER }
+hosts { name: "c" role: PROBER prober { servers: "s" } }
+checks { host: "c" poll { after_s: 10 } }
+checks { host: "c" poll { after_s: 200 min_poll_log2: 8 max_poll_log2: 6 } }
+checks { host: "c" max_steps: 0 relative_to: "s" }
+checks { host: "c" rms_offset { max_s: 1 } relative_to: "nobody" }
+checks { host: "c" max_steps: 0 never_selects_after_s: 5 }
+)pb";
+  const absl::Status status = ParseScenario(kText, "p.textproto").status();
+  const std::string m(status.message());
+  EXPECT_THAT(m, HasSubstr("p.textproto:5:20: checks[0].poll: bounds nothing"));
+  EXPECT_THAT(m, HasSubstr("checks[1].poll.after_s: must be within [0, duration_s]"));
+  EXPECT_THAT(m, HasSubstr("checks[1].poll.max_poll_log2: must be >= min_poll_log2"));
+  EXPECT_THAT(m, HasSubstr("checks[2].relative_to: only for converge, rms_offset and max_offset"));
+  EXPECT_THAT(m, HasSubstr("checks[3].relative_to: \"nobody\" must name exactly one host"));
+  EXPECT_THAT(m, HasSubstr("checks[4].never_selects_after_s: only for never_selects"));
+}
+
 TEST(ScenarioLoaderTest, CountsAddressesAndPatterns) {
   constexpr char kText[] = R"pb(
     duration_s: 10

@@ -26,6 +26,10 @@
 #include "ntp/system_state.h"
 #include "sim/scenario.pb.h"
 
+namespace ntp::trace {
+class TraceSink;  // ntp/trace/recorder.h
+}  // namespace ntp::trace
+
 namespace sim {
 
 // Mirrors ntp::HostExit.
@@ -59,6 +63,10 @@ struct SimHostEnvironment {
   // Starts (handler set) or ends (null handler) watching `victim`; each
   // datagram is shown `delay_s` after it was sent.
   std::function<void(const net::IpAddress& victim, double delay_s, TapFunction handler)> tap;
+  // Record this host's trace here (ntpsim --trace_host; trace.proto, the
+  // format ntpd --trace writes); null: no trace. Hosts of the NTPD role
+  // honour it.
+  ntp::trace::TraceSink* trace_sink = nullptr;
 };
 
 // One client association at the end of a run (HOST_associations.csv).
@@ -73,6 +81,14 @@ struct AssociationRow {
   // Replies dropped, by reason (the same reasons, in the same order, in
   // every row).
   std::vector<std::pair<std::string, uint64_t>> drops;
+};
+
+// One association (a configured server) of a host, as the simulator
+// reports it (CSV `association_polls`, summary `requests_sent`, check
+// `poll`).
+struct AssociationPoll {
+  int poll_log2 = 0;           // the poll interval in force, log2 s
+  uint64_t requests_sent = 0;  // client requests sent so far
 };
 
 class SimHost {
@@ -91,8 +107,12 @@ class SimHost {
   // The host's system variables now (a copy).
   virtual ntp::SystemVariables system() const = 0;
   virtual HostExit exit_state() const = 0;
-  // The host's client associations (none for hosts without a client).
-  virtual std::vector<AssociationRow> Associations() const { return {}; }
+  // The host's client associations with their counters, for
+  // HOST_associations.csv (none for hosts without a client).
+  virtual std::vector<AssociationRow> AssociationRows() const { return {}; }
+  // The host's client associations in configuration order; empty for a
+  // host that polls no server (a pure server).
+  virtual std::vector<AssociationPoll> associations() const = 0;
 };
 
 // Builds the host for one (expanded) scenario entry. `host.ntp_conf` holds

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -60,6 +61,18 @@ struct HostRuntime final : ntp::EventSink, ClockObserver {
   std::vector<double> step_times_s;
   std::vector<double> leap_times_s;  // kernel leap seconds executed
   HostSeries* series = nullptr;
+  // Requests sent by daemons of this host that were replaced (restarts).
+  uint64_t requests_retired = 0;
+  bool has_poll_check = false;
+
+  // Every association's requests, this daemon's and earlier ones'.
+  uint64_t RequestsSent() const {
+    uint64_t total = requests_retired;
+    if (host != nullptr) {
+      for (const AssociationPoll& a : host->associations()) total += a.requests_sent;
+    }
+    return total;
+  }
 
   // Summary accumulators.
   uint64_t window_samples = 0;
@@ -88,6 +101,10 @@ struct CheckState {
   std::optional<double> other_peer_s;
   std::string other_peer;
   std::optional<double> announced_s;
+  bool selected_any = false;  // never_selects: some server was selected
+  // poll: the extremes of every association's poll from after_s on.
+  int poll_min = std::numeric_limits<int>::max();
+  int poll_max = std::numeric_limits<int>::min();
 };
 
 class Simulation {
@@ -120,6 +137,10 @@ class Simulation {
   void CheckSystemVariables(HostRuntime& h, const ntp::SystemVariables& system);
   void CapturePacket(const PacketTrace& t);
   bool Captured(int host) const;
+  // The offset a check measures: against true time or another host's clock.
+  double CheckOffset(const ResolvedCheck& check, double true_offset) const;
+  void SamplePolls(HostRuntime& h, const std::vector<AssociationPoll>& polls, double t);
+  CheckResult EvaluatePollCheck(const CheckState& c, const HostRuntime& h) const;
   std::vector<CheckResult> EvaluateChecks();
 
   const LoadedScenario& scenario_;
@@ -229,6 +250,9 @@ absl::StatusOr<std::unique_ptr<SimHost>> Simulation::MakeHost(HostRuntime& h) {
                       handler(d.source, d.destination, d.payload);
                     });
   };
+  if (options_.trace_sink != nullptr && env.name == options_.trace_host && h.restarts == 0) {
+    env.trace_sink = options_.trace_sink;
+  }
   absl::StatusOr<std::unique_ptr<SimHost>> host = factory->second(h.spec->spec, env);
   if (!host.ok()) {
     return absl::Status(host.status().code(),
@@ -302,6 +326,7 @@ absl::Status Simulation::Setup() {
     CheckState state;
     state.check = &c;
     checks_.push_back(state);
+    if (c.check.kind_case() == scenario::Check::kPoll) hosts_[c.host]->has_poll_check = true;
   }
   if (!options_.pcap_hosts.empty()) {
     pcap_.assign(hosts_.size(), "");
@@ -392,6 +417,7 @@ void Simulation::ApplyFault(const ResolvedFault& f) {
         RecordEvent(h, "fault:host_up", "");
         if (h.running) continue;
         ++h.restarts;
+        h.requests_retired = h.RequestsSent();
         h.host.reset();
         absl::StatusOr<std::unique_ptr<SimHost>> host = MakeHost(h);
         if (!host.ok()) {
@@ -435,6 +461,8 @@ void Simulation::CheckSelection(HostRuntime& h, const ntp::SystemVariables& syst
         c.check->check.kind_case() != scenario::Check::kNeverSelects) {
       continue;
     }
+    c.selected_any = true;
+    if (now_s() < c.check->check.never_selects_after_s()) continue;
     for (const net::IpAddress& ip : c.check->forbidden) {
       if (system.system_peer == ip.ToString()) c.selected_forbidden_s = now_s();
     }
@@ -468,7 +496,7 @@ void Simulation::CheckSystemVariables(HostRuntime& h, const ntp::SystemVariables
       bool ok = false;
       for (const net::IpAddress& ip : c.check->forbidden) ok |= system.system_peer == ip.ToString();
       if (ok && h.host != nullptr) {
-        const std::vector<AssociationRow> rows = h.host->Associations();
+        const std::vector<AssociationRow> rows = h.host->AssociationRows();
         bool peer = rows.empty();
         for (const AssociationRow& row : rows) {
           peer |= row.tally == '*' && row.server == system.system_peer;
@@ -490,6 +518,25 @@ void Simulation::CheckSystemVariables(HostRuntime& h, const ntp::SystemVariables
   }
 }
 
+double Simulation::CheckOffset(const ResolvedCheck& check, double true_offset) const {
+  if (check.relative_to < 0) return true_offset;
+  return true_offset - hosts_[check.relative_to]->clock->TrueOffsetSeconds();
+}
+
+void Simulation::SamplePolls(HostRuntime& h, const std::vector<AssociationPoll>& polls,
+                             double t) {
+  for (CheckState& c : checks_) {
+    if (c.check->host != h.index || c.check->check.kind_case() != scenario::Check::kPoll ||
+        t < c.check->check.poll().after_s()) {
+      continue;
+    }
+    for (const AssociationPoll& a : polls) {
+      c.poll_min = std::min(c.poll_min, a.poll_log2);
+      c.poll_max = std::max(c.poll_max, a.poll_log2);
+    }
+  }
+}
+
 void Simulation::Sample() {
   const double t = now_s();
   Digest& world = loop_.digest(kWorldDomain);
@@ -497,6 +544,7 @@ void Simulation::Sample() {
     HostRuntime& h = *hp;
     if (h.running && h.host->exit_state() != HostExit::kRunning) Reap(h);
     const double offset = h.clock->TrueOffsetSeconds();
+    const double true_offset = offset;
     const double freq = h.clock->TrueFrequencyErrorPpm();
     world.AddDouble(offset);
     world.AddDouble(freq);
@@ -514,9 +562,15 @@ void Simulation::Sample() {
       h.max_abs_offset = std::max(h.max_abs_offset, std::fabs(offset));
       h.sum_sq_freq += freq * freq;
     }
+    std::vector<AssociationPoll> polls;
+    if (h.host != nullptr && h.running && (h.has_poll_check || h.series != nullptr)) {
+      polls = h.host->associations();
+    }
+    if (h.has_poll_check) SamplePolls(h, polls, t);
     for (CheckState& c : checks_) {
       if (c.check->host != h.index) continue;
       const scenario::Check& check = c.check->check;
+      const double offset = CheckOffset(*c.check, true_offset);
       switch (check.kind_case()) {
         case scenario::Check::kConverge:
           if (std::fabs(offset) >= check.converge().max_abs_offset_s()) c.last_violation_s = t;
@@ -555,6 +609,12 @@ void Simulation::Sample() {
       p.est_freq_ppm = system.frequency_ppm;
       p.poll_log2 = system.poll_log2;
       p.stratum = system.stratum;
+      p.requests_sent = h.requests_retired;
+      for (const AssociationPoll& a : polls) {
+        absl::StrAppend(&p.association_polls, p.association_polls.empty() ? "" : " ",
+                        a.poll_log2);
+        p.requests_sent += a.requests_sent;
+      }
       if (!system.system_peer.empty()) {
         auto& peers = h.series->peers;
         auto it = std::find(peers.begin(), peers.end(), system.system_peer);
@@ -645,11 +705,18 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
         break;
       }
       case scenario::Check::kNeverSelects:
-        r.passed = !c.selected_forbidden_s.has_value();
+        // Selecting nothing at all is no proof of avoiding the bad server.
+        r.passed = !c.selected_forbidden_s.has_value() && c.selected_any;
         r.detail = c.selected_forbidden_s
                        ? absl::StrFormat("selected %s at t=%gs", check.never_selects(),
                                          *c.selected_forbidden_s)
-                       : absl::StrCat("never selected ", check.never_selects());
+                   : !c.selected_any
+                       ? std::string("never selected any server")
+                       : absl::StrFormat("never selected %s after %gs", check.never_selects(),
+                                         check.never_selects_after_s());
+        break;
+      case scenario::Check::kPoll:
+        r = EvaluatePollCheck(c, h);
         break;
       case scenario::Check::kMaxSteps:
         r.passed = static_cast<int>(h.step_times_s.size()) <= check.max_steps();
@@ -690,6 +757,35 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
   return results;
 }
 
+CheckResult Simulation::EvaluatePollCheck(const CheckState& c, const HostRuntime& h) const {
+  const ResolvedCheck& rc = *c.check;
+  const scenario::PollBound& p = rc.check.poll();
+  CheckResult r;
+  r.name = rc.name;
+  r.host = h.spec->spec.name();
+  r.location = rc.location;
+  const uint64_t requests = h.RequestsSent();
+  const bool sampled = c.poll_min <= c.poll_max;
+  r.passed = true;
+  if (p.has_min_poll_log2() || p.has_max_poll_log2()) {
+    r.passed = sampled && (!p.has_min_poll_log2() || c.poll_min >= p.min_poll_log2()) &&
+               (!p.has_max_poll_log2() || c.poll_max <= p.max_poll_log2());
+  }
+  if (p.has_max_requests() && requests > p.max_requests()) r.passed = false;
+  if (p.has_min_requests() && requests < p.min_requests()) r.passed = false;
+  const std::string limits = absl::StrCat(
+      p.has_min_poll_log2() ? absl::StrCat(" min_poll_log2 ", p.min_poll_log2()) : "",
+      p.has_max_poll_log2() ? absl::StrCat(" max_poll_log2 ", p.max_poll_log2()) : "",
+      p.has_min_requests() ? absl::StrCat(" min_requests ", p.min_requests()) : "",
+      p.has_max_requests() ? absl::StrCat(" max_requests ", p.max_requests()) : "");
+  r.detail = sampled ? absl::StrFormat("poll 2^%d..2^%d s after %gs, %d requests (limits:%s)",
+                                       c.poll_min, c.poll_max, p.after_s(),
+                                       static_cast<int64_t>(requests), limits)
+                     : absl::StrFormat("no association polled after %gs, %d requests (limits:%s)",
+                                       p.after_s(), static_cast<int64_t>(requests), limits);
+  return r;
+}
+
 RunResult Simulation::Run() {
   const int64_t end = ToNanos(scenario_.duration_s);
   const int steps = std::max(1, options_.progress_steps);
@@ -721,12 +817,16 @@ RunResult Simulation::Run() {
       s.rms_freq_ppm = std::sqrt(h.sum_sq_freq / h.window_samples);
     }
     s.steps = static_cast<int>(h.step_times_s.size());
+    s.requests_sent = h.RequestsSent();
+    if (h.host != nullptr && h.running) {
+      for (const AssociationPoll& a : h.host->associations()) s.polls_log2.push_back(a.poll_log2);
+    }
     s.exit = h.exit;
     s.exit_s = h.exit_s;
     result.hosts.push_back(s);
   }
   for (auto& hp : hosts_) {
-    result.associations.push_back(hp->host != nullptr ? hp->host->Associations()
+    result.associations.push_back(hp->host != nullptr ? hp->host->AssociationRows()
                                                       : std::vector<AssociationRow>{});
   }
   for (size_t i = 0; i < pcap_.size(); ++i) {
@@ -746,6 +846,14 @@ RunResult Simulation::Run() {
 absl::StatusOr<RunResult> RunScenario(const LoadedScenario& scenario,
                                       const SimHostFactories& factories,
                                       const RunOptions& options) {
+  if (!options.trace_host.empty()) {
+    bool found = false;
+    for (const ExpandedHost& h : scenario.hosts) found = found || h.spec.name() == options.trace_host;
+    if (!found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--trace_host: no host is named \"", options.trace_host, "\""));
+    }
+  }
   auto simulation = std::make_unique<Simulation>(scenario, factories, options);
   if (absl::Status s = simulation->Setup(); !s.ok()) return s;
   return simulation->Run();

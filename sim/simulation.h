@@ -35,6 +35,11 @@ struct RunOptions {
   // Hosts whose datagrams (sent and delivered) are kept as pcap files in
   // RunResult::pcap ("*": every host).
   std::vector<std::string> pcap_hosts;
+  // Record the trace of the host named `trace_host` (its first start; a
+  // restart is a new instance) to `trace_sink` (SimHostEnvironment).
+  // RunScenario refuses a name no host has.
+  std::string trace_host;
+  ntp::trace::TraceSink* trace_sink = nullptr;
   // Test hook: called once all hosts exist, before anything runs.
   std::function<void(const std::vector<SimHost*>&)> on_hosts_created;
 };
@@ -51,6 +56,10 @@ struct SeriesPoint {
   int poll_log2 = 0;
   int stratum = 16;
   int selected = -1;            // index into HostSeries::peers, -1: none
+  // Every association's poll exponent, space separated, and the client
+  // requests the host sent so far (all associations, all restarts).
+  std::string association_polls;
+  uint64_t requests_sent = 0;
   int events_end = 0;  // this point covers events [previous events_end, events_end)
 };
 
@@ -74,6 +83,8 @@ struct HostSummary {
   double max_abs_offset_s = 0;
   double rms_freq_ppm = 0;
   int steps = 0;                 // clock steps the host made
+  uint64_t requests_sent = 0;    // client requests, all associations and restarts
+  std::vector<int> polls_log2;   // each association's poll at the end
   HostExit exit = HostExit::kRunning;
   std::optional<double> exit_s;
 };

@@ -229,6 +229,58 @@ TEST(SimulationTest, MedianOfThreeNeverSelectsTheFalseticker) {
   EXPECT_GT(run.result.hosts[2].max_abs_offset_s, 0.5);
 }
 
+TEST(SimulationTest, NeverSelectsFailsWhenNothingIsSelectedAtAll) {
+  // The only server is unreachable: avoiding s2 proves nothing.
+  const Outcome run = RunWith(Load(R"pb(
+    duration_s: 300
+    hosts { name: "s" role: RESPONDER count: 2 }
+    hosts { name: "client" role: PROBER prober { servers: "s0" poll_s: 16 discipline: SIMPLE } }
+    faults { at_s: 0 host_down: "s0" }
+    checks { host: "client" never_selects: "s1" }
+  )pb"));
+  ASSERT_EQ(run.result.checks.size(), 1u);
+  EXPECT_FALSE(run.result.checks[0].passed);
+  EXPECT_EQ(run.result.checks[0].detail, "never selected any server");
+}
+
+TEST(SimulationTest, PollCheckBoundsTheIntervalAndTheRequests) {
+  // A prober polls every 16 s = 2^4 s: 19 rounds in 300 s.
+  const std::string text = R"pb(
+    duration_s: 300
+    hosts { name: "s" role: RESPONDER }
+    hosts { name: "client" role: PROBER prober { servers: "s" poll_s: 16 } }
+    checks { name: "fits" host: "client" poll { after_s: 10 min_poll_log2: 4 max_poll_log2: 4 min_requests: 18 max_requests: 20 } }
+    checks { name: "too_slow" host: "client" poll { after_s: 10 min_poll_log2: 5 } }
+    checks { name: "too_many" host: "client" poll { after_s: 0 max_requests: 10 } }
+  )pb";
+  const Outcome run = RunWith(Load(text), 1, std::nullopt, /*series=*/true);
+  ASSERT_EQ(run.result.checks.size(), 3u);
+  EXPECT_TRUE(run.result.checks[0].passed) << run.result.checks[0].detail;
+  EXPECT_FALSE(run.result.checks[1].passed);
+  EXPECT_THAT(run.result.checks[1].detail, HasSubstr("poll 2^4..2^4 s"));
+  EXPECT_FALSE(run.result.checks[2].passed);
+  EXPECT_EQ(run.result.hosts[1].requests_sent, 19u);
+  EXPECT_EQ(run.result.hosts[1].polls_log2, std::vector<int>{4});
+  ASSERT_FALSE(run.result.series[1].points.empty());
+  EXPECT_EQ(run.result.series[1].points.back().association_polls, "4");
+  EXPECT_EQ(run.result.series[1].points.back().requests_sent, 19u);
+}
+
+TEST(SimulationTest, RelativeToMeasuresAgainstAnotherHostsClock) {
+  // The server runs 50 ms ahead; the client follows it.
+  const std::string text = R"pb(
+    duration_s: 600
+    hosts { name: "server" role: RESPONDER clock { offset_s: 0.05 } }
+    hosts { name: "client" role: PROBER prober { servers: "server" poll_s: 16 discipline: SIMPLE } }
+    checks { name: "true_time" host: "client" max_offset { after_s: 300 max_s: 0.001 } }
+    checks { name: "server_time" host: "client" relative_to: "server" max_offset { after_s: 300 max_s: 0.001 } }
+  )pb";
+  const Outcome run = RunWith(Load(text));
+  ASSERT_EQ(run.result.checks.size(), 2u);
+  EXPECT_FALSE(run.result.checks[0].passed);
+  EXPECT_TRUE(run.result.checks[1].passed) << run.result.checks[1].detail;
+}
+
 TEST(SimulationTest, FailedChecksSayWhy) {
   const Outcome run = RunWith(Load(TwoHosts("offset_s: 0.01", "delay_s: 0.001", R"pb(
     checks { name: "tight" host: "client" max_offset { after_s: 0 max_s: 0.001 } }

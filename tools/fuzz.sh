@@ -27,6 +27,9 @@ declare -A LABELS=(
   [keys_file_fuzz]=//ntp/auth:keys_file_fuzz
   [mac_fuzz]=//ntp/auth:mac_fuzz
   [ntp_conf_fuzz]=//ntp/config:ntp_conf_fuzz
+  [trace_fuzz]=//ntp/trace:trace_fuzz
+  [ke_records_fuzz]=//ntp/nts:ke_records_fuzz
+  [nts_fields_fuzz]=//ntp/nts:nts_fields_fuzz
 )
 
 # Extra seed directories per short name (relative to the repo root; every

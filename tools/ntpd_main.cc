@@ -70,6 +70,7 @@
 #include "tools/privileges.h"
 #include "tools/stats_files.h"
 #include "tools/trace_file.h"
+#include "tools/trace_setup.h"
 
 namespace {
 
@@ -149,6 +150,16 @@ ABSL_FLAG(bool, d, false,
           "more detail in the log: pid file, ids and capabilities after -u, counters at exit");
 ABSL_FLAG(std::string, trace, "",
           "record every input and action to FILE, for ntpreplay (ntp/trace/replayer.h)");
+ABSL_FLAG(std::optional<int64_t>, trace_maxsize, std::nullopt,
+          "rotate the trace to FILE.1 .. FILE.N past this many bytes (0: never); "
+          "overrides `trace ... maxsize`");
+ABSL_FLAG(std::optional<int>, trace_keep, std::nullopt,
+          "rotated trace segments kept (1..100); overrides `trace ... keep`");
+ABSL_FLAG(std::string, trace_keys, "",
+          "include: the trace carries the keys' secrets; redact (default): a SHA-256 "
+          "fingerprint only, replay then needs ntpreplay --keys=FILE");
+ABSL_FLAG(std::string, trace_serverreplies, "",
+          "requests served that go in the trace: all (default), none or sample:N");
 
 namespace {
 
@@ -548,19 +559,34 @@ int main(int argc, char** argv) {
   }
   options.random_seed = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
                         (static_cast<uint64_t>(getpid()) << 32);
-  // --trace=FILE: the recorder sees every input and action list (declared
-  // before the instance, so it outlives it and flushes last).
-  std::unique_ptr<tools::TraceFile> trace_file;
-  std::unique_ptr<ntp::trace::TraceRecorder> recorder;
-  if (const std::string trace_path = absl::GetFlag(FLAGS_trace); !trace_path.empty()) {
-    absl::StatusOr<std::unique_ptr<tools::TraceFile>> file = tools::TraceFile::Create(trace_path);
-    if (!file.ok()) {
-      std::fprintf(stderr, "ntpd: --trace: %s\n", std::string(file.status().message()).c_str());
-      return 1;
+  // --trace=FILE or `trace FILE ...`: the recorder sees every input and
+  // action list (declared before the instance, so it outlives it and
+  // flushes last; tools/trace_setup.h).
+  tools::DaemonTrace trace;
+  std::unique_ptr<ntp::trace::TraceRecorder>& recorder = trace.recorder;
+  {
+    tools::TraceFlags flags;
+    flags.path = absl::GetFlag(FLAGS_trace);
+    flags.max_size = absl::GetFlag(FLAGS_trace_maxsize);
+    flags.keep = absl::GetFlag(FLAGS_trace_keep);
+    flags.keys = absl::GetFlag(FLAGS_trace_keys);
+    flags.server_replies = absl::GetFlag(FLAGS_trace_serverreplies);
+    absl::StatusOr<std::optional<tools::TraceSettings>> settings =
+        tools::ChooseTraceSettings(parsed.config, flags);
+    if (!settings.ok()) {
+      std::fprintf(stderr, "ntpd: %s\n", std::string(settings.status().message()).c_str());
+      return 2;
     }
-    trace_file = std::move(*file);
-    recorder = std::make_unique<ntp::trace::TraceRecorder>(
-        ntp::trace::MakeHeader(parsed.config, options, absl::Now(), "ntpd"), trace_file.get());
+    if (settings->has_value()) {
+      absl::StatusOr<tools::DaemonTrace> started = tools::StartDaemonTrace(
+          **settings, parsed.config, options, keys, absl::Now(), "ntpd");
+      if (!started.ok()) {
+        std::fprintf(stderr, "ntpd: trace: %s\n",
+                     std::string(started.status().message()).c_str());
+        return 1;
+      }
+      trace = *std::move(started);
+    }
   }
   absl::StatusOr<std::unique_ptr<ntp::runtime::Instance>> instance =
       ntp::runtime::Instance::Create(parsed.config, options, &keys, seams);

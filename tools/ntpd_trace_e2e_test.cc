@@ -196,6 +196,19 @@ TEST_F(NtpdTraceTest, RecordedLoopbackRunReplaysIdentically) {
   EXPECT_NE(out.find("source { text: \"127.0.0.2:" + std::to_string(server_port)),
             std::string::npos);
 
+  // What-if on the real trace: a comparison table and an SVG plot.
+  const std::string svg = TempDir() + "/what_if.svg";
+  ASSERT_EQ(RunReplay({"--set", "tinker.step=0.5", "--set=server.127.0.0.2.maxpoll=6",
+                       "--plot=" + svg, client_trace},
+                      &out, &err),
+            0)
+      << out << err;
+  EXPECT_NE(out.find("what-if over"), std::string::npos) << out;
+  EXPECT_NE(out.find("tinker.step=0.5, server.127.0.0.2.maxpoll=6"), std::string::npos) << out;
+  EXPECT_NE(ReadFile(svg).find("<svg"), std::string::npos);
+  EXPECT_EQ(RunReplay({"--set", "tinker.bogus=1", client_trace}, &out, &err), 2);
+  EXPECT_NE(err.find("unknown tinker field"), std::string::npos) << err;
+
   // A truncated copy is refused with a clear error, exit 2.
   const std::string bytes = ReadFile(client_trace);
   const std::string cut = TempDir() + "/cut.trace";

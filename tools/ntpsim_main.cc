@@ -27,6 +27,9 @@ ABSL_FLAG(bool, check_determinism, false,
 ABSL_FLAG(std::string, pcap, "",
           "with --out: also write HOST.pcap for these hosts (comma-separated, \"*\": all)");
 ABSL_FLAG(bool, progress, true, "show a progress line when stderr is a terminal");
+ABSL_FLAG(std::string, trace_host, "",
+          "record this host's trace (the format of ntpd --trace) for ntpreplay; one seed");
+ABSL_FLAG(std::string, trace, "", "where --trace_host's trace goes");
 
 namespace {
 
@@ -77,6 +80,12 @@ int main(int argc, char** argv) {
   }
   options.out_dir = FromUser(absl::GetFlag(FLAGS_out));
   options.summary_json = FromUser(absl::GetFlag(FLAGS_summary_json));
+  options.trace_host = absl::GetFlag(FLAGS_trace_host);
+  options.trace_path = FromUser(absl::GetFlag(FLAGS_trace));
+  if (options.trace_host.empty() != options.trace_path.empty()) {
+    std::cerr << "ntpsim: --trace_host=HOST and --trace=FILE go together\n";
+    return 2;
+  }
   options.check_determinism = absl::GetFlag(FLAGS_check_determinism);
   if (!absl::GetFlag(FLAGS_pcap).empty()) {
     options.pcap_hosts = absl::StrSplit(absl::GetFlag(FLAGS_pcap), ',', absl::SkipEmpty());

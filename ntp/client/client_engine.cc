@@ -16,12 +16,19 @@
 namespace ntp {
 namespace {
 
-// Poll adaptation: samples at a poll before it may grow, and how much worse
-// than polling at minpoll the expected tracking error may get.
-constexpr int kSamplesBeforePollIncrease = 4;
+// Poll adaptation (AdaptPolls): samples before the poll may first grow,
+// samples at a poll before each further step up, and how much larger than
+// the typical measurement variance the expected tracking error may be.
 constexpr int kSamplesBeforeAdaptation = 8;
-constexpr double kPollErrorAllowance = 1.5;  // mean-square ratio
-constexpr double kPollErrorFloor = 2.5e-13;  // (0.5 us)^2: good enough
+constexpr int kSamplesBeforePollIncrease = 4;
+constexpr double kPollErrorAllowance = 4;  // mean-square ratio
+// |OscillatorEstimator::surprise()| above which the poll halves (white
+// noise alone keeps it within ~0.38), and the samples at a poll before a
+// further halving.
+constexpr double kFrequencySurprise = 1.5;
+constexpr int kSamplesBeforePollDecrease = 2;
+// Steps down on a sample the tracker rejects (rising jitter).
+constexpr int kOutlierPollDrop = 2;
 // Before a first clock step an association in a burst must have this many
 // samples (a few quick samples guard the first step).
 constexpr int kFirstUpdateBurstSamples = 3;
@@ -431,7 +438,7 @@ void ClientEngine::OnDriftWriteResult(const DriftWriteResultInput& result) {
 void ClientEngine::OnSample(Association& association, const AcceptedSample& sample) {
   RecordPeerStats(association, sample);
   if (exit_ != ClientExit::kRunning) return;
-  AdaptPolls(association);
+  AdaptPolls(association, sample.tracker);
   if (DetectExternalStep(association, sample)) return;
   // A sample the tracker rejected adds nothing to act upon.
   SelectAndUpdate(/*update=*/sample.tracker != TrackerVerdict::kOutlier);
@@ -529,29 +536,53 @@ void ClientEngine::CheckNoServers() {
   Exit(ClientExit::kDone);
 }
 
-void ClientEngine::AdaptPolls(Association& a) {
+// The poll process (RFC 5905 §13.2 poll_update; ntpd and chronyd climb
+// while the estimate is stable and drop when it is not). Climbs one step per
+// kSamplesBeforePollIncrease samples while the tracker's expected
+// mean-square error at the longer poll stays within kPollErrorAllowance
+// times the typical measurement variance; halves the interval on a
+// frequency surprise; drops kOutlierPollDrop steps on an outlier and
+// returns to minpoll when the tracker re-acquires (an offset jump). After a
+// clock step every association goes back to minpoll (AfterStep).
+void ClientEngine::AdaptPolls(Association& a, TrackerVerdict verdict) {
   const OscillatorEstimator& t = a.tracker();
-  int target = a.minpoll();
   const int current = a.hpoll();
-  // The target is used only up to current + 1 (growth is one step at a
-  // time), so the polls beyond need not be evaluated.
-  const int highest = std::min(a.maxpoll(), current + 1);
-  if (t.samples() >= kSamplesBeforeAdaptation && highest > a.minpoll()) {
-    const double r = t.TypicalMeasurementVariance();
-    const double best = t.SteadyStateMeanSquareError(std::ldexp(1.0, a.minpoll()), r);
-    const double allowed = std::max(kPollErrorAllowance * best, kPollErrorFloor);
-    for (int p = a.minpoll() + 1; p <= highest; ++p) {
-      if (t.SteadyStateMeanSquareError(std::ldexp(1.0, p), r) > allowed) break;
-      target = p;
-    }
+  if (static_cast<size_t>(a.id()) >= samples_at_poll_.size()) {
+    samples_at_poll_.resize(a.id() + 1, 0);
   }
-  // Hysteresis: grow one step at a time after a few samples at a poll;
-  // shrink at once.
-  if (target > current) {
-    if (t.samples() % kSamplesBeforePollIncrease != 0) return;
-    target = current + 1;
+  int& at_poll = samples_at_poll_[a.id()];
+  auto set_poll = [&](int poll) {
+    a.SetDesiredPoll(poll);
+    at_poll = 0;
+  };
+  switch (verdict) {
+    case TrackerVerdict::kOutlier:
+      if (current > a.minpoll()) set_poll(current - kOutlierPollDrop);
+      return;
+    case TrackerVerdict::kReset:
+      set_poll(a.minpoll());
+      return;
+    case TrackerVerdict::kAccepted:
+      break;
   }
-  a.SetDesiredPoll(target);
+  ++at_poll;
+  if (t.samples() < kSamplesBeforeAdaptation) return;
+  if (std::fabs(t.surprise()) > kFrequencySurprise) {
+    if (current > a.minpoll() && at_poll >= kSamplesBeforePollDecrease) set_poll(current - 1);
+    return;
+  }
+  if (at_poll < kSamplesBeforePollIncrease) return;
+  const double r = t.TypicalMeasurementVariance();
+  // With hysteresis: down when the current poll is twice over the
+  // allowance (the wander estimate grew).
+  if (current > a.minpoll() &&
+      t.SteadyStateMeanSquareError(std::ldexp(1.0, current), r) > 2 * kPollErrorAllowance * r) {
+    set_poll(current - 1);
+  } else if (current < a.maxpoll() &&
+             t.SteadyStateMeanSquareError(std::ldexp(1.0, current + 1), r) <=
+                 kPollErrorAllowance * r) {
+    set_poll(current + 1);
+  }
 }
 
 void ClientEngine::LoseSystemPeer() {
@@ -872,8 +903,9 @@ bool ClientEngine::IntersectAndCluster() {
 // whose path turned asymmetric (a bias well inside its root distance, so
 // intersection keeps it) like the others. With three or more survivors,
 // one whose offset is far from the survivors' median, by more than
-// kBiasSigmas times both its own jitter and the spread of the others, is
-// cast off as an outlier too: its error is a bias, not noise.
+// kBiasSigmas times both the survivors' median jitter and the spread of
+// the others, is cast off as an outlier too: its error is a bias, not
+// noise.
 void ClientEngine::DropBiasedSurvivors() {
   const size_t n = cluster_.survivors.size();
   if (n < 3) return;
@@ -888,11 +920,17 @@ void ClientEngine::DropBiasedSurvivors() {
   std::nth_element(spread.begin(), spread.begin() + n / 2, spread.end());
   const double typical = spread[n / 2];
   const double precision = std::ldexp(1.0, env_.system->precision_log2);
+  // The survivors' typical jitter (a biased server's own jitter may be
+  // inflated by the change that biased it).
+  std::vector<double> jitters;
+  for (int id : cluster_.survivors) jitters.push_back(associations_[id]->filter().jitter_seconds());
+  std::nth_element(jitters.begin(), jitters.begin() + n / 2, jitters.end());
+  const double jitter = jitters[n / 2];
   std::vector<int> kept, biased;
   for (size_t k = 0; k < n; ++k) {
     const int id = cluster_.survivors[k];
     const Association& a = *associations_[id];
-    const double scale = std::max({typical, a.filter().jitter_seconds(), precision});
+    const double scale = std::max({typical, jitter, precision});
     const bool off = deviations[k] > kBiasSigmas * scale && !a.config().prefer &&
                      !a.config().truechimer;
     (off ? biased : kept).push_back(id);
@@ -1061,7 +1099,11 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
 void ClientEngine::AfterStep(double offset_seconds) {
   ++updates_;
   ever_synced_ = true;
-  for (auto& a : associations_) a->ResetAfterStep();
+  for (auto& a : associations_) {
+    a->ResetAfterStep();
+    a->SetDesiredPoll(a->minpoll());
+  }
+  std::fill(samples_at_poll_.begin(), samples_at_poll_.end(), 0);
   SystemVariables& sys = *env_.system;
   sys.leap = Leap::kUnsynchronized;
   sys.stratum = kMaxStratum;

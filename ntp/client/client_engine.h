@@ -179,6 +179,10 @@ class ClientEngine {
   double Now() const;
   // Number of clock updates (slews and steps) so far.
   int updates() const { return updates_; }
+  // ntpd's clk_jitter (seconds) and clk_wander (ppm): the RMS of the
+  // offset and frequency changes between clock updates (as loopstats).
+  double clock_jitter_seconds() const { return clock_jitter_seconds_; }
+  double clock_wander_ppm() const { return wander_ppm_; }
 
  private:
   ClientEngine(const ClientEngineOptions& options, const ClientEngineEnvironment& env);
@@ -218,13 +222,13 @@ class ClientEngine {
   void UpdateSystemVariables(const Association& peer, double offset,
                              double system_jitter, double now);
   void ApplyLeapVote(const std::vector<int>& survivors);
-  void AdaptPolls(Association& association);
   // False (and the refusal reported once) when applying `offset` would take
   // the net correction of the budget window beyond the budget.
   bool WithinBudget(double offset, double now);
   // True when `sample` completed the evidence of a clock step by another
   // process (the clock has then been updated).
   bool DetectExternalStep(Association& association, const AcceptedSample& sample);
+  void AdaptPolls(Association& association, TrackerVerdict verdict);
   void Exit(ClientExit how);
   void StartDrift(const DriftReading& drift, std::optional<double>* initial);
   void BuildAssociations(const StartInput& input, std::optional<double> initial);
@@ -263,6 +267,8 @@ class ClientEngine {
   double clock_jitter_seconds_ = 0;  // 0: not started
   double last_update_frequency_ppm_ = 0;
   double wander_ppm_ = 0;
+  // Accepted samples since each association's poll last changed, by slot.
+  std::vector<int> samples_at_poll_;
   std::optional<int> system_peer_;
   bool ever_synced_ = false;
   bool reported_no_majority_ = false;

@@ -420,8 +420,9 @@ TEST_F(ClientEngineTest, GarbageRepliesNeverCrashOrCount) {
   for (int round = 0; round < kRounds; ++round) {
     // Race junk against each genuine reply (5 ms away): random lengths
     // around the header size, random octets, some with a plausible first
-    // octet (mode 4) and the request's nonce as the origin.
-    ASSERT_TRUE(driver_->AdvanceUntilSent(driver_->monotonic() + absl::Minutes(2)));
+    // octet (mode 4) and the request's nonce as the origin. The poll
+    // climbs towards maxpoll (1024 s) meanwhile.
+    ASSERT_TRUE(driver_->AdvanceUntilSent(driver_->monotonic() + absl::Minutes(20)));
     const SentDatagram request = driver_->sent.back();
     std::vector<uint8_t> junk(rng.Below(120));
     for (auto& b : junk) b = static_cast<uint8_t>(rng.Next());
@@ -522,8 +523,10 @@ TEST_F(ClientEngineTest, ExternalStepIsFoundWithinOnePollRoundAndUndone) {
   Start(ServerLines(" iburst"), ClockOff(0.01, 20));
   RunFor(absl::Seconds(1200));
   ASSERT_TRUE(driver_->steps.empty());
+  int poll = 0;
+  for (int i = 0; i < 3; ++i) poll = std::max(poll, association(i).hpoll());
   driver_->InjectClockStep(absl::Seconds(100));
-  RunFor(absl::Seconds(70));  // one poll round at 64 s
+  RunFor(absl::Seconds(std::ldexp(1.0, poll) + 10));  // one poll round
   ASSERT_EQ(driver_->steps.size(), 1u);
   EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), -100, 0.01);
   EXPECT_THAT(driver_->Texts(EventKind::kWarning),

@@ -217,8 +217,8 @@ TEST_F(DisciplineTest, RefusingClockKeepsTheLedgerAndWarnsOncePerKind) {
   // The decisions are made (the discipline cannot know the answer yet); the
   // clock refuses each; the ledger stays empty.
   EXPECT_EQ(Update(10, 0.5, 3.0).outcome, UpdateOutcome::kStepped);
-  EXPECT_EQ(Update(20, 0.0001, 3.0).outcome, UpdateOutcome::kSlewed);
-  EXPECT_EQ(Update(30, 0.0002, 3.0).outcome, UpdateOutcome::kSlewed);
+  EXPECT_EQ(Update(20, 0.00001, 3.0).outcome, UpdateOutcome::kSlewed);
+  EXPECT_EQ(Update(30, 0.00002, 3.0).outcome, UpdateOutcome::kSlewed);
   EXPECT_EQ(steering_->CorrectionAt(30), 0.0);
   EXPECT_DOUBLE_EQ(steering_->applied_frequency_ppm(), 0.0);
   EXPECT_GT(steering_->refused_operations(), 3u);

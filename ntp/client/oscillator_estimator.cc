@@ -19,6 +19,16 @@ constexpr double kPriorTriples = 6;
 constexpr int kMinTriples = 6;
 // Median of the chi-square distribution with one degree of freedom.
 constexpr double kChiSquareMedian = 0.4549364;
+// Weight of a new normalised innovation in surprise().
+constexpr double kSurpriseWeight = 0.25;
+// Recent samples whose delays all sit well above the remembered minimum (by
+// this fraction of it, and this many gaps plus the noise floor) mean the
+// path got longer: the older delays are forgotten, or every later sample
+// would count as queued for as long as they are remembered (a route
+// change). Strict, because queueing alone must practically never pass.
+constexpr int kRecentDelaySamples = 16;
+constexpr double kDelayFloorRiseFraction = 0.75;
+constexpr double kDelayFloorRiseGaps = 4;
 // Prior for the distance of the minimum delay from its true floor (see Add).
 constexpr double kGapPriorFraction = 0.25;
 constexpr double kGapPriorSamples = 4;
@@ -50,6 +60,7 @@ void OscillatorEstimator::Reset() {
   blocks_.clear();
   have_current_ = false;
   wander_triples_ = 0;
+  surprise_ = 0;
   q_ = options_.wander * options_.wander;
 }
 
@@ -230,6 +241,7 @@ TrackerVerdict OscillatorEstimator::Add(const TrackerSample& sample) {
   // Minimum delay over the remembered samples, this one included, and half
   // the gap to the third smallest (an estimate of how far the minimum is
   // from the true floor of the delay distribution).
+  ForgetDelaysBeforeRouteChange(sample.delay_seconds);
   double lowest[3] = {sample.delay_seconds, kHuge, kHuge};
   for (const Remembered& h : history_) {
     double d = h.delay;
@@ -283,12 +295,15 @@ TrackerVerdict OscillatorEstimator::Add(const TrackerSample& sample) {
     p_rr_ = std::max(p_rr_ * 4, 1e-14);
     samples_ = 1;
     pending_outliers_ = 0;
+    surprise_ = 0;
     blocks_.clear();
     have_current_ = false;
     AddToBlocks(sample.time_seconds, sample.raw_offset_seconds, r_var);
     return TrackerVerdict::kReset;
   }
   pending_outliers_ = 0;
+
+  surprise_ += kSurpriseWeight * (innovation / std::sqrt(s) - surprise_);
 
   // Kalman update with H = [1 0].
   const double k_u = p_uu_ / s;
@@ -302,6 +317,19 @@ TrackerVerdict OscillatorEstimator::Add(const TrackerSample& sample) {
   ++samples_;
   AddToBlocks(sample.time_seconds, sample.raw_offset_seconds, r_var);
   return TrackerVerdict::kAccepted;
+}
+
+void OscillatorEstimator::ForgetDelaysBeforeRouteChange(double delay_seconds) {
+  const int n = static_cast<int>(history_.size());
+  if (n < 2 * kRecentDelaySamples) return;
+  double recent_min = delay_seconds;
+  for (int i = n - (kRecentDelaySamples - 1); i < n; ++i) {
+    recent_min = std::min(recent_min, history_[i].delay);
+  }
+  const double rise = std::max(kDelayFloorRiseFraction * min_delay_,
+                               kDelayFloorRiseGaps * (min_delay_gap_ + options_.noise_floor_seconds));
+  if (recent_min - min_delay_ <= rise) return;
+  history_.erase(history_.begin(), history_.end() - (kRecentDelaySamples - 1));
 }
 
 double OscillatorEstimator::SteadyStateMeanSquareError(double poll_seconds,

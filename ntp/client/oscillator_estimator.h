@@ -47,7 +47,9 @@ struct OscillatorEstimatorOptions {
   // Prior sqrt(q): frequency wander of the oscillator, (s/s)/sqrt(s), and
   // the range the estimate is kept in.
   double wander = 2e-9;
-  double min_wander = 1e-11;
+  // The floor keeps a quiet stretch from talking the poll process into
+  // intervals a later wander burst would punish (ClientEngine::AdaptPolls).
+  double min_wander = 5e-10;
   double max_wander = 1e-6;
   // Floor of the measurement standard deviation (timestamping noise).
   double noise_floor_seconds = 1e-7;
@@ -110,6 +112,12 @@ class OscillatorEstimator {
   // Information-weighted typical measurement variance of recent samples,
   // n / sum(1/R_i) (R of an average recent sample), s^2; 0 if none.
   double TypicalMeasurementVariance() const;
+  // Frequency surprise: an exponential average (weight 1/4) of the
+  // normalised innovations (innovation / its predicted sigma) of accepted
+  // samples. Near 0 while the model fits; a frequency change the filter has
+  // not followed yet makes the innovations share a sign, and |surprise|
+  // grows (white noise alone: sigma ~0.38). 0 after a reset.
+  double surprise() const { return surprise_; }
   // Minimum delay over the remembered samples (0 if none).
   double min_delay_seconds() const { return min_delay_; }
 
@@ -135,6 +143,9 @@ class OscillatorEstimator {
     double t, u, weight;
   };
   double MeasurementVariance(const TrackerSample& s) const;
+  // Drops the remembered delays before a lasting rise of the delay floor
+  // (the last few samples and `delay_seconds` all well above the minimum).
+  void ForgetDelaysBeforeRouteChange(double delay_seconds);
   void Predict(double t);
   void AddToBlocks(double t, double u, double r_var);
   void EstimateWander();
@@ -157,6 +168,7 @@ class OscillatorEstimator {
   Block current_;
   bool have_current_ = false;
   int wander_triples_ = 0;
+  double surprise_ = 0;
   // Scratch space of EstimateWander, kept to avoid reallocating per block.
   std::vector<BlockMean> means_scratch_;
   std::vector<WanderTriple> triples_scratch_;

@@ -170,6 +170,10 @@ NtpConfig WithoutProvenance(NtpConfig c) {
         &c.tos.location, &c.system.location}) {
     if (l->has_value()) *l = none;
   }
+  if (c.trace) {
+    c.trace->path.location = none;
+    c.trace->path.as_written.clear();
+  }
   if (c.requestkey) c.requestkey->location = none;
   if (c.controlkey) c.controlkey->location = none;
   c.trustedkey_locations.clear();

@@ -438,6 +438,28 @@ struct IgnoredDirective {
       default;
 };
 
+// `trace FILE [maxsize BYTES] [keep N] [keys include]
+// [serverreplies all|none|sample N]` (ours; ntp/trace/recorder.h and
+// tools/trace_file.h): record every input and action of the daemon to FILE
+// for ntpreplay. maxsize: rotate to FILE.1 .. FILE.keep when a segment
+// would pass BYTES (0: never). keys include: the trace carries the keys'
+// secrets (by default only a SHA-256 fingerprint). serverreplies: record
+// every request served (all), none, or one in N.
+inline constexpr int64_t kMinTraceMaxSizeBytes = 4096;
+inline constexpr int64_t kMaxTraceMaxSizeBytes = int64_t{1} << 40;
+inline constexpr int kMaxTraceKeep = 100;
+inline constexpr int64_t kMaxTraceSampleEvery = 1000000;
+struct TraceConfig {
+  enum class ServerReplies { kAll, kNone, kSample };
+  ConfigPath path;
+  int64_t max_size_bytes = 0;  // 0: one file, never rotated
+  int keep = 4;                // rotated segments kept beside FILE
+  bool include_keys = false;
+  ServerReplies server_replies = ServerReplies::kAll;
+  int64_t sample_every = 1;  // kSample: one request in this many
+  friend bool operator==(const TraceConfig&, const TraceConfig&) = default;
+};
+
 // ---------------------------------------------------------------------------
 
 struct NtpConfig {
@@ -474,6 +496,8 @@ struct NtpConfig {
   std::optional<ConfigPath> pidfile;
   std::optional<ConfigPath> statsdir;
   std::optional<ConfigPath> saveconfigdir;
+  // `trace` (TraceConfig above); the last line wins.
+  std::optional<TraceConfig> trace;
   // Every includefile that was read, in order.
   std::vector<ConfigPath> included_files;
 

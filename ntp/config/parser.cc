@@ -153,6 +153,7 @@ constexpr DirectiveEntry kDirectives[] = {
     {"tick", config_internal::HandleTinker, nullptr},
     {"tinker", config_internal::HandleTinker, nullptr},
     {"tos", config_internal::HandleTos, nullptr},
+    {"trace", config_internal::HandleTrace, nullptr},  // ours: TraceConfig
     {"trap", nullptr, "mode 6 trap receivers are not supported"},
     {"trustedkey", config_internal::HandleKeyDirective, nullptr},
     {"ttl", nullptr, "manycast TTLs are not supported"},

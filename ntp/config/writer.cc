@@ -203,6 +203,20 @@ std::string FormatNtpConf(const NtpConfig& c) {
   WritePath("pidfile", c.pidfile, out);
   WritePath("statsdir", c.statsdir, out);
   WritePath("saveconfigdir", c.saveconfigdir, out);
+  if (c.trace.has_value()) {
+    const TraceConfig& t = *c.trace;
+    absl::StrAppend(&out, "trace ", Word(t.path.path));
+    if (t.max_size_bytes > 0) {
+      absl::StrAppend(&out, " maxsize ", t.max_size_bytes, " keep ", t.keep);
+    }
+    if (t.include_keys) absl::StrAppend(&out, " keys include");
+    if (t.server_replies == TraceConfig::ServerReplies::kNone) {
+      absl::StrAppend(&out, " serverreplies none");
+    } else if (t.server_replies == TraceConfig::ServerReplies::kSample) {
+      absl::StrAppend(&out, " serverreplies sample ", t.sample_every);
+    }
+    absl::StrAppend(&out, "\n");
+  }
 
   if (!c.trusted_keys.empty()) {
     absl::StrAppend(&out, "trustedkey ", c.trusted_keys.ToString(), "\n");

@@ -120,7 +120,8 @@ TEST(WriterTest, EveryOptionRoundTrips) {
       "saveconfigdir /s\n"
       "keysdir /kd\n"
       "pidfile relative.pid\n"
-      "statsdir .\n");
+      "statsdir .\n"
+      "trace /t maxsize 8192 keep 2 keys include serverreplies sample 7\n");
   ExpectRoundTrip(parsed.config);
 }
 

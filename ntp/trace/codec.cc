@@ -412,6 +412,17 @@ std::string FormatNanos(const Nanos& n) {
   return text;
 }
 
+void EncodeTime(absl::Time t, Nanos* out) { Put(t, out); }
+void EncodeDuration(absl::Duration d, Nanos* out) { Put(d, out); }
+absl::Time DecodeTime(const Nanos& in) { return GetTime(in); }
+absl::Duration DecodeDuration(const Nanos& in) { return GetDuration(in); }
+
+bool IsServerRequest(absl::string_view payload) {
+  if (payload.empty()) return false;
+  const int mode = static_cast<unsigned char>(payload[0]) & 7;
+  return mode == 3 || mode == 6 || mode == 7;
+}
+
 std::string DescribeInput(const Input& input) {
   std::string head = absl::StrCat("mono=", FormatNanos(input.now().monotonic()),
                                   " clock=", FormatNanos(input.now().clock()), " ");

@@ -52,9 +52,20 @@ void AppendFramed(const Record& record, std::string* out);
 // undecodable record (the message names the record's index and offset).
 absl::StatusOr<std::vector<Record>> ParseFramed(absl::string_view bytes);
 
+// Nanos from and to absl (exact to the quarter nanosecond).
+void EncodeTime(absl::Time t, Nanos* out);
+void EncodeDuration(absl::Duration d, Nanos* out);
+absl::Time DecodeTime(const Nanos& in);
+absl::Duration DecodeDuration(const Nanos& in);
+
 // "123456789" whole nanoseconds, "123456789+1/4" with a quarter
 // nanosecond, "inf".
 std::string FormatNanos(const Nanos& n);
+
+// True for a datagram served as a server: an NTP request of mode 3
+// (client), 6 (control) or 7 (private) (RFC 5905 §7.3). The recorder can
+// leave these out (Header.server_requests).
+bool IsServerRequest(absl::string_view payload);
 
 // One line, for --dump and divergence reports.
 std::string DescribeInput(const Input& input);

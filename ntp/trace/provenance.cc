@@ -17,7 +17,7 @@ struct Group {
 
 // The groups of `c`, in the order RecordProvenance writes them.
 std::vector<Group> Groups(NtpConfig& c) {
-  std::vector<Group> groups(8);
+  std::vector<Group> groups(9);
   for (ServerConfig& s : c.servers) groups[0].locations.push_back(&s.location);
   for (auto& [refclock, f] : c.fudges) groups[1].locations.push_back(&f.location);
   for (RestrictRule& r : c.restricts) groups[2].locations.push_back(&r.location);
@@ -35,6 +35,8 @@ std::vector<Group> Groups(NtpConfig& c) {
   }
   if (c.requestkey) groups[7].locations.push_back(&c.requestkey->location);
   if (c.controlkey) groups[7].locations.push_back(&c.controlkey->location);
+  // Added after the first format: a trace without it has 8 groups.
+  if (c.trace) groups[8].locations.push_back(&c.trace->path.location);
   return groups;
 }
 

@@ -1,13 +1,19 @@
 // The trace recorder (recorder.h).
 #include "ntp/trace/recorder.h"
 
+#include <variant>
+
 #include "ntp/trace/codec.h"
 
 namespace ntp::trace {
 
 TraceRecorder::TraceRecorder(const Header& header, TraceSink* sink, size_t buffer_bytes,
                              absl::Duration flush_interval)
-    : sink_(sink), capacity_(buffer_bytes), flush_interval_(flush_interval) {
+    : sink_(sink),
+      capacity_(buffer_bytes),
+      flush_interval_(flush_interval),
+      server_requests_(header.server_requests()),
+      sample_every_(header.sample_every() == 0 ? 1 : header.sample_every()) {
   Record record;
   *record.mutable_header() = header;
   Add(record);
@@ -25,6 +31,18 @@ TraceRecorder::~TraceRecorder() {
 }
 
 void TraceRecorder::OnInput(const ntp::Input& input) {
+  if (server_requests_ != SERVER_REQUESTS_ALL) {
+    if (const auto* datagram = std::get_if<ntp::DatagramInput>(&input)) {
+      const absl::Span<const uint8_t> payload = datagram->datagram.payload;
+      if (IsServerRequest(absl::string_view(reinterpret_cast<const char*>(payload.data()),
+                                            payload.size())) &&
+          (server_requests_ == SERVER_REQUESTS_NONE || requests_seen_++ % sample_every_ != 0)) {
+        ++skipped_;
+        skip_actions_ = true;
+        return;
+      }
+    }
+  }
   last_input_ = InputReadings(input).monotonic;
   if (!last_flush_.has_value()) last_flush_ = last_input_;
   scratch_.Clear();
@@ -33,6 +51,10 @@ void TraceRecorder::OnInput(const ntp::Input& input) {
 }
 
 void TraceRecorder::OnActions(const ntp::Actions& actions) {
+  if (skip_actions_) {
+    skip_actions_ = false;
+    return;
+  }
   scratch_.Clear();
   EncodeActions(actions, scratch_.mutable_actions());
   Add(scratch_);

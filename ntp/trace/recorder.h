@@ -9,6 +9,10 @@
 // monotonic time (the recorder reads no clock), so a daemon that dies
 // leaves at most that much unwritten.
 //
+// The header's server_requests says which requests served (mode 3, 6, 7)
+// go in: all, none, or one in sample_every; those left out cost a look at
+// one octet, so a busy server can record its client side cheaply.
+//
 // Single-threaded, like the executor it observes.
 #ifndef NTP_TRACE_RECORDER_H_
 #define NTP_TRACE_RECORDER_H_
@@ -37,6 +41,16 @@ class TraceSink {
   virtual absl::Status Write(absl::string_view bytes) = 0;
 };
 
+// Keeps the bytes in memory (the simulator's traces, tests).
+class MemoryTraceSink final : public TraceSink {
+ public:
+  absl::Status Write(absl::string_view data) override {
+    bytes.append(data.data(), data.size());
+    return absl::OkStatus();
+  }
+  std::string bytes;
+};
+
 class TraceRecorder final : public runtime::ExecutionObserver {
  public:
   // Writes `header` first. REQUIRES: sink outlives this; buffer_bytes > 0.
@@ -54,6 +68,8 @@ class TraceRecorder final : public runtime::ExecutionObserver {
   absl::Status Flush();
 
   uint64_t records_written() const { return records_; }
+  // Requests served that the header's server_requests left out.
+  uint64_t requests_skipped() const { return skipped_; }
   uint64_t records_dropped() const { return dropped_total_; }
 
  private:
@@ -71,6 +87,11 @@ class TraceRecorder final : public runtime::ExecutionObserver {
   uint64_t dropped_pending_ = 0;  // not yet announced by a marker
   uint64_t dropped_total_ = 0;
   Record scratch_;
+  const int server_requests_;  // ServerRequests
+  const uint64_t sample_every_;
+  uint64_t requests_seen_ = 0;
+  uint64_t skipped_ = 0;
+  bool skip_actions_ = false;  // the input before was left out
 };
 
 }  // namespace ntp::trace

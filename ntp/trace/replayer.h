@@ -7,10 +7,17 @@
 #define NTP_TRACE_REPLAYER_H_
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ntp/auth/key_store.h"
+#include "ntp/config/config.h"
+#include "ntp/host.h"
+#include "ntp/trace/trace.pb.h"
 
 namespace ntp::trace {
 
@@ -30,11 +37,40 @@ struct ReplayResult {
 // Errors (the trace is not replayable, nothing was compared past them):
 // DataLoss for a truncated or corrupt file, or one with a Dropped marker
 // (incomplete); FailedPrecondition for another format version or a trace
-// that does not start with a header; InvalidArgument for a header or input
-// that cannot be rebuilt (the configuration does not parse, Host::Create
-// refuses it: a configuration with keys cannot be replayed, the keys are
-// not recorded).
-absl::StatusOr<ReplayResult> Replay(absl::string_view trace_bytes);
+// that does not start with a header, and for keys recorded by fingerprint
+// only without matching --keys (keys.h); InvalidArgument for a header or
+// input that cannot be rebuilt (the configuration does not parse,
+// Host::Create refuses it). A trace that holds only some of the requests
+// served (Header.server_requests) is replayed with all it holds, but the
+// replies to requests are not compared: rate limiting depends on the
+// requests left out.
+struct ReplayOptions {
+  // The recorded machine's keys (ntpreplay --keys=FILE), for a trace that
+  // records its keys by fingerprint only (ntp/trace/keys.h).
+  const KeyStore* keys = nullptr;
+};
+
+absl::StatusOr<ReplayResult> Replay(absl::string_view trace_bytes,
+                                    const ReplayOptions& options = {});
+
+// The records of a trace ready to replay: the header first, then input and
+// action records, with the Segment records of a rotated trace checked
+// (consecutive from 1) and left out. FailedPrecondition for a trace that
+// does not start with a header of this format version (a later segment
+// alone says so), DataLoss for a missing segment.
+absl::StatusOr<std::vector<Record>> ReplayableRecords(absl::string_view trace_bytes);
+
+// The host the header describes (its configuration parsed again, its
+// options and keys), and the configuration it was built from. Errors as
+// Replay.
+struct RebuiltHost {
+  NtpConfig config;
+  ntp::HostOptions options;
+  std::optional<KeyStore> keys;
+  std::unique_ptr<Host> host;
+};
+absl::StatusOr<RebuiltHost> RebuildHost(const Header& header, const KeyStore* keys,
+                                        const NtpConfig* config_override = nullptr);
 
 // The trace, one line per record ("INDEX header|input|actions|dropped ...").
 // Errors as ParseFramed (codec.h).
