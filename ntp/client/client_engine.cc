@@ -36,6 +36,9 @@ constexpr int kFirstUpdateBurstSamples = 3;
 // sample, and the longest stretch.
 constexpr double kUncertainRate = 1e-6;
 constexpr double kMaxStretchSeconds = 1024;
+// Once synchronised, a combined rate estimate less certain than this
+// (s/s) does not replace the frequency in use.
+constexpr double kVagueRate = 20e-6;
 // DropBiasedSurvivors: how far (in jitters) from the survivors' median a
 // survivor may be before it counts as biased.
 constexpr double kBiasSigmas = 4;
@@ -838,7 +841,7 @@ int ClientEngine::FirstUpdateRequired() const {
   int potential = 0;
   for (const auto& a : associations_) {
     if (!a->enabled() || a->config().noselect) continue;
-    if (!a->has_reply() && a->unanswered() >= kDeadAfterUnanswered) continue;
+    if (a->reach() == 0 && a->unanswered() >= kDeadAfterUnanswered) continue;
     ++potential;
   }
   return std::max(options_.minsane, potential / 2 + 1);
@@ -1037,16 +1040,26 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
     return;
   }
   if (!WithinBudget(*offset, now)) return;
-  const UpdateResult result =
-      discipline_->Update(now, *offset, combined.frequency_ppm, min_slew_seconds);
+  // A rate estimate far less certain than the frequency already in use
+  // (survivors with a single sample each, e.g. under heavy loss) must not
+  // replace it: that would throw away what was learned.
+  std::optional<double> frequency = combined.frequency_ppm;
+  if (ever_synced_ && combined.rate_sigma > kVagueRate) frequency.reset();
+  const UpdateResult result = discipline_->Update(now, *offset, frequency, min_slew_seconds);
   switch (result.outcome) {
     case UpdateOutcome::kPanic:
       Exit(ClientExit::kPanic);
       return;
     case UpdateOutcome::kIgnored:
-      return;
     case UpdateOutcome::kStepped:
-      AfterStep(result.offset_seconds);
+      // A held-back spike or a step decides the phase only; a frequency
+      // the trackers know well (sparse samples over a long span, as under
+      // heavy loss) is applied anyway, or the clock drifts off again at
+      // the old rate.
+      if (frequency.has_value() && combined.rate_sigma <= kUncertainRate) {
+        discipline_->SetFrequency(*frequency);
+      }
+      if (result.outcome == UpdateOutcome::kStepped) AfterStep(result.offset_seconds);
       return;
     case UpdateOutcome::kSlewed:
       break;
