@@ -615,6 +615,7 @@ void ClientEngine::SetRtcReading(absl::Time rtc_time, absl::Time clock_time) {
     return;
   }
   rtc_minus_clock_ = absl::ToDoubleSeconds(rtc_time - clock_time);
+  rtc_at_start_ = rtc_time;
 }
 
 bool ClientEngine::FirstCorrectionAgreesWithRtc(double offset_seconds) {
@@ -666,8 +667,13 @@ bool ClientEngine::WithinBudget(double offset, double now) {
 
 std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
   constexpr double kEra = 4294967296.0;  // 2^32 s
-  const double pivot = static_cast<double>(kEraPivotUnixSeconds);
   const double clock = absl::ToDoubleSeconds(env_.dispatch->now.clock - absl::UnixEpoch());
+  // The pivot: a plausible RTC's time now (read at start, advanced on the
+  // monotonic timeline: steps do not move it), else this software's date.
+  const double pivot =
+      rtc_at_start_.has_value()
+          ? absl::ToDoubleSeconds(*rtc_at_start_ - absl::UnixEpoch()) + Now()
+          : static_cast<double>(kEraPivotUnixSeconds);
   const double landing = clock + offset_seconds;
   const double eras = std::round((pivot - landing) / kEra);
   const double resolved = offset_seconds + eras * kEra;
@@ -687,10 +693,11 @@ std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
       if (a->tracker().has_estimate()) a->mutable_tracker().ShiftOffset(eras * kEra);
     }
     Report(EventKind::kWarning,
-           absl::StrFormat("NTP era resolved against the pivot %s: offset %+.0f s is %+.0f s "
+           absl::StrFormat("NTP era resolved against the pivot %s%s: offset %+.0f s is %+.0f s "
                            "(RFC 5905 section 6)",
-                           absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(kEraPivotUnixSeconds),
+                           absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(static_cast<int64_t>(pivot)),
                                             absl::UTCTimeZone()),
+                           rtc_at_start_.has_value() ? " (RTC)" : "",
                            offset_seconds, resolved));
   }
   return resolved;

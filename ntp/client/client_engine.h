@@ -214,7 +214,8 @@ class ClientEngine {
   // the panic threshold disagrees with the RTC read at start.
   bool FirstCorrectionAgreesWithRtc(double offset_seconds);
   // RFC 5905 §6: the offset is known modulo 2^32 s; returns the one that
-  // lands the clock within 68 years of kEraPivotUnixSeconds (moving the
+  // lands the clock within 68 years of the pivot (a plausible RTC's time,
+  // else kEraPivotUnixSeconds), moving the
   // trackers when that is another era), or nullopt (panic reported) when
   // none can.
   std::optional<double> ResolveEra(double offset_seconds);
@@ -300,6 +301,8 @@ class ClientEngine {
 
   // RTC minus system clock at start (seconds), when the RTC is plausible.
   std::optional<double> rtc_minus_clock_;
+  // The plausible RTC reading at start (the era pivot, ResolveEra).
+  std::optional<absl::Time> rtc_at_start_;
   bool has_drift_store_ = false;
   std::string drift_where_;
   bool drift_timer_armed_ = false;

@@ -1173,6 +1173,23 @@ TEST_F(ClientEngineTest, MinusGStepThatDisagreesWithTheRtcIsAPanic) {
               HasSubstr("would leave the clock 2000 seconds from the RTC"));
 }
 
+TEST_F(ClientEngineTest, APlausibleRtcIsTheEraPivot) {
+  // True time 2100-01-01 (NTP era 1); the clock reads 2024; the RTC kept
+  // true time. Against the 2026 pivot the era would come out 136 years
+  // early (1964); against the RTC the step lands on 2100.
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  HostDriver::Options o = ClockOff(-2398377600.0);
+  o.true_start = absl::FromUnixSeconds(4102444800);
+  o.rtc_time = absl::FromUnixSeconds(4102444800);
+  Start(ServerLines(), o, flags);
+  RunFor(absl::Seconds(120));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
+}
+
 TEST_F(ClientEngineTest, AnRtcFromBeforeThisSoftwareIsNotUsed) {
   AddServer();
   HostOptions flags;
