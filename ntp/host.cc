@@ -334,6 +334,10 @@ void Host::OnConfigChange(const ConfigChangeInput& input) {
       PathOf(now.driftfile) != PathOf(config_.driftfile)) {
     warnings.push_back("keys, trustedkey and driftfile change at restart only");
   }
+  if (now.trace != config_.trace) {
+    // The daemon opens the trace once (tools/trace_setup.h).
+    warnings.push_back("trace changes at restart only");
+  }
   config_ = std::move(now);
   warnings_ = warnings;
   for (const std::string& warning : warnings_) events_.OnEvent(Event{EventKind::kWarning, warning});

@@ -565,5 +565,17 @@ TEST_F(HostTest, ReloadWarnsAboutWhatTakesARestart) {
               ElementsAre("the LOCAL clock (fudge) and orphan mode change at restart only"));
 }
 
+TEST_F(HostTest, ReloadWarnsThatTheTraceChangesAtRestart) {
+  HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  auto host = Make(std::string(kSeedServerLines) + "trace /var/log/ntp.trace\n", options);
+  HostDriver driver(host.get(), DriverOptions());
+  driver.Start();
+  driver.Reconfigure(Parse(std::string("\n") + kSeedServerLines + "trace /var/log/ntp.trace\n"));
+  EXPECT_EQ(driver.Count(EventKind::kWarning), 0);
+  driver.Reconfigure(Parse(std::string(kSeedServerLines) + "trace /tmp/other.trace\n"));
+  EXPECT_THAT(driver.Texts(EventKind::kWarning), ElementsAre("trace changes at restart only"));
+}
+
 }  // namespace
 }  // namespace ntp

@@ -13,7 +13,10 @@
 #        default "100000 200000 300000 400000"), OPEN_SOURCES (default 256),
 #        NTP_INTEROP_CACHE (default ~/.cache/ntp-interop: fetched .debs and
 #        their unpacked tree), SERVERS (default "chronyd ntpsec ours bare
-#        bare-user"; bare-user stamps arrivals in user space, for contrast),
+#        bare-user"; bare-user stamps arrivals in user space, for contrast;
+#        ours-trace and ours-trace-all are ours recording a trace without
+#        and with the requests served: SERVERS="ours ours-trace" measures
+#        the recording overhead),
 #        ROUNDS (closed-loop rounds over all servers, default 3; the median
 #        is reported), BAZEL_OUTPUT_BASE (optional --output_base for the
 #        build). RATES="" skips the open-loop sweep.
@@ -119,6 +122,17 @@ CONF
       cmd=("$BIN/ntpd" --no_clock_adjust -n -c "$WORK/ours.conf" --listen 127.0.0.1 --port 123)
       LABEL="ours (//tools:ntpd -c opt)"
       ;;
+    ours-trace | ours-trace-all)
+      # Recording its trace: requests served left out (ours-trace, as
+      # `trace FILE serverreplies none`) or all of them (ours-trace-all).
+      printf 'server 127.127.1.0 prefer\nfudge 127.127.1.0 stratum 10\n' >"$WORK/ours.conf"
+      local replies=none
+      [[ $server == ours-trace-all ]] && replies=all
+      cmd=("$BIN/ntpd" --no_clock_adjust -n -c "$WORK/ours.conf" --listen 127.0.0.1 --port 123
+        --trace="$WORK/$server.trace" --trace_serverreplies="$replies"
+        --trace_maxsize=268435456 --trace_keep=1)
+      LABEL="ours, trace (serverreplies $replies)"
+      ;;
     bare)
       cmd=("$BIN/bare_responder" 127.0.0.1 123)
       LABEL="bare responder (recvmsg + sendto)"
@@ -213,7 +227,7 @@ for s in order:
         labels[s], median(s, "req_per_s"), median(s, "p50_us"), median(s, "p99_us"),
         median(s, "rx_err_us"), " ".join(sweeps.get(s, [])), runs))
 if "ours" in closed:
-    for other in ("chronyd", "ntpsec", "bare"):
+    for other in ("chronyd", "ntpsec", "bare", "ours-trace", "ours-trace-all"):
         if other in closed:
             print("ours / %-8s = %.2f" % (other, median("ours", "req_per_s") / median(other, "req_per_s")))
 PY

@@ -24,6 +24,8 @@ set -euo pipefail
 declare -A LABELS=(
   [packet_fuzz]=//ntp/wire:packet_fuzz
   [control_message_fuzz]=//ntp/wire:control_message_fuzz
+  [control_server_fuzz]=//ntp/control:control_server_fuzz
+  [control_reply_fuzz]=//ntp/control:control_reply_fuzz
   [keys_file_fuzz]=//ntp/auth:keys_file_fuzz
   [mac_fuzz]=//ntp/auth:mac_fuzz
   [ntp_conf_fuzz]=//ntp/config:ntp_conf_fuzz
@@ -69,7 +71,9 @@ output_base=${FUZZ_OUTPUT_BASE:-$HOME/.cache/bazel-ob-fuzz}
 bazel_cmd=(bazel "--output_base=$output_base")
 
 echo "fuzz.sh: building $label (clang-14, --config=fuzz, output base $output_base)"
-if ! "${bazel_cmd[@]}" build --config=fuzz "$label"; then
+# No bazel-* symlinks: they would point the worktree at the fuzz output
+# base, and `bazel test //...` with the usual one would then descend into it.
+if ! "${bazel_cmd[@]}" build --config=fuzz --experimental_convenience_symlinks=ignore "$label"; then
   echo "fuzz.sh: build of $label failed" >&2
   exit 2
 fi
@@ -86,7 +90,7 @@ work=${FUZZ_WORK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$name.XXXXXX")}
 mkdir -p "$work/corpus" "$work/artifacts"
 seeds="$root/testdata/fuzz/$name"
 if [[ -d $seeds ]]; then
-  find "$seeds" -maxdepth 1 -type f ! -name BUILD ! -name 'README*' \
+  find "$seeds" -maxdepth 1 -type f ! -name BUILD ! -name 'README*' ! -name '*.py' \
     -exec cp -t "$work/corpus" {} +
 fi
 extra=${EXTRA_SEEDS[$name]:-}

@@ -30,13 +30,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/time.h"
+#include "ntp/client/exchange_types.h"
+#include "ntp/control/control_vars.h"
 #include "ntp/wire/big_endian.h"
+#include "tools/ntpq/ntp_query.h"
+#include "tools/ntpq/udp_client.h"
 
 ABSL_FLAG(std::string, query, "", "ADDR:PORT: send one mode 3 request and print the reply");
 ABSL_FLAG(std::string, target, "", "ADDR:PORT of the server under load");
@@ -293,47 +300,49 @@ class LoadGen {
   double elapsed_ = 1;
 };
 
-int Query(const sockaddr_in& target) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  timeval tv{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  uint8_t request[48] = {};
-  request[0] = 0xE3;
-  const int64_t t1_ns = NowNs();
-  const uint64_t t1 = NsToNtp(t1_ns);
-  ntp::StoreBe64(request + 40, t1);
-  sendto(fd, request, sizeof(request), 0, reinterpret_cast<const sockaddr*>(&target),
-         sizeof(target));
-  uint8_t r[512];
-  const ssize_t n = recv(fd, r, sizeof(r), 0);
-  const uint64_t t4 = NsToNtp(NowNs());
-  close(fd);
-  char addr[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &target.sin_addr, addr, sizeof(addr));
-  if (n < 48) {
-    std::fprintf(stderr, "ntp_loadgen: no reply from %s:%d\n", addr, ntohs(target.sin_port));
+// One request, checked as ntpdate checks it (tools/ntpq/ntp_query.h): only
+// a reply from the server's address and port, in mode 4, with our version
+// and nonce counts; the server's text is printed escaped; a short or
+// malformed datagram is reported as such. Exit 0 for a genuine reply
+// (synchronised or not), 1 otherwise.
+int UsageError();
+
+int Query(const std::string& text) {
+  absl::StatusOr<net::SocketAddress> server = ntp::tools::ParseServerAddress(text, 123);
+  if (!server.ok()) return UsageError();
+  absl::StatusOr<std::unique_ptr<ntp::tools::UdpClient>> socket =
+      ntp::tools::UdpClient::Open(*server);
+  if (!socket.ok()) {
+    std::fprintf(stderr, "ntp_loadgen: %s\n", std::string(socket.status().message()).c_str());
     return 1;
   }
-  const int leap = r[0] >> 6, version = (r[0] >> 3) & 7, mode = r[0] & 7;
-  const int stratum = r[1];
-  const uint64_t t2 = ntp::LoadBe64(r + 32), t3 = ntp::LoadBe64(r + 40);
-  const double offset = (NtpDiffNs(t2, t1) + NtpDiffNs(t3, t4)) / 2e9;
-  const double delay = (NtpDiffNs(t4, t1) - NtpDiffNs(t3, t2)) / 1e9;
-  char refid[32];
-  if (stratum <= 1) {
-    std::snprintf(refid, sizeof(refid), ".%c%c%c%c.", r[12] ? r[12] : ' ',
-                  r[13] ? r[13] : ' ', r[14] ? r[14] : ' ', r[15] ? r[15] : ' ');
-  } else {
-    std::snprintf(refid, sizeof(refid), "%d.%d.%d.%d", r[12], r[13], r[14], r[15]);
+  const ntp::tools::NtpQueryResult r = ntp::tools::QueryNtpServer(
+      **socket, 4, absl::Seconds(2), std::random_device{}() * 0x100000001ull + 1);
+  const std::string where = server->ToString();
+  const bool genuine = r.reply.has_value() && r.verdict != ntp::ReplyVerdict::kBogus &&
+                       r.verdict != ntp::ReplyVerdict::kWrongMode;
+  if (!genuine) {
+    std::fprintf(stderr, "ntp_loadgen: %s from %s\n",
+                 ntp::tools::DescribeOutcome(r).c_str(), where.c_str());
+    return 1;
   }
+  const ntp::NtpPacket& p = *r.reply;
+  const int leap = static_cast<int>(p.leap);
   const char* leaps[] = {"no-leap", "add-leap", "del-leap", "unsync"};
-  std::printf("%s:%d s%d %s offset %+.6f delay %.6f refid %s\n", addr,
-              ntohs(target.sin_port), stratum, leaps[leap], offset, delay, refid);
+  std::string refid = ntp::EscapeForDisplay(ntp::FormatControlRefId(p.reference_id, p.stratum));
+  if (p.stratum <= 1 || p.stratum >= 16) refid = "." + refid + ".";
+  if (r.outcome == ntp::tools::NtpQueryResult::Outcome::kAccepted) {
+    std::printf("%s s%d %s offset %+.6f delay %.6f refid %s\n", where.c_str(), p.stratum,
+                leaps[leap], r.sample.offset_seconds, r.sample.delay_seconds, refid.c_str());
+  } else {
+    std::printf("%s s%d %s refid %s\n", where.c_str(), p.stratum, leaps[leap], refid.c_str());
+  }
   std::printf("  version %d mode %d poll %d precision %d rootdelay %.6f rootdisp %.6f\n",
-              version, mode, static_cast<int8_t>(r[2]), static_cast<int8_t>(r[3]),
-              ntp::LoadBe32(r + 4) / 65536.0, ntp::LoadBe32(r + 8) / 65536.0);
-  if (stratum == 0) {
-    std::printf("  unsynchronised (kiss code %c%c%c%c)\n", r[12], r[13], r[14], r[15]);
+              p.version, static_cast<int>(p.mode), p.poll_log2_seconds,
+              p.precision_log2_seconds, p.root_delay.ToSeconds(),
+              p.root_dispersion.ToSeconds());
+  if (r.outcome != ntp::tools::NtpQueryResult::Outcome::kAccepted) {
+    std::printf("  not usable: %s\n", r.detail.c_str());
   }
   return 0;
 }
@@ -360,10 +369,7 @@ int main(int argc, char** argv) {
   const double rate = absl::GetFlag(FLAGS_rate);
   double duration = absl::GetFlag(FLAGS_duration);
   sockaddr_in address;
-  if (!query.empty()) {
-    if (!ParseAddress(query, &address)) return UsageError();
-    return Query(address);
-  }
+  if (!query.empty()) return Query(query);
   if (target.empty() || !ParseAddress(target, &address) || closed == open ||
       inflight < 1 || sources < 1 || sources > 4096 || rate <= 0 || duration <= 0) {
     return UsageError();

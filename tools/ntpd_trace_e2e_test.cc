@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,16 +150,19 @@ class NtpdTraceTest : public ::testing::Test {
 };
 
 TEST_F(NtpdTraceTest, RecordedLoopbackRunReplaysIdentically) {
+  // The server records through the `trace` directive, the client through
+  // --trace.
   const std::string server_conf = TempDir() + "/trace-server.conf";
+  const std::string server_trace = TempDir() + "/server.trace";
+  const std::string client_trace = TempDir() + "/client.trace";
   WriteFile(server_conf,
             "tos orphan 5 orphanwait 1\n"
             "restrict default nomodify notrap nopeer noquery\n"
-            "restrict 127.0.0.0 mask 255.0.0.0\n");
-  const std::string server_trace = TempDir() + "/server.trace";
-  const std::string client_trace = TempDir() + "/client.trace";
+            "restrict 127.0.0.0 mask 255.0.0.0\n"
+            "trace " + server_trace + " maxsize 1048576 keep 2\n");
   const uint16_t server_port = FreePort("127.0.0.2");
   server_ = Start({"-c", server_conf, "--listen", "127.0.0.2", "--port",
-                   std::to_string(server_port), "--trace=" + server_trace},
+                   std::to_string(server_port)},
                   "trace-server");
   ASSERT_TRUE(WaitFor(server_, [&] {
     return ReadFile(server_.err_path).find("orphan mode, stratum 5") != std::string::npos;
@@ -182,6 +186,9 @@ TEST_F(NtpdTraceTest, RecordedLoopbackRunReplaysIdentically) {
   EXPECT_TRUE(WIFEXITED(server_status) && WEXITSTATUS(server_status) == 0) << server_status;
 
   for (const std::string& trace : {client_trace, server_trace}) {
+    struct stat st;
+    ASSERT_EQ(stat(trace.c_str(), &st), 0) << trace;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << trace;
     std::string out, err;
     EXPECT_EQ(RunReplay({trace}, &out, &err), 0) << trace << "\n" << out << err;
     EXPECT_EQ(out.rfind("identical (", 0), 0u) << out << err;

@@ -1,4 +1,4 @@
-// WritePidFile / RemovePidFile: mkstemp + write + fsync + rename, unlink.
+// WritePidFile / RemovePidFile: an atomic write (clock/atomic_file.h), unlink.
 #include "tools/pidfile.h"
 
 #include <fcntl.h>
@@ -14,29 +14,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "clock/atomic_file.h"
 #include "clock/posix_error.h"
 
 namespace tools {
 
 absl::Status WritePidFile(const std::string& path, pid_t pid) {
-  std::string templ = path + ".XXXXXX";
-  std::vector<char> name(templ.begin(), templ.end());
-  name.push_back('\0');
-  const int fd = mkstemp(name.data());
-  if (fd < 0) return clocks::PosixError(absl::StrCat("pid file ", path), errno);
-  const std::string temp(name.data());
-  const std::string text = absl::StrCat(pid, "\n");
-  int error = 0;
-  if (fchmod(fd, 0644) != 0) error = errno;
-  if (error == 0 && write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    error = errno != 0 ? errno : EIO;
-  }
-  if (error == 0 && fsync(fd) != 0) error = errno;
-  if (close(fd) != 0 && error == 0) error = errno;
-  if (error == 0 && rename(temp.c_str(), path.c_str()) != 0) error = errno;
-  if (error != 0) {
-    unlink(temp.c_str());
-    return clocks::PosixError(absl::StrCat("pid file ", path), error);
+  absl::Status status =
+      clocks::WriteFileAtomically(path, absl::StrCat(pid, "\n"), 0644);
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("pid file ", path, ": ", status.message()));
   }
   return absl::OkStatus();
 }

@@ -11,7 +11,8 @@
 # Checked: the server serves LOCAL(0) at stratum 11; both clients select it
 # (ntpd's "synchronized to 192.168.31.223, stratum 12"); the second client
 # runs as nobody; SIGHUP with a changed file keeps the unchanged association;
-# SIGTERM leaves a valid drift file; a SIGKILL never leaves a torn one.
+# SIGTERM leaves a valid drift file; a SIGKILL never leaves a torn one;
+# ntpq -p, ntpstat and ntpdate -q show what the seed's users expect.
 #
 # Two lines are appended besides the path changes, so that the test takes
 # seconds rather than minutes (README.md, "What clients see"):
@@ -130,7 +131,7 @@ PY
 # The restrict lines: time for everybody (`restrict default kod nomodify
 # notrap nopeer noquery` still serves time), so the LAN and an outsider
 # both get stratum 11; ntpq's mode 6 is never answered to the outsider
-# (noquery; this daemon does not serve mode 6 to anybody yet).
+# (noquery; the LAN may use ntpq).
 [[ $(ask "$CLIENT1" 3) == 11 ]] || fail "no time for $CLIENT1"
 if [[ "$SEED_TOPOLOGY_INSIDE" == namespace ]]; then
   [[ $(ask "$OUTSIDER" 3) == 11 ]] || fail "no time for $OUTSIDER (restrict default serves time)"
@@ -154,6 +155,20 @@ for c in client1 client2; do
     || fail "$c did not select the server"
 done
 log "PASS: both clients selected $SERVER (stratum 12)"
+
+# What the seed's users see (tools/ntpq): `ntpq -p` and `ntpstat` on a
+# client, `ntpdate -q` against the server, all over the default port 123.
+out=$("$PWD/tools/ntpq/ntpq" -p "$CLIENT1") || fail "ntpq -p on client1: $out"
+log "ntpq -p on $CLIENT1:"$'\n'"$out"
+grep -Eq "^\*${SERVER//./\\.} +127\.127\.1\.0 +11 u +[0-9-]+ +64 +[0-7]+ " <<<"$out" ||
+  fail "ntpq -p does not show the server with '*': $out"
+out=$("$PWD/tools/ntpq/ntpstat" "$CLIENT1"); rc=$?
+log "ntpstat on $CLIENT1:"$'\n'"$out"
+[[ $rc == 0 ]] && grep -qx "synchronised to NTP server ($SERVER) at stratum 12" <<<"$out" ||
+  fail "ntpstat on client1: rc $rc: $out"
+out=$("$PWD/tools/ntpq/ntpdate" -q -p 1 "$SERVER") || fail "ntpdate -q $SERVER: $out"
+grep -q "^server $SERVER, stratum 11, offset " <<<"$out" || fail "ntpdate -q $SERVER: $out"
+log "PASS: ntpq -p, ntpstat and ntpdate -q as the seed's users run them"
 
 if [[ ${#as_nobody[@]} -gt 0 ]]; then
   uid=$(awk '/^Uid:/ {print $2}' "/proc/$CLIENT2_PID/status")

@@ -15,6 +15,7 @@ PACKAGES=(
   libbenchmark-dev     # Google Benchmark
   libssl-dev           # OpenSSL libcrypto: MD5, SHA-1, AES-CMAC
   libcap-dev           # libcap: ntpd -u keeps only CAP_SYS_TIME (tools/privileges.h)
+  prometheus-cpp-dev   # prometheus-cpp 1.0.1 core + pull (civetweb): //:ntp_exporter
   python3              # coverage merger stand-in and helper scripts
   iproute2             # `ip link set lo up` inside `unshare -n` for the offline proof
   util-linux           # setpriv, unshare

@@ -242,6 +242,29 @@ TEST_F(ClientEngineTest, BurstSendsBurstsOnceThePollGrows) {
   EXPECT_NEAR(two_second_gaps, 7 * long_gaps, 7);
 }
 
+TEST_F(ClientEngineTest, PollClimbsToMaxpollWhileStableAndReturnsToMinpollAfterAStep) {
+  AddServer().delay = absl::Milliseconds(5);
+  Start(ServerLines(), ClockOff(0.02, 10));
+  RunFor(absl::Hours(5));
+  EXPECT_EQ(association(0).hpoll(), 10);
+  size_t sent = Requests().size();
+  RunFor(absl::Hours(1));
+  EXPECT_LE(Requests().size() - sent, 4u);  // 1024 s apart
+  EXPECT_TRUE(driver_->steps.empty());
+  // The server jumps 0.5 s: outliers take the poll down, the tracker
+  // re-acquires, the clock steps, and the poll is back at minpoll.
+  servers_[0].offset = absl::Milliseconds(500);
+  int lowest = association(0).hpoll();
+  for (int i = 0; i < 240 && driver_->steps.empty(); ++i) {
+    RunFor(absl::Seconds(30));
+    lowest = std::min(lowest, association(0).hpoll());
+  }
+  EXPECT_EQ(driver_->steps.size(), 1u);
+  EXPECT_EQ(lowest, 6);
+  RunFor(absl::Seconds(1));
+  EXPECT_EQ(association(0).hpoll(), 6);
+}
+
 TEST_F(ClientEngineTest, UnreachableServerBacksOff) {
   AddServer().silent = true;
   Start(ServerLines());

@@ -21,14 +21,18 @@ constexpr int kMinTriples = 6;
 constexpr double kChiSquareMedian = 0.4549364;
 // Weight of a new normalised innovation in surprise().
 constexpr double kSurpriseWeight = 0.25;
-// Recent samples whose delays all sit well above the remembered minimum (by
-// this fraction of it, and this many gaps plus the noise floor) mean the
-// path got longer: the older delays are forgotten, or every later sample
-// would count as queued for as long as they are remembered (a route
-// change). Strict, because queueing alone must practically never pass.
-constexpr int kRecentDelaySamples = 16;
+// Recent samples whose delays all sit well above the remembered minimum
+// mean the path got longer (a route change): the older delays are
+// forgotten, or every later sample would count as queued for as long as
+// they are remembered (hours at long polls). "Well above": by this fraction
+// of the minimum, this many gaps plus the noise floor, and this many times
+// the median excess delay, so that queueing alone practically never passes
+// (four samples in a row beyond 3x the median excess of exponential
+// queueing: ~1e-6).
+constexpr int kRecentDelaySamples = 4;
 constexpr double kDelayFloorRiseFraction = 0.75;
 constexpr double kDelayFloorRiseGaps = 4;
+constexpr double kDelayFloorRiseMedianExcess = 3;
 // Prior for the distance of the minimum delay from its true floor (see Add).
 constexpr double kGapPriorFraction = 0.25;
 constexpr double kGapPriorSamples = 4;
@@ -326,8 +330,14 @@ void OscillatorEstimator::ForgetDelaysBeforeRouteChange(double delay_seconds) {
   for (int i = n - (kRecentDelaySamples - 1); i < n; ++i) {
     recent_min = std::min(recent_min, history_[i].delay);
   }
-  const double rise = std::max(kDelayFloorRiseFraction * min_delay_,
-                               kDelayFloorRiseGaps * (min_delay_gap_ + options_.noise_floor_seconds));
+  double rise = std::max(kDelayFloorRiseFraction * min_delay_,
+                         kDelayFloorRiseGaps * (min_delay_gap_ + options_.noise_floor_seconds));
+  if (recent_min - min_delay_ <= rise) return;
+  std::vector<double>& delays = delay_scratch_;
+  delays.clear();
+  for (const Remembered& h : history_) delays.push_back(h.delay);
+  std::nth_element(delays.begin(), delays.begin() + n / 2, delays.end());
+  rise = std::max(rise, kDelayFloorRiseMedianExcess * (delays[n / 2] - min_delay_));
   if (recent_min - min_delay_ <= rise) return;
   history_.erase(history_.begin(), history_.end() - (kRecentDelaySamples - 1));
 }

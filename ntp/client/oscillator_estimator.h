@@ -173,6 +173,7 @@ class OscillatorEstimator {
   std::vector<BlockMean> means_scratch_;
   std::vector<WanderTriple> triples_scratch_;
   std::vector<WanderTriple> active_scratch_;
+  std::vector<double> delay_scratch_;
 };
 
 }  // namespace ntp

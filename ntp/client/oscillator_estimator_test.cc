@@ -1,7 +1,9 @@
 #include "ntp/client/oscillator_estimator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 
 #include "gtest/gtest.h"
 #include "ntp/random.h"
@@ -26,6 +28,49 @@ TrackerSample S(double t, double u, double delay = 0.0002) {
   s.raw_offset_seconds = u;
   s.delay_seconds = delay;
   return s;
+}
+
+TEST(OscillatorEstimatorTest, SurpriseStaysSmallOnNoiseAndGrowsOnAFrequencyStep) {
+  // M1-like noise at a 64 s poll; then the oscillator gains 5 ppm.
+  OscillatorEstimator tracker;
+  Noise noise(3);
+  double u = 0;
+  double max_quiet = 0;
+  for (int i = 0; i < 200; ++i) {
+    const double q1 = noise.Exponential(1e-5), q2 = noise.Exponential(1e-5);
+    u += 10e-6 * 64;
+    tracker.Add(S(64.0 * i, u + (q1 - q2) / 2, 0.0002 + q1 + q2));
+    if (i >= 20) max_quiet = std::max(max_quiet, std::fabs(tracker.surprise()));
+  }
+  EXPECT_LT(max_quiet, 1.5);
+  double max_after_step = 0;
+  for (int i = 200; i < 206; ++i) {
+    u += 15e-6 * 64;
+    tracker.Add(S(64.0 * i, u, 0.0002));
+    max_after_step = std::max(max_after_step, std::fabs(tracker.surprise()));
+  }
+  EXPECT_GT(max_after_step, 1.5);
+}
+
+TEST(OscillatorEstimatorTest, RouteChangeForgetsTheOldDelayFloorButQueueingDoesNot) {
+  OscillatorEstimator tracker;
+  Noise noise(5);
+  // Exp(100 us) queueing both ways on 200 us (M2): the floor is always
+  // the minimum of the remembered delays and this one, none forgotten.
+  std::deque<double> last;
+  for (int i = 0; i < 400; ++i) {
+    const double delay = 0.0002 + noise.Exponential(1e-4) + noise.Exponential(1e-4);
+    tracker.Add(S(64.0 * i, 0, delay));
+    last.push_back(delay);
+    if (last.size() > 33) last.pop_front();  // 32 remembered + this one
+    ASSERT_EQ(tracker.min_delay_seconds(), *std::min_element(last.begin(), last.end())) << i;
+  }
+  // The route gets 1 ms longer (beyond 3x the median queueing): after four
+  // samples that is the floor. A smaller rise looks like queueing here.
+  for (int i = 400; i < 404; ++i) {
+    tracker.Add(S(64.0 * i, 0, 0.0012 + noise.Exponential(1e-4) + noise.Exponential(1e-4)));
+  }
+  EXPECT_GT(tracker.min_delay_seconds(), 0.0012);
 }
 
 TEST(OscillatorEstimatorTest, FirstSampleUsesRatePrior) {

@@ -17,7 +17,8 @@ void HandleTrace(ParseContext& ctx) {
   TraceConfig trace;
   trace.path = *path;
   bool keep_given = false;
-  for (size_t i = 2; i < tokens.size(); ++i) {
+  // Options come as `word value` (serverreplies sample: `word sample N`).
+  for (size_t i = 2; i < tokens.size();) {
     const Token& option = tokens[i];
     const std::string& word = option.text;
     if (option.quoted ||
@@ -64,13 +65,13 @@ void HandleTrace(ParseContext& ctx) {
         if (!n.has_value()) return;
         trace.server_replies = TraceConfig::ServerReplies::kSample;
         trace.sample_every = *n;
-        ++i;
+        ++i;  // N
       } else {
         ctx.Error(value->column, "trace serverreplies: expected all, none or sample N");
         return;
       }
     }
-    ++i;
+    i += 2;
   }
   if (keep_given && trace.max_size_bytes == 0) {
     ctx.Warning(tokens[0].column, "trace: keep has no effect without maxsize");

@@ -75,7 +75,8 @@ void ControlVarWriter::AddDoubles(absl::string_view name, const double* values, 
                                   int decimals) {
   Start(name);
   for (size_t i = 0; i < count; ++i) {
-    absl::StrAppendFormat(&text_, i == 0 ? "%.*f" : " %.*f", decimals, values[i]);
+    if (i > 0) text_.push_back(' ');
+    absl::StrAppendFormat(&text_, "%.*f", decimals, values[i]);
   }
 }
 

@@ -32,8 +32,6 @@ readonly PY=/usr/bin/python3
 mkdir -p "$WORK"
 
 source "$PWD/tools/test_lib.sh" interop "$CASE"
-log() { printf 'interop(%s): %s\n' "$CASE" "$*" >&2; }
-fail() { log "FAIL: $*"; for f in "$WORK"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; cat "$f"; } >&2; done; exit 1; }
 
 # Sets ROOTFS to an unpacked tree holding chronyd, ntpdig and python3-ntp.
 find_packages() {
@@ -46,18 +44,9 @@ find_packages() {
     return 0
   fi
   ROOTFS="$WORK/root"
-  mkdir -p "$WORK/debs" "$ROOTFS"
-  (cd "$WORK/debs" && timeout 60 apt-get -o APT::Sandbox::User=root download chrony ntpsec ntpsec-ntpdig python3-ntp \
-    >"$WORK/apt.out" 2>&1) || return 1
-  local deb
-  for deb in "$WORK"/debs/*.deb; do dpkg -x "$deb" "$ROOTFS" || return 1; done
+  fetch_debs "$WORK" chrony ntpsec ntpsec-ntpdig python3-ntp || return 1
   ln -sf ../../../x86_64-linux-gnu/ntp/libntpc.so.1.1.0 \
     "$ROOTFS/usr/lib/python3/dist-packages/ntp/libntpc.so"
-}
-
-free_port() {
-  "$PY" -c 'import socket,sys
-s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
 }
 
 # start_ours NAME CONF ARGS...: our daemon in the background; waits for its
@@ -223,11 +212,7 @@ EOF
 }
 
 case_client_ntpsec() {
-  if [[ "${INTEROP_NS:-}" != 1 ]]; then
-    unshare -n true 2>/dev/null || skip "no private network namespace here (ntpsec serves only on port 123)"
-    exec unshare -n env INTEROP_NS=1 "$0" "$CASE"
-  fi
-  ip link set lo up || skip "cannot bring lo up in the namespace"
+  private_netns "ntpsec serves only on port 123" "$CASE"
   cat >"$WORK/ntpsec.conf" <<EOF
 disable ntp
 disable kernel

@@ -1,8 +1,9 @@
 // AEAD_AES_SIV_CMAC_256 (RFC 5297 §5.1, numbered 15 in the IANA AEAD
 // registry), the one AEAD algorithm NTS requires (RFC 8915 §5.1), through
-// OpenSSL 3's EVP "AES-128-SIV" cipher: a 32-octet key (a CMAC key and a CTR
-// key), any number of associated-data components, and output laid out as
-// RFC 5297 §2.6 has it: the 16-octet synthetic IV, then the ciphertext.
+// OpenSSL's EVP (CMAC and AES-128-CTR; see aead.cc for why not EVP's
+// "AES-128-SIV"): a 32-octet key (a CMAC key and a CTR key), any number of
+// associated-data components, and output laid out as RFC 5297 §2.6 has it:
+// the 16-octet synthetic IV, then the ciphertext.
 //
 // The nonce is not special to SIV: RFC 5297 §3 makes it the last
 // associated-data component, and that is how RFC 8915 §5.6 uses it.
@@ -36,7 +37,7 @@ class AesSivCmac256 {
   // AES-128-SIV.
   static absl::StatusOr<AesSivCmac256> Create(absl::Span<const uint8_t> key);
 
-  // Replaces the key, keeping the fetched cipher: for a server that
+  // Replaces the key, keeping the fetched algorithms: for a server that
   // switches keys on every request. InvalidArgument unless 32 octets.
   absl::Status Rekey(absl::Span<const uint8_t> key);
 
@@ -54,8 +55,8 @@ class AesSivCmac256 {
 
   // Checks and decrypts IV ‖ ciphertext; writes the plaintext
   // (ciphertext.size() - 16 octets) to the front of `out` and returns its
-  // size. PermissionDenied: the IV does not authenticate (nothing useful is
-  // left in `out`). InvalidArgument: shorter than 16 octets or too many
+  // size. PermissionDenied: the IV does not authenticate (`out` is zeroed).
+  // `out` may not overlap the inputs. InvalidArgument: shorter than 16 octets or too many
   // components. ResourceExhausted: `out` is too small.
   absl::StatusOr<size_t> Open(
       absl::Span<const absl::Span<const uint8_t>> associated_data,

@@ -1,5 +1,7 @@
 #include "ntp/nts/aead.h"
 
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -135,6 +137,54 @@ TEST(AesSivCmac256Test, EveryFlippedBitIsRefused) {
   EXPECT_THAT(aead.Open(ad, nonce, sealed, absl::MakeSpan(back)),
               IsOkAndHolds(plain.size()));
   EXPECT_EQ(back, plain);
+}
+
+// Differential: OpenSSL's own "AES-128-SIV" cipher gives the same output
+// for every plaintext length it accepts (1..200: both S2V cases, partial
+// and whole CTR blocks), with two associated-data components.
+TEST(AesSivCmac256Test, MatchesOpenSslSivCipher) {
+  std::vector<uint8_t> key(32);
+  for (int i = 0; i < 32; ++i) key[i] = static_cast<uint8_t>(7 * i + 1);
+  ASSERT_OK_AND_ASSIGN(AesSivCmac256 aead, AesSivCmac256::Create(key));
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-128-SIV", nullptr);
+  ASSERT_NE(cipher, nullptr);
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  for (size_t n = 1; n <= 200; ++n) {
+    std::vector<uint8_t> ad(n % 37 + 48, static_cast<uint8_t>(n));
+    std::vector<uint8_t> nonce(16, static_cast<uint8_t>(n * 3));
+    std::vector<uint8_t> plain(n);
+    for (size_t i = 0; i < n; ++i) plain[i] = static_cast<uint8_t>(i * 13 + n);
+    std::vector<uint8_t> ours(n + 16), theirs(n + 16);
+    ASSERT_THAT(aead.Seal(ad, nonce, plain, absl::MakeSpan(ours)),
+                IsOkAndHolds(n + 16));
+    int len = 0;
+    ASSERT_EQ(EVP_EncryptInit_ex2(ctx, cipher, key.data(), nullptr, nullptr), 1);
+    ASSERT_EQ(EVP_EncryptUpdate(ctx, nullptr, &len, ad.data(), ad.size()), 1);
+    ASSERT_EQ(EVP_EncryptUpdate(ctx, nullptr, &len, nonce.data(), nonce.size()), 1);
+    ASSERT_EQ(EVP_EncryptUpdate(ctx, theirs.data() + 16, &len, plain.data(), n), 1);
+    ASSERT_EQ(EVP_EncryptFinal_ex(ctx, theirs.data() + 16 + len, &len), 1);
+    ASSERT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, theirs.data()), 1);
+    EXPECT_EQ(ours, theirs) << n;
+    std::vector<uint8_t> back(n);
+    EXPECT_THAT(aead.Open(ad, nonce, theirs, absl::MakeSpan(back)),
+                IsOkAndHolds(n));
+    EXPECT_EQ(back, plain) << n;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  EVP_CIPHER_free(cipher);
+}
+
+TEST(AesSivCmac256Test, RekeyMatchesCreate) {
+  std::vector<uint8_t> k1(32, 1), k2(32, 2), plain(40, 9), nonce(16, 3);
+  ASSERT_OK_AND_ASSIGN(AesSivCmac256 a, AesSivCmac256::Create(k1));
+  ASSERT_OK_AND_ASSIGN(AesSivCmac256 b, AesSivCmac256::Create(k2));
+  ASSERT_THAT(a.Rekey(k2), IsOk());
+  std::vector<uint8_t> x(56), y(56);
+  ASSERT_THAT(a.Seal(Span(), nonce, plain, absl::MakeSpan(x)), IsOk());
+  ASSERT_THAT(b.Seal(Span(), nonce, plain, absl::MakeSpan(y)), IsOk());
+  EXPECT_EQ(x, y);
+  EXPECT_THAT(a.Rekey(std::vector<uint8_t>(31)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(AesSivCmac256Test, BadSizes) {

@@ -263,6 +263,31 @@ TEST_F(PacketPathTest, NakAfterMasterKeysRotateAway) {
   EXPECT_EQ(client_->counters().naks, 1u);
 }
 
+// A server rotating its master key mid-run keeps serving a client that
+// polls: each reply brings a cookie under the current key, and a cookie
+// stays valid for kKeptMasterKeys - 1 = 2 rotations. The client spends its
+// oldest cookie first, so one cookie waits 8 polls before use: rotating
+// every 4 polls is the fastest rotation that never NAKs.
+TEST_F(PacketPathTest, MasterKeyRotationMidRun) {
+  for (int round = 0; round < 40; ++round) {
+    if (round % 4 == 3) {
+      ASSERT_THAT(ring_.Rotate(gen_), IsOk());
+    }
+    std::vector<uint8_t> request = Request();
+    NtsCheck check = server_->CheckRequest(request);
+    ASSERT_EQ(check.verdict, NtsVerdict::kRespond) << round;
+    std::vector<uint8_t> out(4096);
+    auto n = server_->SealReply(check.request, Header(4), gen_,
+                                absl::MakeSpan(out));
+    ASSERT_THAT(n, IsOk());
+    out.resize(*n);
+    ASSERT_EQ(client_->ProcessReply(out).verdict, NtsReplyVerdict::kAccepted);
+  }
+  EXPECT_EQ(server_->counters().naks, 0u);
+  EXPECT_EQ(ring_.current_id(), 11u);
+  EXPECT_EQ(client_->cookie_count(), kMaxCookies);
+}
+
 TEST_F(PacketPathTest, CookiesRunOut) {
   for (int i = 0; i < 8; ++i) Request();
   EXPECT_TRUE(client_->needs_key_exchange());

@@ -1,6 +1,8 @@
 // Encoding and decoding of trace records (codec.h).
 #include "ntp/trace/codec.h"
 
+#include <array>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -45,6 +47,35 @@ absl::Time GetTime(const Nanos& in) {
     return in.infinite() > 0 ? absl::InfiniteFuture() : absl::InfinitePast();
   }
   return absl::UnixEpoch() + GetDuration(in);
+}
+
+// net::SocketAddress::ToString's text ("192.0.2.1:123", "[::1]:123"),
+// reusing `out`'s storage: IPv4 without printf, as the recorder does this
+// for every datagram.
+void PutAddress(const net::SocketAddress& address, std::string* out) {
+  if (!address.ip().is_v4()) {
+    *out = address.ToString();
+    return;
+  }
+  char buffer[24];  // "255.255.255.255:65535"
+  char* p = buffer;
+  auto decimal = [&p](unsigned value) {
+    char digits[5];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value != 0);
+    while (n > 0) *p++ = digits[--n];
+  };
+  const std::array<uint8_t, 16>& bytes = address.ip().bytes();
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0) *p++ = '.';
+    decimal(bytes[static_cast<size_t>(i)]);
+  }
+  *p++ = ':';
+  decimal(address.port());
+  out->assign(buffer, static_cast<size_t>(p - buffer));
 }
 
 void EncodeStatus(const absl::Status& status, Status* out) {
@@ -145,8 +176,8 @@ void EncodeInput(const ntp::Input& input, Input* out) {
     trace::DatagramInput* d = out->mutable_datagram();
     d->set_socket(in->socket);
     d->set_payload(in->datagram.payload.data(), in->datagram.payload.size());
-    d->mutable_source()->set_text(in->datagram.source.ToString());
-    d->mutable_destination()->set_text(in->datagram.destination.ToString());
+    PutAddress(in->datagram.source, d->mutable_source()->mutable_text());
+    PutAddress(in->datagram.destination, d->mutable_destination()->mutable_text());
     Put(in->datagram.rx_time, d->mutable_rx_time());
     d->set_rx_source(static_cast<int32_t>(in->datagram.rx_source));
   } else if (const auto* in = std::get_if<ntp::TimerInput>(&input)) {
@@ -155,7 +186,7 @@ void EncodeInput(const ntp::Input& input, Input* out) {
     trace::SocketResultInput* r = out->mutable_socket_result();
     r->set_socket(in->socket);
     EncodeStatus(in->status, r->mutable_status());
-    r->mutable_bound()->set_text(in->bound.ToString());
+    PutAddress(in->bound, r->mutable_bound()->mutable_text());
   } else if (const auto* in = std::get_if<ntp::SendResultInput>(&input)) {
     trace::SendResultInput* r = out->mutable_send_result();
     r->set_socket(in->socket);
@@ -294,14 +325,14 @@ void EncodeActions(const ntp::Actions& actions, ActionList* out) {
     trace::Action* a = out->add_actions();
     if (const auto* open = std::get_if<ntp::OpenSocket>(&action)) {
       a->mutable_open_socket()->set_socket(open->socket);
-      a->mutable_open_socket()->mutable_local()->set_text(open->local.ToString());
+      PutAddress(open->local, a->mutable_open_socket()->mutable_local()->mutable_text());
       a->mutable_open_socket()->set_report_bound(open->report_bound);
     } else if (const auto* close = std::get_if<ntp::CloseSocket>(&action)) {
       a->mutable_close_socket()->set_socket(close->socket);
     } else if (const auto* send = std::get_if<ntp::SendDatagram>(&action)) {
       trace::SendDatagram* s = a->mutable_send_datagram();
       s->set_socket(send->socket);
-      s->mutable_to()->set_text(send->to.ToString());
+      PutAddress(send->to, s->mutable_to()->mutable_text());
       absl::Span<const uint8_t> payload = actions.payload(*send);
       s->set_payload(payload.data(), payload.size());
       s->set_token(send->token);
@@ -349,11 +380,21 @@ void EncodeActions(const ntp::Actions& actions, ActionList* out) {
 }
 
 void AppendFramed(const Record& record, std::string* out) {
-  const std::string bytes = record.SerializeAsString();
-  google::protobuf::io::StringOutputStream stream(out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.WriteVarint32(static_cast<uint32_t>(bytes.size()));
-  coded.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
+  // The varint length, then the record serialized in place (no temporary).
+  const size_t size = record.ByteSizeLong();
+  uint8_t varint[10];
+  size_t n = 0;
+  for (size_t v = size; ; v >>= 7) {
+    if (v < 0x80) {
+      varint[n++] = static_cast<uint8_t>(v);
+      break;
+    }
+    varint[n++] = static_cast<uint8_t>((v & 0x7f) | 0x80);
+  }
+  const size_t start = out->size();
+  out->resize(start + n + size);
+  std::memcpy(out->data() + start, varint, n);
+  record.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out->data() + start + n));
 }
 
 absl::StatusOr<std::vector<Record>> ParseFramed(absl::string_view bytes) {

@@ -83,13 +83,13 @@ void TraceRecorder::Add(const Record& record) {
   if (dropped_pending_ > 0) {
     Record marker;
     marker.mutable_dropped()->set_count(dropped_pending_);
-    std::string framed;
-    AppendFramed(marker, &framed);
-    if (Fit(framed)) dropped_pending_ = 0;
+    framed_.clear();
+    AppendFramed(marker, &framed_);
+    if (Fit(framed_)) dropped_pending_ = 0;
   }
-  std::string framed;
-  AppendFramed(record, &framed);
-  if (dropped_pending_ == 0 && Fit(framed)) {
+  framed_.clear();  // its storage is reused record after record
+  AppendFramed(record, &framed_);
+  if (dropped_pending_ == 0 && Fit(framed_)) {
     ++records_;
     return;
   }

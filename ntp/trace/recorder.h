@@ -87,6 +87,7 @@ class TraceRecorder final : public runtime::ExecutionObserver {
   uint64_t dropped_pending_ = 0;  // not yet announced by a marker
   uint64_t dropped_total_ = 0;
   Record scratch_;
+  std::string framed_;
   const int server_requests_;  // ServerRequests
   const uint64_t sample_every_;
   uint64_t requests_seen_ = 0;

@@ -393,3 +393,27 @@ TEST(TraceTest, EveryInputAlternativeRoundTrips) {
 
 }  // namespace
 }  // namespace ntp::trace
+
+namespace ntp::trace {
+namespace {
+
+// The codec formats addresses itself (no printf): the text must be
+// net::SocketAddress::ToString's, or old traces would not replay.
+TEST(TraceCodecTest, AddressesAreWrittenAsToStringWritesThem) {
+  for (const char* text : {"0.0.0.0:0", "255.255.255.255:65535", "10.0.0.9:40000", "127.0.0.2:123",
+                           "192.168.100.1:9", "[::1]:123", "[2001:db8::7]:4460"}) {
+    const net::SocketAddress address = *net::SocketAddress::Parse(text);
+    Actions actions;
+    const uint8_t byte = 0x23;
+    actions.Send(1, address, absl::MakeConstSpan(&byte, 1));
+    actions.Open(2, address);
+    ActionList list;
+    EncodeActions(actions, &list);
+    ASSERT_EQ(list.actions_size(), 2);
+    EXPECT_EQ(list.actions(0).send_datagram().to().text(), address.ToString());
+    EXPECT_EQ(list.actions(1).open_socket().local().text(), address.ToString());
+  }
+}
+
+}  // namespace
+}  // namespace ntp::trace

@@ -166,7 +166,7 @@ void Collect(const ActionList& actions, double t_s, WhatIfRun* run,
   }
 }
 
-std::string Fmt(double v) { return absl::StrFormat("%.3g", v); }
+std::string Fmt(double v) { return std::isnan(v) ? "-" : absl::StrFormat("%.3g", v); }
 
 double Rms(const std::vector<WhatIfSample>& samples, double after_s) {
   double sum = 0;
@@ -185,7 +185,7 @@ std::string Report(const WhatIfResult& r) {
       "  (network held as recorded: replies matched by the recorded delay)\n",
       r.duration_s, absl::StrJoin(r.settings, ", "));
   auto row = [&out](const std::string& name, const std::string& a, const std::string& b) {
-    absl::StrAppend(&out, absl::StrFormat("  %-34s %14s %14s\n", name, a, b));
+    absl::StrAppend(&out, absl::StrFormat("  %-40s %12s %12s\n", name, a, b));
   };
   row("", "original", "what-if");
   const WhatIfRun& o = r.original;
@@ -208,8 +208,10 @@ std::string Report(const WhatIfResult& r) {
     }
     return absl::StrCat(applied, "/", refused);
   };
-  for (const char* kind : {"step", "slew", "frequency"}) {
-    row(absl::StrCat("clock ", kind, "s (applied/refused)"), count(o, kind), count(w, kind));
+  for (const auto& [kind, name] : {std::pair<const char*, const char*>{"step", "clock steps"},
+                                    {"slew", "clock slews"},
+                                    {"frequency", "frequency corrections"}}) {
+    row(absl::StrCat(name, " (applied/refused)"), count(o, kind), count(w, kind));
   }
   row("panic exit", o.panicked ? "yes" : "no", w.panicked ? "yes" : "no");
   for (const auto& [title, run] : {std::pair<const char*, const WhatIfRun*>{"original", &o},

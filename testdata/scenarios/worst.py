@@ -79,12 +79,20 @@ def main():
             with open(summary) as f:
                 data = json.load(f)
         print("%s (seeds %s)" % (path, args.seeds))
-        names = [c["name"] for c in data["runs"][0]["checks"]]
-        for i, name in enumerate(names):
-            details = [r["checks"][i]["detail"] for r in data["runs"]]
-            passed = sum(1 for r in data["runs"] if r["checks"][i]["passed"])
+        # One line per check entry: the hosts of a `count` group (NAME0,
+        # NAME1, ...) together.
+        folded = {}
+        checks = data["runs"][0]["checks"]
+        for i, c in enumerate(checks):
+            folded.setdefault(re.sub(r"(/[A-Za-z_.-]*?)\d+$", r"\1*", c["name"]), []).append(i)
+        # A name ending in a digit on its own (stratum1) stays as it is.
+        groups = {(name if len(ix) > 1 else checks[ix[0]]["name"]): ix
+                  for name, ix in folded.items()}
+        for name, indices in groups.items():
+            details = [r["checks"][i]["detail"] for r in data["runs"] for i in indices]
+            passed = sum(1 for r in data["runs"] for i in indices if r["checks"][i]["passed"])
             limit = LIMIT.search(details[0])
-            print("  %-50s %2d/%d passed  worst: %s%s" %
+            print("  %-50s %3d/%d passed  worst: %s%s" %
                   (name, passed, len(details), worst_of(details),
                    ("  (limit %s)" % limit.group(1)) if limit else ""))
             if passed != len(details):

@@ -62,7 +62,8 @@ TEST_P(GoldenTest, MatchesGolden) {
 
 INSTANTIATE_TEST_SUITE_P(States, GoldenTest,
                          ::testing::Values("client_starting", "client_two_servers",
-                                           "server_starting", "server_local_clock", "hostile",
+                                           "server_starting", "server_local_clock", "client_synced",
+                                           "server_synced_long", "hostile",
                                            "tallies"));
 
 TEST(BillboardTest, PrettyIntervalAsNtpq) {

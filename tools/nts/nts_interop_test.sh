@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# NTS interop on loopback (RFC 8915), run by Bazel as sh_tests (BUILD):
+#   client_chronyd  nts_probe (our NTS-KE client and NTS client) against
+#                   chronyd 4.3 as NTS server (ntsserverkey/ntsservercert):
+#                   key exchange, then an authenticated NTP reply; and the
+#                   same server refused under a name its certificate lacks.
+#   client_ntpsec   the same against ntpsec 1.2.2's ntpd (`nts enable`),
+#                   inside a private network namespace (ntpsec serves NTP
+#                   only on port 123; skipped where unshare is not allowed).
+#   server_chronyd  chronyd 4.3 as NTS client (`server ... nts`,
+#                   ntstrustedcerts) of nts_serve (our KeServer + NtsServer
+#                   behind the daemon's Responder) selects it; every request
+#                   it sent was NTS and answered, across master-key
+#                   rotations every 2 s (no NAK).
+#   server_ntpsec   ntpsec's ntpd as NTS client (`server 127.0.0.1 nts ca`)
+#                   of nts_serve makes it its system peer, inside a private
+#                   network namespace (ntpsec accepts no other loopback
+#                   address); the NTP port comes from our Port record.
+# Certificates come from a throw-away CA made here with the `openssl`
+# command. chrony / ntpsec are reused from NTP_INTEROP_CACHE
+# (~/.cache/ntp-interop) or fetched with `apt-get download` + `dpkg -x`
+# into the test's directory, never installed; when neither works the test
+# is reported SKIPPED (tools/test_lib.sh), never passed. No daemon can touch
+# the clock (setpriv drops CAP_SYS_TIME, chronyd also runs with -x); every
+# process is stopped by PID.
+set -uo pipefail
+
+readonly CASE="${1:?usage: nts_interop_test.sh client_chronyd|client_ntpsec|server_chronyd|server_ntpsec}"
+readonly PROBE="$PWD/tools/nts/nts_probe"
+readonly SERVE="$PWD/tools/nts/nts_serve"
+readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}/nts_interop_$CASE"
+mkdir -p "$WORK"
+
+source "$PWD/tools/test_lib.sh" nts_interop "$CASE"
+
+# Sets ROOTFS to an unpacked tree holding chronyd and ntpsec's ntpd.
+find_servers() {
+  local home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+  local cache="${NTP_INTEROP_CACHE:-$home/.cache/ntp-interop}/root"
+  if [[ -x "$cache/usr/sbin/chronyd" && -x "$cache/usr/sbin/ntpd" ]]; then
+    ROOTFS="$cache"
+    return 0
+  fi
+  ROOTFS="$WORK/root"
+  fetch_debs "$WORK" chrony ntpsec
+}
+
+# A CA and a server certificate for ntp.test and ADDRESS.
+make_certificates() {
+  local address=$1
+  (cd "$WORK" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -keyout ca.key -out ca.pem -subj "/CN=NTS interop CA" &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+      -keyout server.key -out server.csr -subj "/CN=ntp.test" &&
+    printf 'subjectAltName=DNS:ntp.test,IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+      "$address" >ext.cnf &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -out server.pem -extfile ext.cnf) >"$WORK/openssl.log" 2>&1 ||
+    fail "openssl could not make the test certificates"
+  chmod 0600 "$WORK/server.key"
+}
+
+# probe_until ARGS...: runs nts_probe until it passes (the server may still
+# be starting), at most 10 times.
+probe_until() {
+  local i
+  for i in $(seq 10); do
+    "$PROBE" "$@" >"$WORK/probe.log" 2>&1 && return 0
+    sleep 0.3
+  done
+  return 1
+}
+
+case_client_chronyd() {
+  local address=127.0.15.2 port ke_port
+  port=$(free_port $address udp)
+  ke_port=$(free_port $address tcp)
+  make_certificates $address
+  cat >"$WORK/chrony.conf" <<CONF
+port $port
+bindaddress $address
+local stratum 8
+allow 127.0.0.0/8
+cmdport 0
+pidfile $WORK/chronyd.pid
+ntsserverkey $WORK/server.key
+ntsservercert $WORK/server.pem
+ntsport $ke_port
+ntsdumpdir $WORK
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
+    >"$WORK/chronyd.log" 2>&1 &
+  PIDS+=("$!")
+  probe_until --server ntp.test --address $address --ke_port "$ke_port" --ca "$WORK/ca.pem" ||
+    fail "no authenticated reply from chronyd: $(cat "$WORK/probe.log")"
+  log "$(cat "$WORK/probe.log")"
+  grep -q "NTP server $address:$port" "$WORK/probe.log" ||
+    fail "chronyd's NTS-KE did not name its NTP port $port"
+  # The same server under a name its certificate does not carry.
+  "$PROBE" --server other.test --address $address --ke_port "$ke_port" \
+    --ca "$WORK/ca.pem" >"$WORK/wrong_name.log" 2>&1 && fail "a wrong name was accepted"
+  grep -q "hostname mismatch" "$WORK/wrong_name.log" || fail "$(cat "$WORK/wrong_name.log")"
+  echo "PASS: our NTS client got an authenticated reply from chronyd"
+}
+
+case_client_ntpsec() {
+  private_netns "ntpsec serves only on port 123" "$CASE"
+  make_certificates 127.0.0.1
+  cat >"$WORK/ntpsec.conf" <<CONF
+disable ntp
+disable kernel
+interface ignore wildcard
+interface listen 127.0.0.1
+tos orphan 8 orphanwait 1
+restrict default
+restrict 127.0.0.0 mask 255.0.0.0
+nts enable
+nts key $WORK/server.key
+nts cert $WORK/server.pem
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
+    >"$WORK/ntpsec.log" 2>&1 &
+  PIDS+=("$!")
+  probe_until --server ntp.test --address 127.0.0.1 --ke_port 4460 --ca "$WORK/ca.pem" ||
+    fail "no authenticated reply from ntpsec: $(cat "$WORK/probe.log")"
+  log "$(cat "$WORK/probe.log")"
+  echo "PASS: our NTS client got an authenticated reply from ntpsec's ntpd"
+}
+
+# start_serve ADDRESS NTP_PORT KE_PORT SECONDS [ROTATE_S]: nts_serve in the
+# background, rotating its master key every ROTATE_S seconds (default 1 day).
+start_serve() {
+  "${NOCLOCK[@]}" "$SERVE" --address "$1" --ntp_port "$2" --ke_port "$3" --duration_s "$4" \
+    --rotate_s "${5:-86400}" \
+    --cert "$WORK/server.pem" --key "$WORK/server.key" --key_file "$WORK/nts.keys" \
+    >"$WORK/serve.log" 2>&1 &
+  SERVE_PID=$!
+  PIDS+=("$SERVE_PID")
+  wait_for "$WORK/serve.log" "NTS-KE on" 5 || fail "nts_serve did not start"
+}
+
+# serve_counters: waits for nts_serve to exit and checks its totals.
+serve_counters() {
+  wait "$SERVE_PID"
+  log "$(tail -n 1 "$WORK/serve.log")"
+  grep -Eq "NTS requests answered [1-9][0-9]*, NAKs 0, dropped 0, plain requests 0" \
+    "$WORK/serve.log" || fail "nts_serve answered no NTS request, or dropped some"
+  [[ $(stat -c %a "$WORK/nts.keys") == 600 ]] || fail "master key file is not 0600"
+}
+
+case_server_chronyd() {
+  local address=127.0.15.3 port ke_port
+  port=$(free_port $address udp)
+  ke_port=$(free_port $address tcp)
+  make_certificates $address
+  # Master keys rotate every 2 s: chronyd, polling every 0.25 s, keeps
+  # getting fresh cookies and never sees a NAK.
+  start_serve $address "$port" "$ke_port" 8 2
+  mkdir -p "$WORK/dump"
+  cat >"$WORK/chrony.conf" <<CONF
+server $address iburst nts port $port ntsport $ke_port minpoll -2 maxpoll -2
+ntstrustedcerts $WORK/ca.pem
+bindacqaddress 127.0.15.4
+port 0
+cmdport 0
+pidfile $WORK/chronyd.pid
+ntsdumpdir $WORK/dump
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
+    >"$WORK/chronyd.log" 2>&1 &
+  PIDS+=("$!")
+  wait_for "$WORK/chronyd.log" "Selected source $address" 8 ||
+    fail "chronyd did not select our NTS server"
+  serve_counters
+  grep -q "master key 4" "$WORK/serve.log" || fail "nts_serve did not rotate its master key"
+  echo "PASS: chronyd as NTS client selected our NTS server"
+}
+
+case_server_ntpsec() {
+  private_netns "ntpsec accepts only 127.0.0.1 as a loopback server" "$CASE"
+  make_certificates 127.0.0.1
+  start_serve 127.0.0.1 10123 4460 12
+  cat >"$WORK/ntpsec.conf" <<CONF
+disable ntp
+disable kernel
+interface ignore wildcard
+interface listen 127.0.0.1
+server 127.0.0.1 nts ca $WORK/ca.pem minpoll 1 maxpoll 1 iburst
+logfile $WORK/ntpsec.log
+logconfig =allall
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
+    >"$WORK/ntpsec.out" 2>&1 &
+  PIDS+=("$!")
+  wait_for "$WORK/ntpsec.log" "sys_peer" 12 || fail "ntpsec did not make our NTS server its peer"
+  grep -q "NTSc: Got 8 cookies" "$WORK/ntpsec.log" || fail "ntpsec got no cookies"
+  serve_counters
+  echo "PASS: ntpsec as NTS client chose our NTS server"
+}
+
+[[ -x "$PROBE" ]] || fail "no nts_probe at $PROBE"
+command -v openssl >/dev/null || skip "no openssl command to make test certificates"
+find_servers || skip "chrony/ntpsec packages could not be fetched: $(tail -n 3 "$WORK/apt.out" 2>/dev/null | tr '\n' ' ')"
+setpriv --bounding-set -sys_time --inh-caps -sys_time true 2>/dev/null ||
+  skip "setpriv cannot drop CAP_SYS_TIME here; refusing to run daemons with clock rights"
+"case_$CASE"
