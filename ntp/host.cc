@@ -96,6 +96,7 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
   flags.set_once_and_exit = options.set_once_and_exit;
   ClientConfigResult client =
       ClientOptionsFromConfig(config, flags, options.random_seed, options.server_port);
+  client.options.leap_seconds = options.leap_seconds;
   host->warnings_.insert(host->warnings_.end(), client.warnings.begin(),
                          client.warnings.end());
   if (!client.options.servers.empty()) {
@@ -298,6 +299,7 @@ void Host::OnConfigChange(const ConfigChangeInput& input) {
   flags.set_once_and_exit = options_.set_once_and_exit;
   ClientConfigResult client =
       ClientOptionsFromConfig(config, flags, options_.random_seed, options_.server_port);
+  client.options.leap_seconds = options_.leap_seconds;
   warnings.insert(warnings.end(), client.warnings.begin(), client.warnings.end());
   ReconfigureCounts counts;
   if (client_ != nullptr) {

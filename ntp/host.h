@@ -22,6 +22,7 @@
 #include "net/address.h"
 #include "ntp/actions.h"
 #include "ntp/client/client_engine.h"
+#include "ntp/leap_seconds_list.h"
 #include "ntp/config/config.h"
 #include "ntp/control/control_server.h"
 #include "ntp/interface_selection.h"
@@ -56,6 +57,9 @@ struct HostOptions {
   uint16_t server_port = 123;
   // All randomness of the instance derives from it.
   uint64_t random_seed = 0;
+  // The verified `leapfile` (ntp/leap_seconds_list.h), read by the daemon
+  // or the simulator; while not expired it decides the leap warning.
+  std::optional<LeapSecondsList> leap_seconds;
 };
 
 enum class HostExit { kRunning, kPanic, kDone, kError };

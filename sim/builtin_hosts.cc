@@ -1,5 +1,7 @@
 #include "sim/builtin_hosts.h"
 
+#include "sim/attacker.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -7,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ntp/auth/keys_file.h"
 #include "ntp/precision.h"
 #include "ntp/wire/packet.h"
 #include "ntp/wire/refid.h"
@@ -57,8 +60,15 @@ absl::StatusOr<ProberFlags> ParseDaemonFlags(const std::vector<std::string>& fla
 // ---------------------------------------------------------------------------
 // Responder
 
-Responder::Responder(const scenario::ResponderOptions& options, const SimHostEnvironment& env)
-    : env_(env) {
+Responder::Responder(const scenario::ResponderOptions& options, const SimHostEnvironment& env,
+                     std::unique_ptr<ntp::ClientAuthenticator> keys)
+    : env_(env),
+      script_(options.script().begin(), options.script().end()),
+      keys_(std::move(keys)) {
+  std::stable_sort(script_.begin(), script_.end(),
+                   [](const scenario::ResponderScript& a, const scenario::ResponderScript& b) {
+                     return a.at_s() < b.at_s();
+                   });
   const bool unsync = options.unsynchronized();
   system_.leap = unsync ? ntp::Leap::kUnsynchronized : ntp::Leap::kNoWarning;
   system_.stratum = unsync ? ntp::kMaxStratum
@@ -90,9 +100,36 @@ absl::Status Responder::Start() {
 
 void Responder::Stop() { sockets_.clear(); }
 
+scenario::ResponderScript Responder::ScriptNow() const {
+  scenario::ResponderScript now;
+  if (script_.empty() || !env_.true_time_s) return now;
+  const double t = env_.true_time_s();
+  for (const scenario::ResponderScript& s : script_) {
+    if (s.at_s() > t) break;
+    now.MergeFrom(s);
+  }
+  return now;
+}
+
+void Responder::ArmLeap(const scenario::ResponderScript& script) {
+  if (!script.has_leap()) return;
+  const clocks::LeapStatus want = script.leap() == 1   ? clocks::LeapStatus::kInsert
+                                  : script.leap() == 2 ? clocks::LeapStatus::kDelete
+                                                       : clocks::LeapStatus::kNone;
+  if (want == armed_) return;
+  clocks::ClockSyncStatus status;
+  status.synchronized = true;
+  status.leap = want;
+  status.max_error = absl::Milliseconds(1);
+  status.est_error = absl::Microseconds(1);
+  if (env_.clock->SetSyncStatus(status).ok()) armed_ = want;
+}
+
 void Responder::OnDatagram(net::DatagramSocket* socket, const net::ReceivedDatagram& d) {
   const std::optional<ntp::NtpPacket> request = ParseMode(d.payload, ntp::Mode::kClient);
   if (!request.has_value()) return;
+  const scenario::ResponderScript script = ScriptNow();
+  ArmLeap(script);
   ntp::NtpPacket reply;
   reply.leap = static_cast<ntp::LeapIndicator>(system_.leap);
   reply.version = request->version;
@@ -108,7 +145,38 @@ void Responder::OnDatagram(net::DatagramSocket* socket, const net::ReceivedDatag
   const absl::Time now = env_.clock->Now();
   reply.reference_timestamp = ntp::NtpTimestamp::FromTime(now - absl::Seconds(1));
   reply.transmit_timestamp = ntp::NtpTimestamp::FromTime(now);
-  if (SendPacket(*socket, reply, d.source)) ++answered_;
+  // Scripted wire fields.
+  if (script.has_offset_s()) {
+    const absl::Duration lie = absl::Seconds(script.offset_s());
+    reply.receive_timestamp = ntp::NtpTimestamp::FromTime(d.rx_time + lie);
+    reply.reference_timestamp = ntp::NtpTimestamp::FromTime(now + lie - absl::Seconds(1));
+    reply.transmit_timestamp = ntp::NtpTimestamp::FromTime(now + lie);
+  }
+  if (script.has_leap()) reply.leap = static_cast<ntp::LeapIndicator>(script.leap() & 3);
+  if (script.has_stratum()) reply.stratum = static_cast<uint8_t>(script.stratum());
+  if (script.has_root_delay_s()) {
+    reply.root_delay = ntp::NtpShort::FromSeconds(script.root_delay_s());
+  }
+  if (script.has_root_dispersion_s()) {
+    reply.root_dispersion = ntp::NtpShort::FromSeconds(script.root_dispersion_s());
+  }
+  if (script.zero_timestamps()) {
+    reply.receive_timestamp = ntp::NtpTimestamp();
+    reply.transmit_timestamp = ntp::NtpTimestamp();
+  }
+  if (!script.kiss_code().empty()) {
+    reply.stratum = 0;
+    reply.leap = ntp::LeapIndicator::kUnsynchronized;
+    reply.reference_id = ntp::RefIdFromAscii(script.kiss_code()).value_or(0);
+  }
+  std::vector<uint8_t> bytes(ntp::kNtpHeaderOctets);
+  if (!ntp::SerializePacket(reply, absl::MakeSpan(bytes)).ok()) return;
+  if (request->mac.has_value() && keys_ != nullptr) {
+    // Answered under the request's key, or the script's other key ID.
+    const uint32_t key_id = script.has_key_id() ? script.key_id() : request->mac->key_id;
+    if (!keys_->Sign(key_id, &bytes).ok()) return;
+  }
+  if (socket->SendTo(bytes, d.source).ok()) ++answered_;
 }
 
 // ---------------------------------------------------------------------------
@@ -349,8 +417,25 @@ SimHostFactories BuiltinHostFactories() {
   SimHostFactories factories;
   factories[scenario::RESPONDER] = [](const scenario::Host& host, const SimHostEnvironment& env)
       -> absl::StatusOr<std::unique_ptr<SimHost>> {
-    return std::make_unique<Responder>(host.responder(), env);
+    std::unique_ptr<ntp::ClientAuthenticator> keys;
+    if (!host.responder().keys_file().empty()) {
+      auto file = host.files().find(host.responder().keys_file());
+      if (file == host.files().end()) {
+        return absl::NotFoundError(absl::StrCat("keys_file \"", host.responder().keys_file(),
+                                                "\" is not in the host's files"));
+      }
+      ntp::ParsedKeysFile parsed = ntp::ParseKeysFile(file->first, file->second);
+      if (parsed.HasErrors()) {
+        return absl::InvalidArgumentError(parsed.diagnostics.front().ToString());
+      }
+      absl::StatusOr<std::unique_ptr<ntp::ClientAuthenticator>> auth =
+          ntp::ClientAuthenticator::Create(&parsed.keys);
+      if (!auth.ok()) return auth.status();
+      keys = *std::move(auth);
+    }
+    return std::make_unique<Responder>(host.responder(), env, std::move(keys));
   };
+  factories[scenario::ATTACKER] = AttackerHostFactory();
   factories[scenario::PROBER] = [](const scenario::Host& host, const SimHostEnvironment& env)
       -> absl::StatusOr<std::unique_ptr<SimHost>> {
     absl::StatusOr<ProberFlags> flags = ParseDaemonFlags(

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ntp/client/packet_auth.h"
 #include "ntp/ntp_time.h"
 #include "sim/sim_host.h"
 
@@ -35,7 +36,10 @@ struct ProbeSample {
 
 class Responder final : public SimHost {
  public:
-  Responder(const scenario::ResponderOptions& options, const SimHostEnvironment& env);
+  // `keys`: answers requests with a MAC under the same key (null: no
+  // keys; such requests get unauthenticated replies).
+  Responder(const scenario::ResponderOptions& options, const SimHostEnvironment& env,
+            std::unique_ptr<ntp::ClientAuthenticator> keys = nullptr);
   ~Responder() override;
 
   absl::Status Start() override;
@@ -47,8 +51,15 @@ class Responder final : public SimHost {
 
  private:
   void OnDatagram(net::DatagramSocket* socket, const net::ReceivedDatagram& d);
+  // The script's overrides in force now (true time).
+  scenario::ResponderScript ScriptNow() const;
+  // Arms or disarms the own clock's leap second for the scripted LI.
+  void ArmLeap(const scenario::ResponderScript& script);
 
   SimHostEnvironment env_;
+  std::vector<scenario::ResponderScript> script_;  // by at_s
+  std::unique_ptr<ntp::ClientAuthenticator> keys_;
+  clocks::LeapStatus armed_ = clocks::LeapStatus::kNone;
   ntp::SystemVariables system_;
   std::vector<std::unique_ptr<net::DatagramSocket>> sockets_;
   uint64_t answered_ = 0;

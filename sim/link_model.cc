@@ -80,6 +80,17 @@ LinkModel::Fate LinkModel::Transmit(int64_t t_ns, double extra_delay_s) {
     fate.copies = 2;
     fate.delay_ns[1] = ToNanos(DrawDelay(t_ns, extra_delay_s));
   }
+  // Drawn only on links that damage datagrams, so other links keep their
+  // streams.
+  if (params_.corrupt > 0 && rng_.Bernoulli(params_.corrupt)) {
+    ++stats_.corrupted;
+    fate.corrupt_at = rng_();
+    fate.corrupt_mask = static_cast<uint8_t>(1u << rng_.UniformInt(8));
+  }
+  if (params_.truncate > 0 && rng_.Bernoulli(params_.truncate)) {
+    ++stats_.truncated;
+    fate.truncate_at = rng_();
+  }
   return fate;
 }
 

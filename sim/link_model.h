@@ -6,6 +6,7 @@
 #define SIM_LINK_MODEL_H_
 
 #include <cstdint>
+#include <optional>
 
 #include "sim/random.h"
 
@@ -39,6 +40,8 @@ struct LinkParams {
   double spike_rate_per_s = 0;
   double spike_duration_s = 0;
   double spike_delay_s = 0;
+  double corrupt = 0;   // probability one random byte is flipped
+  double truncate = 0;  // probability the payload is cut to a random shorter length
 };
 
 class LinkModel {
@@ -49,12 +52,19 @@ class LinkModel {
     bool lost = false;
     int copies = 0;
     int64_t delay_ns[2] = {0, 0};
+    // Damage (only drawn when the link corrupts or truncates): flip byte
+    // corrupt_at % size with corrupt_mask; keep truncate_at % size bytes.
+    std::optional<uint64_t> corrupt_at;
+    uint8_t corrupt_mask = 0;
+    std::optional<uint64_t> truncate_at;
   };
   struct Stats {
     uint64_t sent = 0;
     uint64_t lost = 0;
     uint64_t duplicated = 0;
     uint64_t reordered = 0;
+    uint64_t corrupted = 0;
+    uint64_t truncated = 0;
   };
 
   // `seed` drives every draw of this link (its own stream).

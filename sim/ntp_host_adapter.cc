@@ -4,6 +4,7 @@
 #include "ntp/auth/keys_file.h"
 #include "ntp/config/file_reader.h"
 #include "ntp/config/parser.h"
+#include "ntp/leap_seconds_list.h"
 #include "ntp/trace/codec.h"
 #include "ntp/trace/keys.h"
 
@@ -28,6 +29,36 @@ HostExit NtpHostAdapter::exit_state() const {
     case ntp::HostExit::kError: return HostExit::kError;
   }
   return HostExit::kError;
+}
+
+std::vector<AssociationRow> NtpHostAdapter::AssociationRows() const {
+  std::vector<AssociationRow> rows;
+  const ntp::ClientEngine* client = instance_->host().client();
+  if (client == nullptr) return rows;
+  const auto& associations = client->associations();
+  for (size_t i = 0; i < associations.size(); ++i) {
+    const ntp::Association& a = *associations[i];
+    const ntp::AssociationCounters& c = a.counters();
+    AssociationRow row;
+    row.server = a.config().server.ip().ToString();
+    row.poll_log2 = a.hpoll();
+    row.reach = a.reach();
+    row.tally = ntp::PeerSelectTally(client->select_status(static_cast<int>(i)));
+    row.sent = c.sent;
+    row.received = c.received;
+    row.accepted = c.verdicts[static_cast<size_t>(ntp::ReplyVerdict::kAccept)];
+    row.drops = {{"wrong_source", c.wrong_source},
+                 {"malformed", c.malformed},
+                 {"auth_failed", c.auth_failed}};
+    for (size_t v = 0; v < c.verdicts.size(); ++v) {
+      const auto verdict = static_cast<ntp::ReplyVerdict>(v);
+      if (verdict == ntp::ReplyVerdict::kAccept) continue;
+      row.drops.push_back({ntp::ReplyVerdictName(verdict), c.verdicts[v]});
+    }
+    row.drops.push_back({"outlier", c.outliers});
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 std::vector<AssociationPoll> NtpHostAdapter::associations() const {
@@ -77,6 +108,18 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
       ntp::ParsedKeysFile keys = ntp::ParseKeysFile(config.keys->path, *contents);
       for (const ntp::KeysFileDiagnostic& d : keys.diagnostics) Warn(env, d.ToString());
       adapter->keys_ = std::make_unique<ntp::KeyStore>(std::move(keys.keys));
+    }
+  }
+  if (config.leapfile.has_value() && !config.leapfile->path.empty()) {
+    absl::StatusOr<std::string> contents = reader.Read(config.leapfile->path, size_t{1} << 20);
+    absl::StatusOr<ntp::LeapSecondsList> leap =
+        contents.ok() ? ntp::ParseLeapSecondsList(*contents, config.leapfile->path,
+                                                  config.leapfile_ignore_hash)
+                      : absl::StatusOr<ntp::LeapSecondsList>(contents.status());
+    if (leap.ok()) {
+      options.leap_seconds = *std::move(leap);
+    } else {
+      Warn(env, absl::StrCat("leapfile ", config.leapfile->path, ": ", leap.status().message()));
     }
   }
   ntp::runtime::Seams seams;

@@ -34,6 +34,7 @@ class NtpHostAdapter final : public SimHost {
   void Stop() override { instance_->Shutdown(); }
   ntp::SystemVariables system() const override { return instance_->host().system(); }
   HostExit exit_state() const override;
+  std::vector<AssociationRow> AssociationRows() const override;
   std::vector<AssociationPoll> associations() const override;
 
   const ntp::Host& host() const { return instance_->host(); }

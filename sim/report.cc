@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -67,6 +68,21 @@ double Percentile(std::vector<double> values, double percent) {
   const size_t hi = std::min(lo + 1, values.size() - 1);
   if (values[lo] == values[hi]) return values[lo];  // also inf == inf
   return values[lo] + (rank - lo) * (values[hi] - values[lo]);
+}
+
+std::string AssociationsCsv(const std::vector<AssociationRow>& rows) {
+  std::string out = "server,poll,reach,tally,sent,received,accepted";
+  if (!rows.empty()) {
+    for (const auto& [reason, count] : rows[0].drops) absl::StrAppend(&out, ",drop_", reason);
+  }
+  out += "\n";
+  for (const AssociationRow& r : rows) {
+    absl::StrAppendFormat(&out, "%s,%d,%03o,%c,%d,%d,%d", r.server, 1 << r.poll_log2, r.reach,
+                          r.tally == ' ' ? '_' : r.tally, r.sent, r.received, r.accepted);
+    for (const auto& [reason, count] : r.drops) absl::StrAppend(&out, ",", count);
+    out += "\n";
+  }
+  return out;
 }
 
 void WriteSeriesCsv(const HostSeries& series, std::ostream& out) {

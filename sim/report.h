@@ -20,6 +20,10 @@ namespace sim {
 // of that, i.e. minus its NTP offset); `events` lists what happened since
 // the previous row as "kind: text" separated by " | ".
 void WriteSeriesCsv(const HostSeries& series, std::ostream& out);
+// HOST_associations.csv: one row per client association at the end of the
+// run: server,poll,reach,tally,sent,received,accepted, then one column per
+// drop reason (named after the first row's reasons).
+std::string AssociationsCsv(const std::vector<AssociationRow>& rows);
 
 // {"scenario": NAME, "seeds": [...],
 //  "hosts": {HOST: {"converge_s", "rms_offset_s", "max_abs_offset_s",

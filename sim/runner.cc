@@ -17,11 +17,19 @@
 namespace sim {
 namespace {
 
+// Written to a temporary file and renamed, so a reader never sees half a file.
 absl::Status WriteFile(const std::filesystem::path& path, const std::string& contents) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
   f << contents;
   f.close();
-  if (!f) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  std::error_code ec;
+  if (f) std::filesystem::rename(tmp, path, ec);
+  if (!f || ec) {
+    std::filesystem::remove(tmp, ec);
+    return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  }
   return absl::OkStatus();
 }
 
@@ -35,6 +43,17 @@ absl::Status WriteRunFiles(const std::filesystem::path& dir, const std::string& 
     WriteSeriesCsv(s, f);
     f.close();
     if (!f) return absl::InternalError(absl::StrCat("cannot write ", (dir / s.name).string()));
+  }
+  for (size_t i = 0; i < run.associations.size() && i < run.hosts.size(); ++i) {
+    if (run.associations[i].empty()) continue;
+    if (absl::Status s = WriteFile(dir / (run.hosts[i].name + "_associations.csv"),
+                                   AssociationsCsv(run.associations[i]));
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& [host, pcap] : run.pcap) {
+    if (absl::Status s = WriteFile(dir / (host + ".pcap"), pcap); !s.ok()) return s;
   }
   return WriteFile(dir / "plot.svg", RenderSvg(RunPlot(scenario_name, run)));
 }
@@ -124,6 +143,7 @@ int RunScenarioCommand(const RunnerOptions& options, const SimHostFactories& fac
     run_options.seed = seed;
     run_options.perturb_seed = options.perturb_seed;
     run_options.record_series = !options.out_dir.empty();
+    if (!options.out_dir.empty()) run_options.pcap_hosts = options.pcap_hosts;
     if (options.progress) {
       run_options.progress = [&, i](double fraction) {
         err << absl::StrFormat("\r[ntpsim %s seed %d, run %d/%d] %3.0f%% of %.0f s simulated",

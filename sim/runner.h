@@ -31,6 +31,8 @@ struct RunnerOptions {
   // are identical.
   bool check_determinism = false;
   std::string replay_command = "bazel run //:ntpsim --";
+  // With out_dir: also write HOST.pcap for these hosts ("*": all).
+  std::vector<std::string> pcap_hosts;
   // Write the trace of this host (one seed only) to `trace_path`, for
   // ntpreplay (RunOptions::trace_host).
   std::string trace_host;

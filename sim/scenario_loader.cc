@@ -215,6 +215,8 @@ void ValidateLinkModel(const scenario::LinkModel& m, bool one_way, const Where& 
   CheckNonNegative(m, "spike_duration_s", m.has_spike_duration_s(), m.spike_duration_s(), w,
                    errors);
   CheckNonNegative(m, "spike_delay_s", m.has_spike_delay_s(), m.spike_delay_s(), w, errors);
+  CheckProbability(m, "corrupt", m.has_corrupt(), m.corrupt(), w, errors);
+  CheckProbability(m, "truncate", m.has_truncate(), m.truncate(), w, errors);
   if (m.has_asymmetry_s()) {
     if (!Finite(m.asymmetry_s())) {
       errors.Add(w.Field(m, "asymmetry_s"), "must be finite");
@@ -275,6 +277,9 @@ std::string DefaultCheckName(const scenario::Check& c, const std::string& host) 
     case scenario::Check::kExits: kind = "exits"; break;
     case scenario::Check::kNeverSelects: kind = absl::StrCat("never_selects_", c.never_selects()); break;
     case scenario::Check::kMaxSteps: kind = "max_steps"; break;
+    case scenario::Check::kSelects: kind = absl::StrCat("selects_", c.selects().server()); break;
+    case scenario::Check::kLeapAnnounced: kind = "leap_announced"; break;
+    case scenario::Check::kLeaps: kind = "leaps"; break;
     case scenario::Check::kPoll: kind = "poll"; break;
     case scenario::Check::KIND_NOT_SET: kind = "check"; break;
   }
@@ -340,6 +345,8 @@ LinkParams ToLinkParams(const scenario::LinkModel& m, bool reverse) {
   p.spike_rate_per_s = m.spike_rate_per_s();
   p.spike_duration_s = m.spike_duration_s();
   p.spike_delay_s = m.spike_delay_s();
+  p.corrupt = m.corrupt();
+  p.truncate = m.truncate();
   return p;
 }
 
@@ -435,7 +442,7 @@ void ValidateHost(const scenario::Host& h, double duration_s, const Where& wh, E
     errors.Add(wh.Field(h, "name"), "required: letters, digits, '_', '-', '.'");
   }
   if (h.role() == scenario::ROLE_UNSPECIFIED) {
-    errors.Add(wh.Field(h, "role"), "required (NTPD, PROBER or RESPONDER)");
+    errors.Add(wh.Field(h, "role"), "required (NTPD, PROBER, RESPONDER or ATTACKER)");
   }
   if (!h.ntp_conf().empty() && !h.ntp_conf_file().empty()) {
     errors.Add(wh.Field(h, "ntp_conf_file"), "give ntp_conf or ntp_conf_file, not both");
@@ -467,7 +474,28 @@ void ValidateHost(const scenario::Host& h, double duration_s, const Where& wh, E
       errors.Add(wh.Field(h, "prober").Field(p, "poll_s"), "must be >= 0.001");
     }
   }
+  if (h.role() == scenario::ATTACKER) {
+    const scenario::AttackerOptions& a = h.attacker();
+    const Where wa = wh.Field(h, "attacker");
+    if (a.victim().empty()) errors.Add(wa.Field(a, "victim"), "required");
+    if (a.impersonate().empty()) errors.Add(wa.Field(a, "impersonate"), "required");
+    if (a.kiss_code().size() > 4) errors.Add(wa.Field(a, "kiss_code"), "at most 4 characters");
+    if (a.has_rate_per_s() && !(Finite(a.rate_per_s()) && a.rate_per_s() > 0)) {
+      errors.Add(wa.Field(a, "rate_per_s"), "must be > 0");
+    }
+    if (a.has_port_max() && a.port_max() > 65535) {
+      errors.Add(wa.Field(a, "port_max"), "must be <= 65535");
+    }
+  }
   if (h.role() == scenario::RESPONDER) {
+    for (int k = 0; k < h.responder().script_size(); ++k) {
+      const scenario::ResponderScript& r = h.responder().script(k);
+      const Where wr = wh.Field(h, "responder").Field(h.responder(), "script", k);
+      if (r.has_leap() && r.leap() > 3) errors.Add(wr.Field(r, "leap"), "must be 0-3");
+      if (r.has_stratum() && r.stratum() > 255) errors.Add(wr.Field(r, "stratum"), "must be 0-255");
+      if (r.kiss_code().size() > 4) errors.Add(wr.Field(r, "kiss_code"), "at most 4 characters");
+      if (!(Finite(r.at_s()) && r.at_s() >= 0)) errors.Add(wr.Field(r, "at_s"), "must be >= 0");
+    }
     const std::string& refid = h.responder().refid();
     if (refid.size() > 4) {
       errors.Add(wh.Field(h, "responder").Field(h.responder(), "refid"),
@@ -609,6 +637,30 @@ void ResolveProberServers(ExpandedHost& e, const Where& wh, const scenario::Host
   for (const std::string& l : literal) p->add_servers(l);
 }
 
+// An attacker's victim and impersonated server: host names become their
+// first address.
+void ResolveAttacker(ExpandedHost& e, const Where& wh, const scenario::Host& entry,
+                     const std::vector<ExpandedHost>& hosts, Errors& errors) {
+  scenario::AttackerOptions* a = e.spec.mutable_attacker();
+  const Where wa = wh.Field(entry, "attacker");
+  for (std::string* name : {a->mutable_victim(), a->mutable_impersonate()}) {
+    const char* field = name == a->mutable_victim() ? "victim" : "impersonate";
+    if (net::IpAddress::Parse(*name).ok()) continue;
+    const int h = [&] {
+      for (size_t i = 0; i < hosts.size(); ++i) {
+        if (hosts[i].spec.name() == *name) return static_cast<int>(i);
+      }
+      return -1;
+    }();
+    if (h < 0 || hosts[h].addresses.empty()) {
+      errors.Add(wa.Field(entry.attacker(), field),
+                 absl::StrCat("\"", *name, "\" is neither a host nor an address"));
+      continue;
+    }
+    *name = hosts[h].addresses[0].ToString();
+  }
+}
+
 // Configuration text and prober servers (they need every address).
 void ResolveHostReferences(const Where& root, const std::string& path,
                            const ScenarioFileReader& reader, LoadedScenario& out,
@@ -619,6 +671,7 @@ void ResolveHostReferences(const Where& root, const std::string& path,
     const Where wh = root.Field(s, "hosts", e.entry);
     ResolveNtpConf(e, wh, entry, path, reader, out.hosts, errors);
     if (e.spec.role() == scenario::PROBER) ResolveProberServers(e, wh, entry, out.hosts, errors);
+    if (e.spec.role() == scenario::ATTACKER) ResolveAttacker(e, wh, entry, out.hosts, errors);
   }
 }
 
@@ -837,6 +890,20 @@ void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double durat
     case scenario::Check::kMaxSteps:
       if (c.max_steps() < 0) errors.Add(wc.Field(c, "max_steps"), "must be >= 0");
       break;
+    case scenario::Check::kLeaps:
+      if (c.leaps() < 0) errors.Add(wc.Field(c, "leaps"), "must be >= 0");
+      break;
+    case scenario::Check::kSelects:
+      in_run(c.selects().after_s(), wc.Field(c, "selects").Field(c.selects(), "after_s"));
+      break;
+    case scenario::Check::kLeapAnnounced: {
+      const scenario::LeapAnnounced& l = c.leap_announced();
+      const Where w = wc.Field(c, "leap_announced");
+      if (l.leap() != 1 && l.leap() != 2) errors.Add(w.Field(l, "leap"), "must be 1 or 2");
+      in_run(l.after_s(), w.Field(l, "after_s"));
+      if (l.has_before_s()) in_run(l.before_s(), w.Field(l, "before_s"));
+      break;
+    }
     case scenario::Check::kPoll:
       ValidatePollBound(c.poll(), wc.Field(c, "poll"), duration_s, errors);
       break;
@@ -876,16 +943,21 @@ std::vector<net::IpAddress> ForbiddenAddresses(const scenario::Check& c, const W
                                                const std::vector<ExpandedHost>& hosts,
                                                Errors& errors) {
   std::vector<net::IpAddress> forbidden;
-  if (c.kind_case() != scenario::Check::kNeverSelects) return forbidden;
-  absl::StatusOr<net::IpAddress> ip = net::IpAddress::Parse(c.never_selects());
+  if (c.kind_case() != scenario::Check::kNeverSelects &&
+      c.kind_case() != scenario::Check::kSelects) {
+    return forbidden;
+  }
+  const bool never = c.kind_case() == scenario::Check::kNeverSelects;
+  const std::string& server = never ? c.never_selects() : c.selects().server();
+  absl::StatusOr<net::IpAddress> ip = net::IpAddress::Parse(server);
   if (ip.ok()) {
     forbidden.push_back(*ip);
     return forbidden;
   }
-  const std::vector<int> servers = Indices(Match(hosts, c.never_selects()));
+  const std::vector<int> servers = Indices(Match(hosts, server));
   if (servers.empty()) {
-    errors.Add(wc.Field(c, "never_selects"),
-               absl::StrCat("\"", c.never_selects(), "\" is neither a host nor an address"));
+    errors.Add(never ? wc.Field(c, "never_selects") : wc.Field(c, "selects"),
+               absl::StrCat("\"", server, "\" is neither a host nor an address"));
   }
   for (int h : servers) {
     forbidden.insert(forbidden.end(), hosts[h].addresses.begin(), hosts[h].addresses.end());

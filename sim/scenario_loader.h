@@ -55,7 +55,8 @@ struct ResolvedCheck {
   std::string name;  // unique within the scenario
   scenario::Check check;
   int host = -1;
-  // never_selects: the addresses of the forbidden server.
+  // never_selects: the addresses of the forbidden server; selects: those
+  // of the wanted one.
   std::vector<net::IpAddress> forbidden;
   // relative_to: the host whose clock the offsets are measured against
   // (-1: true time).

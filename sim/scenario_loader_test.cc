@@ -92,6 +92,42 @@ TEST(ScenarioLoaderTest, MissingRequiredFields) {
   EXPECT_THAT(m, HasSubstr("m.textproto:2:1: checks[0]: no check kind given"));
 }
 
+TEST(ScenarioLoaderTest, AttackerAndScriptedResponder) {
+  constexpr char kAttack[] = R"pb(duration_s: 100
+hosts { name: "s" role: RESPONDER addresses: "192.0.2.1"
+        responder { script { at_s: 10 kiss_code: "DENY" } } }
+hosts { name: "c" role: NTPD addresses: "192.0.2.2" }
+hosts { name: "m" role: ATTACKER attacker { victim: "c" impersonate: "s" } }
+checks { host: "c" selects { server: "s" } }
+checks { host: "c" leap_announced { leap: 1 } }
+)pb";
+  ASSERT_OK_AND_ASSIGN(LoadedScenario s, ParseScenario(kAttack, "a.textproto"));
+  EXPECT_EQ(s.hosts[2].spec.attacker().victim(), "192.0.2.2");
+  EXPECT_EQ(s.hosts[2].spec.attacker().impersonate(), "192.0.2.1");
+  ASSERT_EQ(s.checks.size(), 2u);
+  EXPECT_EQ(s.checks[0].name, "selects_s/c");
+  ASSERT_EQ(s.checks[0].forbidden.size(), 1u);
+  EXPECT_EQ(s.checks[0].forbidden[0].ToString(), "192.0.2.1");
+
+  constexpr char kBad[] = R"pb(duration_s: 100
+hosts { name: "s" role: RESPONDER responder { script { leap: 4 stratum: 256 kiss_code: "TOOLONG" } } }
+hosts { name: "m" role: ATTACKER attacker { victim: "nobody" } }
+links { from: "s" to: "m" model { corrupt: 2 } }
+checks { host: "s" leap_announced { leap: 3 } }
+checks { host: "s" selects { server: "ghost" } }
+)pb";
+  const absl::Status status = ParseScenario(kBad, "b.textproto").status();
+  const std::string m(status.message());
+  EXPECT_THAT(m, HasSubstr("hosts[0].responder.script[0].leap: must be 0-3"));
+  EXPECT_THAT(m, HasSubstr("hosts[0].responder.script[0].stratum: must be 0-255"));
+  EXPECT_THAT(m, HasSubstr("hosts[0].responder.script[0].kiss_code: at most 4"));
+  EXPECT_THAT(m, HasSubstr("hosts[1].attacker.impersonate: required"));
+  EXPECT_THAT(m, HasSubstr("hosts[1].attacker.victim: \"nobody\" is neither"));
+  EXPECT_THAT(m, HasSubstr("links[0].model.corrupt: must be a probability"));
+  EXPECT_THAT(m, HasSubstr("checks[0].leap_announced.leap: must be 1 or 2"));
+  EXPECT_THAT(m, HasSubstr("checks[1].selects: \"ghost\" is neither"));
+}
+
 TEST(ScenarioLoaderTest, PollRelativeToAndNeverSelectsAfterAreChecked) {
   constexpr char kText[] = R"pb(
 duration_s: 100

@@ -11,10 +11,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "clock/clock.h"
 #include "clock/scheduler.h"
 #include "net/address.h"
@@ -46,10 +48,39 @@ struct SimHostEnvironment {
   // The host's drift file (survives restarts); used by hosts whose
   // configuration asks for one.
   clocks::DriftStore* drift_store = nullptr;
+  // True time (seconds since the scenario start), for hosts whose
+  // behaviour a scenario scripts over time (responder scripts, attackers).
+  std::function<double()> true_time_s;
+  // Attackers only (sim/attacker.h): send a datagram with any source
+  // address, and see the datagrams a victim sends and receives.
+  using SpoofFunction = std::function<absl::Status(
+      const net::SocketAddress& source, absl::Span<const uint8_t> payload,
+      const net::SocketAddress& to)>;
+  using TapFunction = std::function<void(
+      const net::SocketAddress& source, const net::SocketAddress& destination,
+      absl::Span<const uint8_t> payload)>;
+  SpoofFunction spoof;
+  // Starts (handler set) or ends (null handler) watching `victim`; each
+  // datagram is shown `delay_s` after it was sent.
+  std::function<void(const net::IpAddress& victim, double delay_s, TapFunction handler)> tap;
   // Record this host's trace here (ntpsim --trace_host; trace.proto, the
   // format ntpd --trace writes); null: no trace. Hosts of the NTPD role
   // honour it.
   ntp::trace::TraceSink* trace_sink = nullptr;
+};
+
+// One client association at the end of a run (HOST_associations.csv).
+struct AssociationRow {
+  std::string server;  // address
+  int poll_log2 = 0;
+  int reach = 0;       // the reachability register
+  char tally = ' ';    // ntpq's selection tally code
+  uint64_t sent = 0;
+  uint64_t received = 0;
+  uint64_t accepted = 0;  // samples handed to the filter
+  // Replies dropped, by reason (the same reasons, in the same order, in
+  // every row).
+  std::vector<std::pair<std::string, uint64_t>> drops;
 };
 
 // One association (a configured server) of a host, as the simulator
@@ -76,6 +107,9 @@ class SimHost {
   // The host's system variables now (a copy).
   virtual ntp::SystemVariables system() const = 0;
   virtual HostExit exit_state() const = 0;
+  // The host's client associations with their counters, for
+  // HOST_associations.csv (none for hosts without a client).
+  virtual std::vector<AssociationRow> AssociationRows() const { return {}; }
   // The host's client associations in configuration order; empty for a
   // host that polls no server (a pure server).
   virtual std::vector<AssociationPoll> associations() const = 0;

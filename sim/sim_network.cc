@@ -152,7 +152,7 @@ void SimNetwork::Drop(HostIndex from, HostIndex to, const net::SocketAddress& so
   ++dropped_;
   if (trace_) {
     trace_(PacketTrace{PacketTrace::Kind::kDropped, loop_->now_ns(), from, to, source,
-                       destination, bytes, reason});
+                       destination, bytes, reason, {}});
   }
 }
 
@@ -185,6 +185,58 @@ absl::Status SimNetwork::Send(HostIndex from, const net::SocketAddress& bound,
           sender.name, " has no address to reach ", to.ToString()));
     }
   }
+  return Route(from, source, payload, to);
+}
+
+absl::Status SimNetwork::SendSpoofed(HostIndex from, const net::SocketAddress& source,
+                                     absl::Span<const uint8_t> payload,
+                                     const net::SocketAddress& to) {
+  Host& sender = *hosts_[from];
+  if (to.ip().family() != source.ip().family() || payload.size() > kMaxPayload) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot send ", payload.size(), " bytes to ", to.ToString(), " from ",
+                     source.ToString()));
+  }
+  if (!sender.up) return absl::UnavailableError(absl::StrCat(sender.name, " is down"));
+  return Route(from, source, payload, to);
+}
+
+void SimNetwork::SetTap(HostIndex observer, HostIndex victim, double delay_s,
+                        TapHandler handler) {
+  Host& h = *hosts_[observer];
+  if (!handler) {
+    h.tapped.clear();
+    h.tap_handler = nullptr;
+    return;
+  }
+  h.tapped.push_back(victim);
+  h.tap_delay_s = delay_s;
+  h.tap_handler = std::move(handler);
+}
+
+void SimNetwork::ShowTaps(HostIndex from, HostIndex receiver, const net::SocketAddress& source,
+                          absl::Span<const uint8_t> payload, const net::SocketAddress& to) {
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    Host& observer = *hosts_[i];
+    if (!observer.tap_handler || static_cast<HostIndex>(i) == from) continue;
+    bool seen = false;
+    for (HostIndex v : observer.tapped) seen |= v == from || v == receiver;
+    if (!seen) continue;
+    TappedDatagram d{source, to, std::vector<uint8_t>(payload.begin(), payload.end())};
+    const HostIndex index = static_cast<HostIndex>(i);
+    loop_->Schedule(loop_->now_ns() + static_cast<int64_t>(observer.tap_delay_s * 1e9),
+                    observer.domain, hosts_[from]->domain, Phase::kNormal,
+                    [this, index, d = std::move(d)] {
+                      Host& o = *hosts_[index];
+                      if (o.up && o.tap_handler) o.tap_handler(d);
+                    });
+  }
+}
+
+absl::Status SimNetwork::Route(HostIndex from, const net::SocketAddress& source,
+                               absl::Span<const uint8_t> payload,
+                               const net::SocketAddress& to) {
+  Host& sender = *hosts_[from];
   Digest& digest = loop_->digest(sender.domain);
   digest.AddU64(0x7478);  // "tx"
   AddAddress(digest, source);
@@ -193,9 +245,12 @@ absl::Status SimNetwork::Send(HostIndex from, const net::SocketAddress& bound,
 
   const HostIndex receiver = HostOf(to.ip());
   if (trace_) {
-    trace_(PacketTrace{PacketTrace::Kind::kSent, loop_->now_ns(), from, receiver, source,
-                       to, payload.size(), ""});
+    PacketTrace t{PacketTrace::Kind::kSent, loop_->now_ns(), from, receiver, source,
+                  to, payload.size(), "", {}};
+    t.payload = payload;
+    trace_(t);
   }
+  ShowTaps(from, receiver, source, payload, to);
   if (receiver < 0) {
     digest.AddU64(1);
     Drop(from, receiver, source, to, payload.size(), "no route");
@@ -230,6 +285,12 @@ absl::Status SimNetwork::Send(HostIndex from, const net::SocketAddress& bound,
     digest.AddU64(3);
     Drop(from, receiver, source, to, payload.size(), "loss");
     return absl::OkStatus();
+  }
+  if (fate.corrupt_at.has_value() && !bytes.empty()) {
+    bytes[*fate.corrupt_at % bytes.size()] ^= fate.corrupt_mask;
+  }
+  if (fate.truncate_at.has_value() && !bytes.empty()) {
+    bytes.resize(*fate.truncate_at % bytes.size());
   }
   for (int copy = 0; copy < fate.copies; ++copy) {
     digest.AddI64(fate.delay_ns[copy]);
@@ -277,8 +338,10 @@ void SimNetwork::Deliver(HostIndex to, const net::SocketAddress& source,
   digest.AddBytes(payload);
   digest.AddI64(absl::ToUnixNanos(d.rx_time));
   if (trace_) {
-    trace_(PacketTrace{PacketTrace::Kind::kDelivered, loop_->now_ns(), from, to, source,
-                       destination, payload.size(), ""});
+    PacketTrace t{PacketTrace::Kind::kDelivered, loop_->now_ns(), from, to, source,
+                  destination, payload.size(), "", {}};
+    t.payload = absl::MakeConstSpan(payload);
+    trace_(t);
   }
   it->second->Receive(d);
 }

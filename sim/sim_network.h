@@ -43,7 +43,18 @@ struct PacketTrace {
   net::SocketAddress destination;
   size_t bytes = 0;
   std::string drop_reason;  // kDropped: "loss", "link down", "partition", ...
+  // The bytes (kSent: as sent; kDelivered: as delivered, after any link
+  // damage). Valid during the callback only.
+  absl::Span<const uint8_t> payload;
 };
+
+// A datagram an on-path observer sees (AddTap).
+struct TappedDatagram {
+  net::SocketAddress source;
+  net::SocketAddress destination;
+  std::vector<uint8_t> payload;
+};
+using TapHandler = std::function<void(const TappedDatagram&)>;
 
 class SimNetwork {
  public:
@@ -88,6 +99,18 @@ class SimNetwork {
   void SetHostUp(HostIndex host, bool up);
   bool host_up(HostIndex host) const { return hosts_[host]->up; }
 
+  // On-path observation: every datagram `victim` sends, and every one sent
+  // to it, is also handed to `handler` in `observer`'s domain `delay_s`
+  // after it was sent (before the link decides its fate). Datagrams the
+  // observer sends itself are not shown to it. A null handler removes the
+  // observer's taps.
+  void SetTap(HostIndex observer, HostIndex victim, double delay_s, TapHandler handler);
+  // Sends from host `from` a datagram whose source address is `source`
+  // (any address: spoofing). It crosses the link from -> the owner of
+  // `to`, like any datagram of `from`.
+  absl::Status SendSpoofed(HostIndex from, const net::SocketAddress& source,
+                           absl::Span<const uint8_t> payload, const net::SocketAddress& to);
+
   // Statistics of the directed link, if it carried anything.
   const LinkModel* link(HostIndex from, HostIndex to) const;
   uint64_t datagrams_delivered() const { return delivered_; }
@@ -118,6 +141,10 @@ class SimNetwork {
     uint16_t next_ephemeral_port = 32768;
     std::map<net::SocketAddress, Socket*> sockets;
     std::unique_ptr<HostNetwork> network;
+    // Taps this host (as an observer) holds: victims and the handler.
+    std::vector<HostIndex> tapped;
+    double tap_delay_s = 0;
+    TapHandler tap_handler;
   };
   struct PairState {
     std::unique_ptr<LinkModel> model;
@@ -127,6 +154,12 @@ class SimNetwork {
 
   absl::Status Send(HostIndex from, const net::SocketAddress& source,
                     absl::Span<const uint8_t> payload, const net::SocketAddress& to);
+  // Everything after the source address is known (shared by Send and
+  // SendSpoofed).
+  absl::Status Route(HostIndex from, const net::SocketAddress& source,
+                     absl::Span<const uint8_t> payload, const net::SocketAddress& to);
+  void ShowTaps(HostIndex from, HostIndex receiver, const net::SocketAddress& source,
+                absl::Span<const uint8_t> payload, const net::SocketAddress& to);
   void Deliver(HostIndex to, const net::SocketAddress& source,
                const net::SocketAddress& destination,
                const std::vector<uint8_t>& payload);

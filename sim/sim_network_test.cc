@@ -375,4 +375,95 @@ TEST_F(NetworkTest, AddressesAreUnique) {
 }
 
 }  // namespace
+
+TEST_F(NetworkTest, SpoofedSourceCrossesTheAttackersLink) {
+  auto b = Bind(1, "10.0.0.2:123");
+  std::vector<Arrival> arrivals;
+  Listen(b.get(), &arrivals);
+  w_.links[{2, 1}] = LinkParams{.delay_s = 0.003};
+  loop_.Schedule(0, 2, Phase::kNormal, [&] {
+    const std::vector<uint8_t> payload = {9};
+    // c claims to be a:123.
+    EXPECT_THAT(network_.SendSpoofed(2, *net::SocketAddress::Parse("10.0.0.1:123"), payload,
+                                     *net::SocketAddress::Parse("10.0.0.2:123")),
+                IsOk());
+  });
+  loop_.RunUntil(100 * kMs);
+  ASSERT_EQ(arrivals.size(), 1u);
+  EXPECT_EQ(arrivals[0].t_ns, 3 * kMs);  // c's link, not a's
+  EXPECT_EQ(arrivals[0].source, *net::SocketAddress::Parse("10.0.0.1:123"));
+}
+
+TEST_F(NetworkTest, TapSeesTheVictimsTrafficBothWaysButNotItsOwn) {
+  auto a = Bind(0, "10.0.0.1:5000");
+  auto b = Bind(1, "10.0.0.2:123");
+  std::vector<TappedDatagram> seen;
+  network_.SetTap(2, 0, 0.0005, [&](const TappedDatagram& d) { seen.push_back(d); });
+  loop_.Schedule(0, 0, Phase::kNormal, [&] {
+    EXPECT_THAT(a->SendTo(std::vector<uint8_t>{1}, *net::SocketAddress::Parse("10.0.0.2:123")),
+                IsOk());
+  });
+  loop_.Schedule(10 * kMs, 1, Phase::kNormal, [&] {
+    EXPECT_THAT(b->SendTo(std::vector<uint8_t>{2}, *net::SocketAddress::Parse("10.0.0.1:5000")),
+                IsOk());
+  });
+  loop_.Schedule(20 * kMs, 2, Phase::kNormal, [&] {
+    EXPECT_THAT(network_.SendSpoofed(2, *net::SocketAddress::Parse("10.0.0.2:123"),
+                                     std::vector<uint8_t>{3},
+                                     *net::SocketAddress::Parse("10.0.0.1:5000")),
+                IsOk());
+  });
+  loop_.RunUntil(100 * kMs);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].payload, std::vector<uint8_t>{1});
+  EXPECT_EQ(seen[1].payload, std::vector<uint8_t>{2});
+  network_.SetTap(2, -1, 0, nullptr);
+  loop_.Schedule(200 * kMs, 0, Phase::kNormal, [&] {
+    EXPECT_THAT(a->SendTo(std::vector<uint8_t>{4}, *net::SocketAddress::Parse("10.0.0.2:123")),
+                IsOk());
+  });
+  loop_.RunUntil(300 * kMs);
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST_F(NetworkTest, CorruptAndTruncateDamageEveryDatagram) {
+  std::vector<uint8_t> sent(48);
+  for (size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<uint8_t>(i);
+  w_.links[{0, 1}] = LinkParams{.delay_s = 0.001, .corrupt = 1};
+  auto a = Bind(0, "10.0.0.1:5000");
+  auto b = Bind(1, "10.0.0.2:123");
+  std::vector<Arrival> arrivals;
+  Listen(b.get(), &arrivals);
+  for (int i = 0; i < 20; ++i) {
+    loop_.Schedule(i * kMs, 0, Phase::kNormal, [&] {
+      EXPECT_THAT(a->SendTo(sent, *net::SocketAddress::Parse("10.0.0.2:123")), IsOk());
+    });
+  }
+  loop_.RunUntil(100 * kMs);
+  ASSERT_EQ(arrivals.size(), 20u);
+  for (const Arrival& r : arrivals) {
+    ASSERT_EQ(r.payload.size(), sent.size());
+    int bits = 0;
+    for (size_t i = 0; i < sent.size(); ++i) bits += __builtin_popcount(r.payload[i] ^ sent[i]);
+    EXPECT_EQ(bits, 1);  // exactly one bit flipped
+  }
+  EXPECT_EQ(network_.link(0, 1)->stats().corrupted, 20u);
+
+  w_.links[{0, 2}] = LinkParams{.delay_s = 0.001, .truncate = 1};
+  auto c = Bind(2, "10.0.0.3:123");
+  std::vector<Arrival> cut;
+  Listen(c.get(), &cut);
+  for (int i = 0; i < 20; ++i) {
+    loop_.Schedule(200 * kMs + i * kMs, 0, Phase::kNormal, [&] {
+      EXPECT_THAT(a->SendTo(sent, *net::SocketAddress::Parse("10.0.0.3:123")), IsOk());
+    });
+  }
+  loop_.RunUntil(300 * kMs);
+  ASSERT_EQ(cut.size(), 20u);
+  for (const Arrival& r : cut) {
+    EXPECT_LT(r.payload.size(), sent.size());
+    EXPECT_TRUE(std::equal(r.payload.begin(), r.payload.end(), sent.begin()));
+  }
+}
+
 }  // namespace sim

@@ -11,6 +11,7 @@
 #include "sim/domain_scheduler.h"
 #include "sim/event_loop.h"
 #include "sim/oscillator.h"
+#include "sim/pcap.h"
 #include "sim/random.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_network.h"
@@ -25,6 +26,7 @@ const char* RoleName(scenario::Role role) {
     case scenario::NTPD: return "NTPD";
     case scenario::PROBER: return "PROBER";
     case scenario::RESPONDER: return "RESPONDER";
+    case scenario::ATTACKER: return "ATTACKER";
     default: return "ROLE_UNSPECIFIED";
   }
 }
@@ -57,6 +59,7 @@ struct HostRuntime final : ntp::EventSink, ClockObserver {
   HostExit exit = HostExit::kRunning;
   std::optional<double> exit_s;
   std::vector<double> step_times_s;
+  std::vector<double> leap_times_s;  // kernel leap seconds executed
   HostSeries* series = nullptr;
   // Requests sent by daemons of this host that were replaced (restarts).
   uint64_t requests_retired = 0;
@@ -93,6 +96,11 @@ struct CheckState {
   double max_abs = 0;
   std::optional<double> last_violation_s;
   std::optional<double> selected_forbidden_s;
+  // selects: first sample (after after_s) with another or no system peer;
+  // leap_announced: first sample announcing the leap.
+  std::optional<double> other_peer_s;
+  std::string other_peer;
+  std::optional<double> announced_s;
   bool selected_any = false;  // never_selects: some server was selected
   // poll: the extremes of every association's poll from after_s on.
   int poll_min = std::numeric_limits<int>::max();
@@ -125,6 +133,10 @@ class Simulation {
   void ApplyFault(const ResolvedFault& f);
   void Sample();
   void CheckSelection(HostRuntime& h, const ntp::SystemVariables& system);
+  // selects / leap_announced, at every sample.
+  void CheckSystemVariables(HostRuntime& h, const ntp::SystemVariables& system);
+  void CapturePacket(const PacketTrace& t);
+  bool Captured(int host) const;
   // The offset a check measures: against true time or another host's clock.
   double CheckOffset(const ResolvedCheck& check, double true_offset) const;
   void SamplePolls(HostRuntime& h, const std::vector<AssociationPoll>& polls, double t);
@@ -140,6 +152,7 @@ class Simulation {
   std::vector<HostSeries> series_;
   std::vector<CheckState> checks_;
   std::vector<std::pair<double, std::string>> faults_;
+  std::vector<std::string> pcap_;  // per host: the pcap file so far ("" not captured)
 };
 
 void HostRuntime::OnEvent(const ntp::Event& event) {
@@ -166,6 +179,7 @@ void HostRuntime::OnClockOperation(const ClockOperation& op) {
       sim->RecordEvent(*this, "clock_step", absl::StrFormat("%+.9f s", op.value));
       break;
     case ClockOperation::Kind::kLeap:
+      leap_times_s.push_back(sim->now_s());
       sim->RecordEvent(*this, "leap_second", absl::StrFormat("%+.0f s", op.value));
       break;
     case ClockOperation::Kind::kInjectedStep:
@@ -217,6 +231,25 @@ absl::StatusOr<std::unique_ptr<SimHost>> Simulation::MakeHost(HostRuntime& h) {
                         : DeriveSeed(h.seed, absl::StrCat("restart/", h.restarts));
   env.addresses = h.spec->addresses;
   env.drift_store = h.drift_store.get();
+  env.true_time_s = [this] { return now_s(); };
+  const int index = h.index;
+  env.spoof = [this, index](const net::SocketAddress& source, absl::Span<const uint8_t> payload,
+                            const net::SocketAddress& to) {
+    return network_.SendSpoofed(index, source, payload, to);
+  };
+  env.tap = [this, index](const net::IpAddress& victim, double delay_s,
+                          SimHostEnvironment::TapFunction handler) {
+    if (!handler) {
+      network_.SetTap(index, -1, 0, nullptr);
+      return;
+    }
+    const HostIndex v = network_.HostOf(victim);
+    if (v < 0) return;
+    network_.SetTap(index, v, delay_s,
+                    [handler = std::move(handler)](const TappedDatagram& d) {
+                      handler(d.source, d.destination, d.payload);
+                    });
+  };
   if (options_.trace_sink != nullptr && env.name == options_.trace_host && h.restarts == 0) {
     env.trace_sink = options_.trace_sink;
   }
@@ -294,6 +327,16 @@ absl::Status Simulation::Setup() {
     state.check = &c;
     checks_.push_back(state);
     if (c.check.kind_case() == scenario::Check::kPoll) hosts_[c.host]->has_poll_check = true;
+  }
+  if (!options_.pcap_hosts.empty()) {
+    pcap_.assign(hosts_.size(), "");
+    for (size_t i = 0; i < hosts_.size(); ++i) {
+      const std::string& name = hosts_[i]->spec->spec.name();
+      for (const std::string& p : options_.pcap_hosts) {
+        if (p == "*" || p == name) pcap_[i] = PcapFileHeader();
+      }
+    }
+    network_.SetTraceCallback([this](const PacketTrace& t) { CapturePacket(t); });
   }
   // Samples at 0, interval, 2 interval, ... up to the end inclusive; each
   // sample schedules the next, so one sampling event is pending at a time.
@@ -426,6 +469,55 @@ void Simulation::CheckSelection(HostRuntime& h, const ntp::SystemVariables& syst
   }
 }
 
+bool Simulation::Captured(int host) const {
+  return host >= 0 && host < static_cast<int>(pcap_.size()) && !pcap_[host].empty();
+}
+
+// Sent datagrams go into the sender's capture, delivered ones into the
+// receiver's (after link damage); both stamped with true UTC.
+void Simulation::CapturePacket(const PacketTrace& t) {
+  int host = -1;
+  if (t.kind == PacketTrace::Kind::kSent) host = t.from;
+  if (t.kind == PacketTrace::Kind::kDelivered) host = t.to;
+  if (!Captured(host)) return;
+  AppendPcapRecord(scenario_.start + absl::Nanoseconds(t.t_ns), t.source, t.destination,
+                   t.payload, pcap_[host]);
+}
+
+void Simulation::CheckSystemVariables(HostRuntime& h, const ntp::SystemVariables& system) {
+  const double t = now_s();
+  for (CheckState& c : checks_) {
+    if (c.check->host != h.index) continue;
+    const scenario::Check& check = c.check->check;
+    if (check.kind_case() == scenario::Check::kSelects) {
+      if (t < check.selects().after_s() || c.other_peer_s.has_value()) continue;
+      // The system peer's name, confirmed by the association's tally where
+      // the host has associations (the name outlives a lost peer).
+      bool ok = false;
+      for (const net::IpAddress& ip : c.check->forbidden) ok |= system.system_peer == ip.ToString();
+      if (ok && h.host != nullptr) {
+        const std::vector<AssociationRow> rows = h.host->AssociationRows();
+        bool peer = rows.empty();
+        for (const AssociationRow& row : rows) {
+          peer |= row.tally == '*' && row.server == system.system_peer;
+        }
+        ok = peer;
+      }
+      if (!ok) {
+        c.other_peer_s = t;
+        c.other_peer = system.system_peer.empty() ? "none" : system.system_peer;
+      }
+    } else if (check.kind_case() == scenario::Check::kLeapAnnounced) {
+      const scenario::LeapAnnounced& l = check.leap_announced();
+      if (c.announced_s.has_value() || t < l.after_s() ||
+          (l.has_before_s() && t > l.before_s())) {
+        continue;
+      }
+      if (static_cast<uint32_t>(system.leap) == l.leap()) c.announced_s = t;
+    }
+  }
+}
+
 double Simulation::CheckOffset(const ResolvedCheck& check, double true_offset) const {
   if (check.relative_to < 0) return true_offset;
   return true_offset - hosts_[check.relative_to]->clock->TrueOffsetSeconds();
@@ -459,6 +551,7 @@ void Simulation::Sample() {
     ntp::SystemVariables system;
     if (h.host != nullptr) system = h.host->system();
     CheckSelection(h, system);
+    CheckSystemVariables(h, system);
     if (!h.any_sample) h.first_sample_s = t;
     h.any_sample = true;
     h.last_sample_s = t;
@@ -630,6 +723,32 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
         r.detail = absl::StrFormat("%d steps (limit %d)", static_cast<int>(h.step_times_s.size()),
                                    check.max_steps());
         break;
+      case scenario::Check::kSelects:
+        r.passed = !c.other_peer_s.has_value();
+        r.detail = c.other_peer_s
+                       ? absl::StrFormat("system peer %s at t=%gs (want %s from %gs)",
+                                         c.other_peer, *c.other_peer_s,
+                                         check.selects().server(), check.selects().after_s())
+                       : absl::StrFormat("system peer %s from %gs on", check.selects().server(),
+                                         check.selects().after_s());
+        break;
+      case scenario::Check::kLeaps:
+        r.passed = static_cast<int>(h.leap_times_s.size()) == check.leaps();
+        r.detail = absl::StrFormat("%d leap seconds%s (want %d)",
+                                   static_cast<int>(h.leap_times_s.size()),
+                                   h.leap_times_s.empty()
+                                       ? ""
+                                       : absl::StrFormat(", first at t=%gs", h.leap_times_s[0]),
+                                   check.leaps());
+        break;
+      case scenario::Check::kLeapAnnounced:
+        r.passed = c.announced_s.has_value();
+        r.detail = c.announced_s
+                       ? absl::StrFormat("leap %d announced at t=%gs",
+                                         check.leap_announced().leap(), *c.announced_s)
+                       : absl::StrFormat("leap %d never announced in the window",
+                                         check.leap_announced().leap());
+        break;
       case scenario::Check::KIND_NOT_SET:
         break;
     }
@@ -705,6 +824,13 @@ RunResult Simulation::Run() {
     s.exit = h.exit;
     s.exit_s = h.exit_s;
     result.hosts.push_back(s);
+  }
+  for (auto& hp : hosts_) {
+    result.associations.push_back(hp->host != nullptr ? hp->host->AssociationRows()
+                                                      : std::vector<AssociationRow>{});
+  }
+  for (size_t i = 0; i < pcap_.size(); ++i) {
+    if (!pcap_[i].empty()) result.pcap[hosts_[i]->spec->spec.name()] = std::move(pcap_[i]);
   }
   for (auto& hp : hosts_) {
     if (hp->running) StopHost(*hp);

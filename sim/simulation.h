@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct RunOptions {
   // with the fraction done (0..1]. No wall clock is read here.
   std::function<void(double fraction)> progress;
   int progress_steps = 100;
+  // Hosts whose datagrams (sent and delivered) are kept as pcap files in
+  // RunResult::pcap ("*": every host).
+  std::vector<std::string> pcap_hosts;
   // Record the trace of the host named `trace_host` (its first start; a
   // restart is a new instance) to `trace_sink` (SimHostEnvironment).
   // RunScenario refuses a name no host has.
@@ -103,6 +107,10 @@ struct RunResult {
   std::vector<CheckResult> checks;
   std::vector<HostSeries> series;                     // if recorded
   std::vector<std::pair<double, std::string>> faults;  // (time, description)
+  // Per host (same order as `hosts`): its client associations at the end.
+  std::vector<std::vector<AssociationRow>> associations;
+  // Host name -> pcap file contents (RunOptions::pcap_hosts).
+  std::map<std::string, std::string> pcap;
   bool passed() const {
     for (const CheckResult& c : checks) {
       if (!c.passed) return false;

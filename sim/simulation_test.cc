@@ -341,4 +341,43 @@ TEST(SimulationTest, StartFailureIsAnErrorExit) {
 }
 
 }  // namespace
+
+TEST(SimulationTest, PcapKeepsTheNamedHostsDatagrams) {
+  const LoadedScenario s = Load(R"pb(
+    duration_s: 100
+    hosts { name: "server" role: RESPONDER addresses: "192.0.2.1" }
+    hosts { name: "client" role: PROBER prober { servers: "server" poll_s: 16 } }
+  )pb");
+  RunOptions options;
+  options.pcap_hosts = {"server"};
+  ASSERT_OK_AND_ASSIGN(RunResult r, RunScenario(s, BuiltinHostFactories(), options));
+  ASSERT_EQ(r.pcap.count("server"), 1u);
+  EXPECT_EQ(r.pcap.count("client"), 0u);
+  // Header, then 7 requests received and 7 replies sent (polls at ~0..96 s),
+  // each 16 + 20 + 8 + 48 octets.
+  EXPECT_EQ(r.pcap["server"].size(), 24u + 14 * (16 + 20 + 8 + 48));
+  ASSERT_EQ(r.associations.size(), 2u);
+  EXPECT_TRUE(r.associations[1].empty());  // the prober keeps no associations
+}
+
+TEST(SimulationTest, OnPathAttackerAnswersFirst) {
+  // The attacker answers the prober's requests first, with a 3 s lie and
+  // the right origin, from t = 200 s: the (naive) prober takes the forgery.
+  const LoadedScenario s = Load(R"pb(
+    duration_s: 300
+    hosts { name: "server" role: RESPONDER addresses: "192.0.2.1" }
+    hosts { name: "client" role: PROBER addresses: "192.0.2.2" prober { servers: "server" poll_s: 16 } }
+    hosts { name: "m" role: ATTACKER attacker { victim: "client" impersonate: "server" mode: ON_PATH offset_s: 3 start_s: 200 } }
+  )pb");
+  const Outcome run = RunWith(s);
+  ASSERT_FALSE(run.samples.empty());
+  double before = 0, after = 0;
+  for (const ProbeSample& p : run.samples) {
+    const double t = absl::ToDoubleSeconds(p.local_rx_time - s.start);
+    if (t < 190) before = std::max(before, std::fabs(p.offset_s));
+    if (t > 210) after = std::max(after, std::fabs(p.offset_s));
+  }
+  EXPECT_LT(before, 0.01);
+  EXPECT_NEAR(after, 3, 0.01);
+}
 }  // namespace sim

@@ -60,6 +60,7 @@
 #include "clock/posix_file_reader.h"
 #include "ntp/events.h"
 #include "ntp/host.h"
+#include "ntp/leap_seconds_list.h"
 #include "ntp/runtime/instance.h"
 #include "ntp/trace/codec.h"
 #include "ntp/trace/recorder.h"
@@ -478,6 +479,25 @@ int main(int argc, char** argv) {
   // and the kernel picks the source.
   for (const net::SocketAddress& address : options.listen) {
     if (!address.ip().IsUnspecified()) options.own_addresses.push_back(address.ip());
+  }
+  // `leapfile`: read and verified once at start (ntp/leap_seconds_list.h).
+  if (parsed.config.leapfile.has_value() && !parsed.config.leapfile->path.empty()) {
+    const std::string& leap_path = parsed.config.leapfile->path;
+    clocks::PosixFileReader leap_reader;
+    absl::StatusOr<std::string> text = leap_reader.Read(leap_path, size_t{1} << 20);
+    absl::StatusOr<ntp::LeapSecondsList> leap =
+        text.ok() ? ntp::ParseLeapSecondsList(*text, leap_path,
+                                              parsed.config.leapfile_ignore_hash)
+                  : absl::StatusOr<ntp::LeapSecondsList>(text.status());
+    if (leap.ok()) {
+      std::fprintf(stderr, "%sleapsecond file ('%s'): good hash signature, expires %s\n",
+                   LogPrefix().c_str(), leap_path.c_str(),
+                   absl::FormatTime("%Y-%m-%d", leap->expires(), absl::UTCTimeZone()).c_str());
+      options.leap_seconds = *std::move(leap);
+    } else {
+      std::fprintf(stderr, "%sleapsecond file ('%s'): %s\n", LogPrefix().c_str(),
+                   leap_path.c_str(), std::string(leap.status().message()).c_str());
+    }
   }
   // The `interface` rules choose among the machine's addresses (ntpd binds
   // each one, so replies leave from the address a request came to).

@@ -12,6 +12,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "sim/default_hosts.h"
+#include "absl/strings/str_split.h"
 #include "sim/runner.h"
 
 ABSL_FLAG(std::string, scenario, "", "scenario file (text-format sim.scenario.Scenario)");
@@ -23,6 +24,8 @@ ABSL_FLAG(std::string, perturb_seed, "",
           "reorder simultaneous independent events with this seed (determinism checks)");
 ABSL_FLAG(bool, check_determinism, false,
           "also rerun each seed with events reordered and compare digests");
+ABSL_FLAG(std::string, pcap, "",
+          "with --out: also write HOST.pcap for these hosts (comma-separated, \"*\": all)");
 ABSL_FLAG(bool, progress, true, "show a progress line when stderr is a terminal");
 ABSL_FLAG(std::string, trace_host, "",
           "record this host's trace (the format of ntpd --trace) for ntpreplay; one seed");
@@ -84,6 +87,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.check_determinism = absl::GetFlag(FLAGS_check_determinism);
+  if (!absl::GetFlag(FLAGS_pcap).empty()) {
+    options.pcap_hosts = absl::StrSplit(absl::GetFlag(FLAGS_pcap), ',', absl::SkipEmpty());
+  }
   options.progress = absl::GetFlag(FLAGS_progress) && isatty(STDERR_FILENO);
   return sim::RunScenarioCommand(options, sim::DefaultHostFactories(), std::cout, std::cerr);
 }

@@ -250,10 +250,13 @@ void Association::OnSendResult(const SendResultInput& result) {
 void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t refid) {
   outstanding_nonce_.reset();
   if (verdict == ReplyVerdict::kKissRate) {
-    // RFC 5905 §7.4: reduce the polling rate, again at every RATE. Bounded:
+    // RFC 5905 §7.4: reduce the polling rate, again at every RATE: one
+    // step per kiss (a single kiss, possibly forged, cannot push the poll
+    // to the cap at once; the poll the kiss names is not trusted). Bounded:
     // never beyond max(maxpoll, 10) (ntpsec caps at 10).
+    (void)packet_poll;
     const int cap = std::min(kProtocolMaxPoll, std::max(config_.maxpoll, kKissRatePollCap));
-    const int raised = std::min(cap, std::max(minpoll_ + 1, static_cast<int>(packet_poll)));
+    const int raised = std::min(cap, std::max(minpoll_, hpoll_) + 1);
     minpoll_ = std::max(minpoll_, raised);
     maxpoll_ = std::max(maxpoll_, minpoll_);
     hpoll_ = std::max(hpoll_, minpoll_);
@@ -276,6 +279,20 @@ void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t 
          absl::StrCat("kiss code ", RefIdToText(refid), " from ", Name(),
                       ": access denied, server no longer used"));
   if (on_state_change_) on_state_change_(*this);
+}
+
+// A DENY or RSTR kiss without a MAC proves nothing: anyone on the path can
+// send one with the right origin (RFC 8633 §4.3). It counts as no reply:
+// the request stays armed for a genuine reply, and a server that really
+// refuses us turns unreachable and is polled with the unreachable back-off
+// (as chrony does). Only an authenticated kiss demobilises.
+void Association::IgnoreUnauthenticatedDeny(uint32_t refid) {
+  NotePeerEvent(PeerEvent::kAccessDenied);
+  if (unauthenticated_deny_reported_) return;
+  unauthenticated_deny_reported_ = true;
+  Report(EventKind::kKissOfDeath,
+         absl::StrCat("kiss code ", RefIdToText(refid), " from ", Name(),
+                      " without authentication: counted as no reply"));
 }
 
 void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
@@ -319,6 +336,10 @@ void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
     return;
   }
   ++counters_.verdicts[static_cast<size_t>(verdict)];
+  if (verdict == ReplyVerdict::kKissDeny && !config_.key_id.has_value()) {
+    IgnoreUnauthenticatedDeny(reply.reference_id);
+    return;
+  }
   if (verdict == ReplyVerdict::kKissRate || verdict == ReplyVerdict::kKissDeny) {
     HandleKiss(verdict, reply.poll_log2_seconds, reply.reference_id);
     return;
@@ -342,6 +363,7 @@ void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
 
   const double now = Now();
   unanswered_ = 0;
+  unauthenticated_deny_reported_ = false;
   const bool was_reachable = reach_ != 0;
   reach_ |= 1;
   Header header;

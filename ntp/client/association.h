@@ -144,7 +144,8 @@ class Association {
 
   int id() const { return id_; }
   const AssociationConfig& config() const { return config_; }
-  bool enabled() const { return !disabled_; }  // false after DENY/RSTR
+  // False after an authenticated DENY/RSTR kiss.
+  bool enabled() const { return !disabled_; }
   uint8_t reach() const { return reach_; }
   int unreach() const { return unreach_; }
   int hpoll() const { return hpoll_; }
@@ -192,6 +193,7 @@ class Association {
   void ScheduleAt(double when_seconds);
   void CancelPoll();
   void HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t refid);
+  void IgnoreUnauthenticatedDeny(uint32_t refid);
   void Report(EventKind kind, std::string text);
   void CloseSocket();
   double Now() const;
@@ -242,6 +244,7 @@ class Association {
   std::optional<double> last_reply_;
   std::vector<uint32_t> own_refids_;
   bool loop_ = false;
+  bool unauthenticated_deny_reported_ = false;
   uint8_t peer_event_count_ = 0;
   PeerEvent last_peer_event_ = PeerEvent::kMobilize;
 };

@@ -58,6 +58,8 @@ ClientConfigResult ClientOptionsFromConfig(const NtpConfig& config, const Client
   o.maxclock = config.tos.maxclock;
   o.mindist_seconds = config.tos.mindist_seconds;
   o.maxdist_seconds = config.tos.maxdist_seconds;
+  o.budget_seconds = config.tos.budget_seconds;
+  o.budget_window_seconds = config.tos.budgetwindow_seconds;
   o.phi = config.tinker.dispersion_ppm * 1e-6;
   o.stratum_floor = config.tos.floor;
   o.stratum_ceiling = config.tos.ceiling;

@@ -36,6 +36,15 @@ constexpr int kFirstUpdateBurstSamples = 3;
 // sample, and the longest stretch.
 constexpr double kUncertainRate = 1e-6;
 constexpr double kMaxStretchSeconds = 1024;
+// Once synchronised, a combined rate estimate less certain than this
+// (s/s) does not replace the frequency in use.
+constexpr double kVagueRate = 20e-6;
+// DropBiasedSurvivors: how far (in jitters) from the survivors' median a
+// survivor may be before it counts as biased.
+constexpr double kBiasSigmas = 4;
+// The smallest jump of all servers' offsets taken for an external step
+// (smaller ones are within what the discipline slews anyway).
+constexpr double kExternalStepMinimum = 0.128;
 // An association that sent this many requests without any reply is not
 // waited for by the first-update quorum.
 constexpr int kDeadAfterUnanswered = 3;
@@ -287,6 +296,9 @@ ReconfigureCounts ClientEngine::Reconfigure(const ClientEngineOptions& options) 
   options_.maxclock = options.maxclock;
   options_.mindist_seconds = options.mindist_seconds;
   options_.maxdist_seconds = options.maxdist_seconds;
+  options_.budget_seconds = options.budget_seconds;
+  options_.budget_window_seconds = options.budget_window_seconds;
+  options_.leap_seconds = options.leap_seconds;
   options_.phi = options.phi;
   options_.stratum_floor = options.stratum_floor;
   options_.stratum_ceiling = options.stratum_ceiling;
@@ -430,8 +442,62 @@ void ClientEngine::OnSample(Association& association, const AcceptedSample& samp
   RecordPeerStats(association, sample);
   if (exit_ != ClientExit::kRunning) return;
   AdaptPolls(association, sample.tracker);
+  if (DetectExternalStep(association, sample)) return;
   // A sample the tracker rejected adds nothing to act upon.
   SelectAndUpdate(/*update=*/sample.tracker != TrackerVerdict::kOutlier);
+}
+
+// A step of the clock by another process (settimeofday, a VM resume) moves
+// every server's offset by the same amount at once; a bad server moves only
+// its own. Each tracker outlier that is off by more than the step threshold
+// is a suspect; once a majority of the servers with estimates agree on the
+// jump (within the step threshold) since their last good sample, the step
+// is real: every tracker is moved by it (rate kept: no frequency
+// excursion), the discipline may step at once, and the clock is updated
+// from the moved estimates. Detection thus takes the samples of one poll
+// round instead of the trackers' re-acquisition plus the stepout.
+bool ClientEngine::DetectExternalStep(Association& association,
+                                      const AcceptedSample& sample) {
+  const int id = association.id();
+  if (sample.tracker != TrackerVerdict::kOutlier) {
+    step_suspects_.erase(id);
+    return false;
+  }
+  if (!ever_synced_ || !association.tracker().has_estimate()) return false;
+  const double threshold = std::min(discipline_->step_threshold_seconds(), kExternalStepMinimum);
+  const double jump =
+      sample.exchange.offset_seconds - *association.EstimatedOffset(sample.time_seconds);
+  if (!(std::fabs(jump) > threshold)) return false;
+  step_suspects_[id] = jump;
+
+  int with_estimate = 0;
+  std::vector<double> agreeing;
+  for (const auto& a : associations_) {
+    if (!a->enabled() || !a->tracker().has_estimate()) continue;
+    ++with_estimate;
+    auto it = step_suspects_.find(a->id());
+    if (it != step_suspects_.end() && std::fabs(it->second - jump) <= threshold) {
+      agreeing.push_back(it->second);
+    }
+  }
+  const int required = std::max(options_.minsane, with_estimate / 2 + 1);
+  if (static_cast<int>(agreeing.size()) < required) return false;
+
+  std::sort(agreeing.begin(), agreeing.end());
+  const double step = agreeing[agreeing.size() / 2];
+  Report(EventKind::kWarning,
+         absl::StrFormat("the clock was stepped by another process: %+.6f s, seen by %d of %d "
+                         "servers; re-synchronising",
+                         -step, static_cast<int>(agreeing.size()), with_estimate));
+  for (const auto& a : associations_) {
+    if (!a->tracker().has_estimate()) continue;
+    auto it = step_suspects_.find(a->id());
+    a->mutable_tracker().ShiftOffset(it != step_suspects_.end() ? it->second : step);
+  }
+  step_suspects_.clear();
+  discipline_->NoteExternalStep();
+  SelectAndUpdate(/*update=*/true);
+  return true;
 }
 
 void ClientEngine::RecordPeerStats(const Association& association,
@@ -549,6 +615,7 @@ void ClientEngine::SetRtcReading(absl::Time rtc_time, absl::Time clock_time) {
     return;
   }
   rtc_minus_clock_ = absl::ToDoubleSeconds(rtc_time - clock_time);
+  rtc_at_start_ = rtc_time;
 }
 
 bool ClientEngine::FirstCorrectionAgreesWithRtc(double offset_seconds) {
@@ -567,6 +634,75 @@ bool ClientEngine::FirstCorrectionAgreesWithRtc(double offset_seconds) {
   return false;
 }
 
+// The net correction the update adds is the offset minus what the
+// correction in progress would still have applied (it is replaced); the
+// frequency estimate's share never shows in the offset. Noise averages out
+// in the signed sum; repeated shifts of all servers one way add up.
+bool ClientEngine::WithinBudget(double offset, double now) {
+  if (options_.budget_seconds <= 0 || !ever_synced_) return true;
+  while (!budget_log_.empty() && budget_log_.front().first < now - options_.budget_window_seconds) {
+    budget_log_.pop_front();
+  }
+  const double added = offset - steering_->RemainingCorrection();
+  double net = added;
+  for (const auto& [t, c] : budget_log_) net += c;
+  if (std::fabs(net) > options_.budget_seconds) {
+    if (!budget_exhausted_) {
+      budget_exhausted_ = true;
+      Report(EventKind::kWarning,
+             absl::StrFormat("correction budget exhausted: %+.6f s more would make %+.6f s "
+                             "within %.0f s (tos budget %g): not following the servers",
+                             added, net, options_.budget_window_seconds,
+                             options_.budget_seconds));
+    }
+    return false;
+  }
+  if (budget_exhausted_) {
+    budget_exhausted_ = false;
+    Report(EventKind::kInfo, "correction budget available again: following the servers");
+  }
+  budget_log_.push_back({now, added});
+  return true;
+}
+
+std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
+  constexpr double kEra = 4294967296.0;  // 2^32 s
+  const double clock = absl::ToDoubleSeconds(env_.dispatch->now.clock - absl::UnixEpoch());
+  // The pivot: a plausible RTC's time now (read at start, advanced on the
+  // monotonic timeline: steps do not move it), else this software's date.
+  const double pivot =
+      rtc_at_start_.has_value()
+          ? absl::ToDoubleSeconds(*rtc_at_start_ - absl::UnixEpoch()) + Now()
+          : static_cast<double>(kEraPivotUnixSeconds);
+  const double landing = clock + offset_seconds;
+  const double eras = std::round((pivot - landing) / kEra);
+  const double resolved = offset_seconds + eras * kEra;
+  const double resolved_landing = clock + resolved;
+  // The check: the corrected clock lies within 68 years of the pivot.
+  if (!(std::fabs(resolved_landing - pivot) <= kEra / 2)) {
+    Report(EventKind::kPanic,
+           absl::StrFormat("time correction of %.0f s cannot be placed within 68 years of "
+                           "the era pivot; set clock manually to the correct UTC time.",
+                           offset_seconds));
+    return std::nullopt;
+  }
+  if (eras != 0) {
+    // Every tracker holds the offset of the wrong era: move them all, so
+    // that the samples after the step agree with them.
+    for (const auto& a : associations_) {
+      if (a->tracker().has_estimate()) a->mutable_tracker().ShiftOffset(eras * kEra);
+    }
+    Report(EventKind::kWarning,
+           absl::StrFormat("NTP era resolved against the pivot %s%s: offset %+.0f s is %+.0f s "
+                           "(RFC 5905 section 6)",
+                           absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(static_cast<int64_t>(pivot)),
+                                            absl::UTCTimeZone()),
+                           rtc_at_start_.has_value() ? " (RTC)" : "",
+                           offset_seconds, resolved));
+  }
+  return resolved;
+}
+
 void ClientEngine::ApplyLeapVote(const std::vector<int>& survivors) {
   // Leap warning by majority of the survivors (ntpd 4.2.8 leap vote).
   int insert = 0, remove = 0;
@@ -580,6 +716,21 @@ void ClientEngine::ApplyLeapVote(const std::vector<int>& survivors) {
   Leap vote = Leap::kNoWarning;
   if (2 * insert > n) vote = Leap::kInsertSecond;
   if (2 * remove > n) vote = Leap::kDeleteSecond;
+  // A leap file in date decides (ntpd: the file has priority over the
+  // servers); an expired one is reported once and the vote stands.
+  if (options_.leap_seconds.has_value()) {
+    const absl::Time clock = env_.dispatch->now.clock;
+    if (!options_.leap_seconds->Expired(clock)) {
+      vote = options_.leap_seconds->LeapAtEndOfDay(clock);
+    } else if (!reported_leapfile_expired_) {
+      reported_leapfile_expired_ = true;
+      Report(EventKind::kWarning,
+             absl::StrCat("leapsecond file expired ",
+                          absl::FormatTime("%Y-%m-%d", options_.leap_seconds->expires(),
+                                           absl::UTCTimeZone()),
+                          ": using the servers' leap indicators"));
+    }
+  }
   if (vote != leap_vote_ && vote != Leap::kNoWarning) {
     Report(EventKind::kLeapArmed, vote == Leap::kInsertSecond
                                       ? "leap_armed: leap second insertion announced"
@@ -693,15 +844,27 @@ void ClientEngine::CollectCandidates(double now) {
 // Before the first update: a majority of the servers that may still answer
 // must be candidates, so that a single early reply (possibly a
 // falseticker's) cannot set the clock.
-bool ClientEngine::FirstUpdateQuorum() const {
+int ClientEngine::FirstUpdateRequired() const {
   int potential = 0;
   for (const auto& a : associations_) {
     if (!a->enabled() || a->config().noselect) continue;
-    if (!a->has_reply() && a->unanswered() >= kDeadAfterUnanswered) continue;
+    if (a->reach() == 0 && a->unanswered() >= kDeadAfterUnanswered) continue;
     ++potential;
   }
-  const int required = std::max(options_.minsane, potential / 2 + 1);
-  return static_cast<int>(candidates_.size()) >= required;
+  return std::max(options_.minsane, potential / 2 + 1);
+}
+
+bool ClientEngine::FirstUpdateQuorum() const {
+  return static_cast<int>(candidates_.size()) >= FirstUpdateRequired();
+}
+
+// Before the first update the truechimers themselves must be a majority of
+// the servers that may still answer: two early liars agreeing among three
+// replies are a majority of the replies, not of the configured servers.
+// Servers that stay silent through their first polls (the iburst window)
+// drop out of the count, so a dead server does not block the start.
+bool ClientEngine::FirstUpdateAgreement() const {
+  return static_cast<int>(intersection_.truechimers.size()) >= FirstUpdateRequired();
 }
 
 // Stages 2 and 3 (RFC 5905 §11.2.1, §11.2.2): intersection and cluster.
@@ -739,9 +902,54 @@ bool ClientEngine::IntersectAndCluster() {
   cluster_options.precision_seconds = std::ldexp(1.0, env_.system->precision_log2);
   cluster_options.max_distance_seconds = options_.maxdist_seconds;
   Cluster(cluster_in_, cluster_options, cluster_scratch_, cluster_);
+  DropBiasedSurvivors();
   for (int id : cluster_.outliers) select_[id] = PeerSelect::kOutlier;
   for (int id : cluster_.survivors) select_[id] = PeerSelect::kCandidate;
   return static_cast<int>(cluster_.survivors.size()) >= options_.minsane;
+}
+
+// The cluster algorithm stops at `minclock` survivors (RFC 5905 §11.2.2),
+// so with three servers it never drops one, and combine weights a server
+// whose path turned asymmetric (a bias well inside its root distance, so
+// intersection keeps it) like the others. With three or more survivors,
+// one whose offset is far from the survivors' median, by more than
+// kBiasSigmas times both the survivors' median jitter and the spread of
+// the others, is cast off as an outlier too: its error is a bias, not
+// noise.
+void ClientEngine::DropBiasedSurvivors() {
+  const size_t n = cluster_.survivors.size();
+  if (n < 3) return;
+  std::vector<double> offsets;
+  for (int id : cluster_.survivors) offsets.push_back(theta_[id]);
+  std::vector<double> sorted = offsets;
+  std::nth_element(sorted.begin(), sorted.begin() + n / 2, sorted.end());
+  const double median = sorted[n / 2];
+  std::vector<double> deviations;
+  for (double o : offsets) deviations.push_back(std::fabs(o - median));
+  std::vector<double> spread = deviations;
+  std::nth_element(spread.begin(), spread.begin() + n / 2, spread.end());
+  const double typical = spread[n / 2];
+  const double precision = std::ldexp(1.0, env_.system->precision_log2);
+  // The survivors' typical jitter (a biased server's own jitter may be
+  // inflated by the change that biased it).
+  std::vector<double> jitters;
+  for (int id : cluster_.survivors) jitters.push_back(associations_[id]->filter().jitter_seconds());
+  std::nth_element(jitters.begin(), jitters.begin() + n / 2, jitters.end());
+  const double jitter = jitters[n / 2];
+  std::vector<int> kept, biased;
+  for (size_t k = 0; k < n; ++k) {
+    const int id = cluster_.survivors[k];
+    const Association& a = *associations_[id];
+    const double scale = std::max({typical, jitter, precision});
+    const bool off = deviations[k] > kBiasSigmas * scale && !a.config().prefer &&
+                     !a.config().truechimer;
+    (off ? biased : kept).push_back(id);
+  }
+  // Only ever a minority, and never below two survivors.
+  if (biased.empty() || kept.size() < std::max<size_t>(2, n / 2 + 1)) return;
+  cluster_.survivors = std::move(kept);
+  cluster_.outliers.insert(cluster_.outliers.end(), biased.begin(), biased.end());
+  cluster_.survivor_selection_jitter_seconds.clear();
 }
 
 // The system peer: the first survivor, but the current one stays while it
@@ -795,6 +1003,7 @@ void ClientEngine::SelectAndUpdate(bool update) {
     LoseSystemPeer();
     return;
   }
+  if (first && !FirstUpdateAgreement()) return;
   const int peer = ChooseSystemPeer();
   select_[peer] = PeerSelect::kSystemPeer;
   const Combined combined = CombineSurvivors(peer);
@@ -832,20 +1041,32 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
   }
 
   ApplyLeapVote(cluster_.survivors);
-  if (!FirstCorrectionAgreesWithRtc(combined.combined.offset_seconds)) {
+  const std::optional<double> offset = ResolveEra(combined.combined.offset_seconds);
+  if (!offset.has_value() || !FirstCorrectionAgreesWithRtc(*offset)) {
     Exit(ClientExit::kPanic);
     return;
   }
-  const UpdateResult result = discipline_->Update(now, combined.combined.offset_seconds,
-                                                  combined.frequency_ppm, min_slew_seconds);
+  if (!WithinBudget(*offset, now)) return;
+  // A rate estimate far less certain than the frequency already in use
+  // (survivors with a single sample each, e.g. under heavy loss) must not
+  // replace it: that would throw away what was learned.
+  std::optional<double> frequency = combined.frequency_ppm;
+  if (ever_synced_ && combined.rate_sigma > kVagueRate) frequency.reset();
+  const UpdateResult result = discipline_->Update(now, *offset, frequency, min_slew_seconds);
   switch (result.outcome) {
     case UpdateOutcome::kPanic:
       Exit(ClientExit::kPanic);
       return;
     case UpdateOutcome::kIgnored:
-      return;
     case UpdateOutcome::kStepped:
-      AfterStep(result.offset_seconds);
+      // A held-back spike or a step decides the phase only; a frequency
+      // the trackers know well (sparse samples over a long span, as under
+      // heavy loss) is applied anyway, or the clock drifts off again at
+      // the old rate.
+      if (frequency.has_value() && combined.rate_sigma <= kUncertainRate) {
+        discipline_->SetFrequency(*frequency);
+      }
+      if (result.outcome == UpdateOutcome::kStepped) AfterStep(result.offset_seconds);
       return;
     case UpdateOutcome::kSlewed:
       break;

@@ -18,7 +18,9 @@
 #define NTP_CLIENT_CLIENT_ENGINE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +38,7 @@
 #include "ntp/client/packet_auth.h"
 #include "ntp/client/selection.h"
 #include "ntp/events.h"
+#include "ntp/leap_seconds_list.h"
 #include "ntp/random.h"
 #include "ntp/system_state.h"
 
@@ -53,6 +56,14 @@ struct ClientEngineOptions {
   int maxclock = 10;
   double mindist_seconds = kDefaultMinDistance;
   double maxdist_seconds = kDefaultMaxDistance;
+  // `tos budget S budgetwindow W`: once synchronised, at most S seconds of
+  // net correction (beyond the frequency estimate) within any W seconds;
+  // past it the client stops following and says so. 0: no budget.
+  double budget_seconds = 0;
+  double budget_window_seconds = 86400;
+  // The verified leap-seconds file: while not expired, it (not the
+  // servers' vote) decides the leap warning, as in ntpd.
+  std::optional<LeapSecondsList> leap_seconds;
   // The dispersion rate (s/s): RFC 5905 PHI, ntpd's `tinker dispersion`
   // (in ppm there).
   double phi = kPhi;
@@ -189,7 +200,12 @@ class ClientEngine {
   };
   void CollectCandidates(double now);
   bool FirstUpdateQuorum() const;
+  // Servers whose agreement a first update needs (a majority of those
+  // that may still answer, at least minsane).
+  int FirstUpdateRequired() const;
+  bool FirstUpdateAgreement() const;
   bool IntersectAndCluster();
+  void DropBiasedSurvivors();
   int ChooseSystemPeer() const;
   Combined CombineSurvivors(int peer);
   void UpdateClock(int peer, const Combined& combined, bool new_peer, double now);
@@ -197,10 +213,22 @@ class ClientEngine {
   // False (and ntpd-style panic reported) when a first correction beyond
   // the panic threshold disagrees with the RTC read at start.
   bool FirstCorrectionAgreesWithRtc(double offset_seconds);
+  // RFC 5905 §6: the offset is known modulo 2^32 s; returns the one that
+  // lands the clock within 68 years of the pivot (a plausible RTC's time,
+  // else kEraPivotUnixSeconds), moving the
+  // trackers when that is another era), or nullopt (panic reported) when
+  // none can.
+  std::optional<double> ResolveEra(double offset_seconds);
   void LoseSystemPeer();
   void UpdateSystemVariables(const Association& peer, double offset,
                              double system_jitter, double now);
   void ApplyLeapVote(const std::vector<int>& survivors);
+  // False (and the refusal reported once) when applying `offset` would take
+  // the net correction of the budget window beyond the budget.
+  bool WithinBudget(double offset, double now);
+  // True when `sample` completed the evidence of a clock step by another
+  // process (the clock has then been updated).
+  bool DetectExternalStep(Association& association, const AcceptedSample& sample);
   void AdaptPolls(Association& association, TrackerVerdict verdict);
   void Exit(ClientExit how);
   void StartDrift(const DriftReading& drift, std::optional<double>* initial);
@@ -262,9 +290,19 @@ class ClientEngine {
   ClusterScratch cluster_scratch_;
   ClusterResult cluster_;
   std::vector<CombineInput> combine_in_;
+  // Association id -> its offset jump (s) in its last sample, while that
+  // sample was a tracker outlier (DetectExternalStep).
+  std::map<int, double> step_suspects_;
+  // The correction budget: (time, net correction added) of each update in
+  // the window, and whether the refusal was reported.
+  std::deque<std::pair<double, double>> budget_log_;
+  bool budget_exhausted_ = false;
+  bool reported_leapfile_expired_ = false;
 
   // RTC minus system clock at start (seconds), when the RTC is plausible.
   std::optional<double> rtc_minus_clock_;
+  // The plausible RTC reading at start (the era pivot, ResolveEra).
+  std::optional<absl::Time> rtc_at_start_;
   bool has_drift_store_ = false;
   std::string drift_where_;
   bool drift_timer_armed_ = false;

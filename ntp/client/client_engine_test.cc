@@ -36,8 +36,10 @@
 namespace ntp::testing {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const net::IpAddress kClientIp = *net::IpAddress::Parse("10.0.0.1");
 
@@ -307,21 +309,23 @@ TEST_F(ClientEngineTest, ReachRegisterShiftsAtEveryPoll) {
 
 // ---- Kiss-o'-Death (RFC 5905 §7.4) --------------------------------------
 
-TEST_F(ClientEngineTest, KissRateRaisesThePoll) {
+TEST_F(ClientEngineTest, KissRateRaisesThePollOneStepPerKiss) {
   ScriptedServer& server = AddServer();
   server.kiss = KissCode::kRate;
-  server.kiss_poll = 9;
+  server.kiss_poll = 17;  // not trusted: one kiss is one step
   Start(ServerLines());
   RunFor(absl::Seconds(30));
-  EXPECT_GE(association(0).hpoll(), 9);
-  EXPECT_GE(association(0).minpoll(), 9);
+  EXPECT_EQ(association(0).hpoll(), 7);
+  EXPECT_EQ(association(0).minpoll(), 7);
   EXPECT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);
-  // Requests now come no faster than every 2^9 s.
+  // The next request comes 2^7 s after the first (at about 1.5 s), and its
+  // kiss raises the poll one more step.
   const size_t before = server.requests.size();
-  RunFor(absl::Seconds(450));  // the kiss came at about 1.5 s
+  RunFor(absl::Seconds(90));
   EXPECT_EQ(server.requests.size(), before);
-  RunFor(absl::Seconds(100));
+  RunFor(absl::Seconds(20));
   EXPECT_EQ(server.requests.size(), before + 1);
+  EXPECT_EQ(association(0).hpoll(), 8);
 }
 
 TEST_F(ClientEngineTest, KissRateIsBounded) {
@@ -334,14 +338,60 @@ TEST_F(ClientEngineTest, KissRateIsBounded) {
   EXPECT_GT(server.requests.size(), 2u);
 }
 
-TEST_F(ClientEngineTest, KissDenyStopsUsingTheServer) {
+TEST_F(ClientEngineTest, UnauthenticatedKissDenyCountsAsUnreachable) {
   ScriptedServer& server = AddServer();
   server.kiss = KissCode::kDeny;
   Start(ServerLines());
   RunFor(absl::Seconds(30));
+  EXPECT_TRUE(association(0).enabled());
+  ASSERT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);
+  EXPECT_THAT(driver_->Texts(EventKind::kKissOfDeath)[0],
+              HasSubstr("DENY from 10.0.1.1 without authentication"));
+  EXPECT_EQ(association(0).reach(), 0);
+  // Polled on, with the unreachable back-off: fewer requests in the
+  // second hour than at 64 s, and the poll grows.
+  RunFor(absl::Hours(1));
+  const size_t after_one_hour = server.requests.size();
+  RunFor(absl::Hours(1));
+  EXPECT_GT(server.requests.size(), after_one_hour);
+  EXPECT_LT(server.requests.size() - after_one_hour, 3600u / 64);
+  EXPECT_GT(association(0).hpoll(), 6);
+  EXPECT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);  // said once
+}
+
+TEST_F(ClientEngineTest, UnauthenticatedKissDenyDoesNotDisarmTheGenuineReply) {
+  AddServer().delay = absl::Milliseconds(5);
+  Start(ServerLines(), ClockOff(0.05));
+  ASSERT_TRUE(driver_->AdvanceUntilSent(driver_->monotonic() + absl::Seconds(10)));
+  const SentDatagram request = driver_->sent.back();
+  // An on-path forgery: the right origin, but no MAC.
+  WireResult<NtpPacket, PacketError> parsed = ParsePacket(request.bytes);
+  ASSERT_TRUE(parsed.ok());
+  const NtpPacket kiss = MakeKissOfDeath(*parsed, KissCode::kDeny, Mode::kServer, 0);
+  std::vector<uint8_t> bytes(kNtpHeaderOctets);
+  ASSERT_THAT(SerializePacket(kiss, absl::MakeSpan(bytes)), IsOk());
+  driver_->Receive(request.socket, bytes, request.to);
+  RunFor(absl::Seconds(1));
+  EXPECT_TRUE(association(0).enabled());
+  EXPECT_EQ(Verdicts(0, ReplyVerdict::kAccept), 1u);
+  EXPECT_EQ(association(0).reach(), 1);
+}
+
+TEST_F(ClientEngineTest, AuthenticatedKissDenyStopsUsingTheServer) {
+  std::shared_ptr<KeyStore> keys = MakeMd5KeyStore(7, "sesame");
+  ASSERT_NE(keys, nullptr);
+  absl::StatusOr<std::unique_ptr<ClientAuthenticator>> signer =
+      ClientAuthenticator::Create(keys.get());
+  ASSERT_THAT(signer, IsOk());
+  ScriptedServer& server = AddServer();
+  server.kiss = KissCode::kDeny;
+  server.signer = signer->get();
+  server.sign_key_id = 7;
+  Start(ServerLines(" key 7"), {}, {}, keys.get());
+  RunFor(absl::Seconds(30));
   EXPECT_FALSE(association(0).enabled());
   ASSERT_EQ(driver_->Count(EventKind::kKissOfDeath), 1);
-  EXPECT_THAT(driver_->Texts(EventKind::kKissOfDeath)[0], HasSubstr("DENY"));
+  EXPECT_THAT(driver_->Texts(EventKind::kKissOfDeath)[0], HasSubstr("access denied"));
   const size_t requests = server.requests.size();
   RunFor(absl::Hours(1));
   EXPECT_EQ(server.requests.size(), requests);
@@ -443,6 +493,78 @@ TEST_F(ClientEngineTest, KeyedAssociationAcceptsOnlyAuthenticReplies) {
   EXPECT_EQ(good.requests[0].bytes.size(), kNtpHeaderOctets + 20);
   EXPECT_TRUE(host_->system().synchronized());
   EXPECT_EQ(host_->system().system_peer, "10.0.1.1");
+}
+
+// ---- Era and budget -----------------------------------------------------
+
+TEST_F(ClientEngineTest, EraIsResolvedAgainstThePivot) {
+  // The clock reads 2100: on the wire the offset is only known modulo
+  // 2^32 s (RFC 5905 section 6); the step lands within 68 years of 2026.
+  for (int i = 0; i < 3; ++i) AddServer();
+  HostOptions host_options;
+  host_options.allow_big_first_step = true;
+  Start(ServerLines(" iburst"), ClockOff(2398377600.0), host_options);
+  RunFor(absl::Seconds(60));
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), -2398377600.0, 0.01);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning), Contains(HasSubstr("NTP era resolved")));
+}
+
+TEST_F(ClientEngineTest, CorrectionBudgetStopsFollowingAndSaysSo) {
+  for (int i = 0; i < 3; ++i) AddServer();
+  Start("tos budget 0.05 budgetwindow 86400\n" + ServerLines(" iburst"), ClockOff(0.001));
+  RunFor(absl::Seconds(600));
+  for (auto& s : servers_) s.offset = absl::Milliseconds(30);
+  RunFor(absl::Seconds(600));
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Not(Contains(HasSubstr("correction budget exhausted"))));
+  for (auto& s : servers_) s.offset = absl::Milliseconds(60);
+  RunFor(absl::Seconds(600));
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Contains(HasSubstr("correction budget exhausted")));
+  EXPECT_TRUE(driver_->steps.empty());
+}
+
+// ---- A biased survivor -------------------------------------------------
+
+TEST_F(ClientEngineTest, BiasedSurvivorOfThreeIsLeftOutOfTheCombination) {
+  // Wide root dispersions: the intersection keeps all three, the bias
+  // is found among the survivors.
+  for (int i = 0; i < 3; ++i) AddServer().root_dispersion_seconds = 0.02;
+  servers_[2].offset = absl::Milliseconds(5);
+  Start(ServerLines(" iburst"), ClockOff(0.001));
+  RunFor(absl::Seconds(600));
+  EXPECT_EQ(engine().select_status(2), PeerSelect::kOutlier);
+  EXPECT_LT(std::fabs(host_->system().offset_seconds), 0.0005);
+  EXPECT_NE(host_->system().system_peer, "10.0.1.3");
+}
+
+// ---- Steps by another process ------------------------------------------
+
+TEST_F(ClientEngineTest, ExternalStepIsFoundWithinOnePollRoundAndUndone) {
+  for (int i = 0; i < 3; ++i) AddServer();
+  Start(ServerLines(" iburst"), ClockOff(0.01, 20));
+  RunFor(absl::Seconds(1200));
+  ASSERT_TRUE(driver_->steps.empty());
+  int poll = 0;
+  for (int i = 0; i < 3; ++i) poll = std::max(poll, association(i).hpoll());
+  driver_->InjectClockStep(absl::Seconds(100));
+  RunFor(absl::Seconds(std::ldexp(1.0, poll) + 10));  // one poll round
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), -100, 0.01);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Contains(HasSubstr("stepped by another process: +100.0")));
+}
+
+TEST_F(ClientEngineTest, OneServerJumpingIsNotAnExternalStep) {
+  for (int i = 0; i < 3; ++i) AddServer();
+  Start(ServerLines(" iburst"), ClockOff(0.01, 20));
+  RunFor(absl::Seconds(1200));
+  servers_[0].offset = absl::Seconds(100);
+  RunFor(absl::Seconds(600));
+  EXPECT_TRUE(driver_->steps.empty());
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Not(Contains(HasSubstr("another process"))));
 }
 
 // ---- Selection (RFC 5905 §10-§11) ---------------------------------------
@@ -1072,6 +1194,23 @@ TEST_F(ClientEngineTest, MinusGStepThatDisagreesWithTheRtcIsAPanic) {
   ASSERT_EQ(driver_->Count(EventKind::kPanic), 1);
   EXPECT_THAT(driver_->Texts(EventKind::kPanic)[0],
               HasSubstr("would leave the clock 2000 seconds from the RTC"));
+}
+
+TEST_F(ClientEngineTest, APlausibleRtcIsTheEraPivot) {
+  // True time 2100-01-01 (NTP era 1); the clock reads 2024; the RTC kept
+  // true time. Against the 2026 pivot the era would come out 136 years
+  // early (1964); against the RTC the step lands on 2100.
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  HostDriver::Options o = ClockOff(-2398377600.0);
+  o.true_start = absl::FromUnixSeconds(4102444800);
+  o.rtc_time = absl::FromUnixSeconds(4102444800);
+  Start(ServerLines(), o, flags);
+  RunFor(absl::Seconds(120));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
 }
 
 TEST_F(ClientEngineTest, AnRtcFromBeforeThisSoftwareIsNotUsed) {

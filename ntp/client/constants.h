@@ -49,6 +49,11 @@ inline constexpr double kMaxSlewFrequencyPpm = 83333.0;
 // software was written) is taken for a dead battery and not used to bound
 // the first correction.
 inline constexpr int64_t kRtcPlausibleAfterUnixSeconds = 1767225600;
+// The era pivot (RFC 5905 §6): NTP timestamps carry no era, so an offset
+// is known only modulo 2^32 s; a clock correction must land within 2^31 s
+// (68 years) of this instant (2026-01-01T00:00:00Z, this software's own
+// time), which picks the era.
+inline constexpr int64_t kEraPivotUnixSeconds = 1767225600;
 
 // RFC 5905 §13 (Figure 29) BCOUNT is 8; ntpd 4.2.8 sends 6 for iburst.
 inline constexpr int kIburstCount = 6;

@@ -63,6 +63,12 @@ void Discipline::ApplyFrequency(double ppm) {
   steering_->SetBaseFrequency(ppm);
 }
 
+void Discipline::NoteExternalStep() {
+  if (state_ == DisciplineState::kSync || state_ == DisciplineState::kSpike) {
+    state_ = DisciplineState::kFset;
+  }
+}
+
 UpdateResult Discipline::DoStep(double offset) {
   UpdateResult result;
   result.offset_seconds = offset;

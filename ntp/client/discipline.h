@@ -74,6 +74,11 @@ class Discipline {
   // frequency and the -g allowance left are kept.
   void set_options(const DisciplineOptions& options) { options_ = options; }
 
+  // The clock was stepped by another process (ClientEngine found the step
+  // in its samples): the next update beyond the step threshold steps at
+  // once, as the first one would, instead of waiting out the stepout.
+  void NoteExternalStep();
+
   // Sets the frequency only (holdover tweaks, tests).
   void SetFrequency(double frequency_ppm);
 

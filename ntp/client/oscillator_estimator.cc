@@ -68,6 +68,13 @@ void OscillatorEstimator::Reset() {
   q_ = options_.wander * options_.wander;
 }
 
+void OscillatorEstimator::ShiftOffset(double shift) {
+  u_ += shift;
+  pending_outliers_ = 0;
+  blocks_.clear();
+  have_current_ = false;
+}
+
 double OscillatorEstimator::wander() const { return std::sqrt(q_); }
 
 double OscillatorEstimator::rate_sigma() const { return std::sqrt(std::max(0.0, p_rr_)); }

@@ -84,6 +84,11 @@ class OscillatorEstimator {
 
   // Forgets everything (the rate prior of the options is kept).
   void Reset();
+  // The local clock was stepped by someone else: from now on every raw
+  // offset is `shift` seconds away from the model. Moves the offset, keeps
+  // the rate and its uncertainty, drops the wander blocks that would
+  // straddle the jump. REQUIRES: has_estimate().
+  void ShiftOffset(double shift);
 
   bool has_estimate() const { return samples_ > 0; }
   int samples() const { return samples_; }

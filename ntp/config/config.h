@@ -334,6 +334,12 @@ struct TosConfig {
   double beacon_seconds = 3600.0;  // manycast beacon interval
   int bcpollbstep = 0;        // 0..4
   std::optional<std::string> basedate;  // as written (YYYY-MM-DD or days)
+  // This project's correction budget (no ntpd equivalent; the idea of
+  // RFC 9523 Khronos): at most `budget` seconds of net clock correction
+  // beyond what the frequency estimate explains within any `budgetwindow`
+  // seconds once synchronised. 0: no budget.
+  double budget_seconds = 0;
+  double budgetwindow_seconds = 86400;
   std::optional<SourceLocation> location;  // last tos line
 
   friend bool operator==(const TosConfig&, const TosConfig&) = default;
@@ -508,6 +514,9 @@ struct NtpConfig {
 
   // Miscellaneous.
   std::optional<double> broadcastdelay_seconds;
+  // ntpsec `leapsmearinterval SECONDS`: the server smears an armed leap
+  // second over this interval before it instead of announcing it.
+  std::optional<double> leapsmearinterval_seconds;
   std::vector<std::string> logconfig;  // items as written ("=syncall")
   std::vector<SetVar> setvars;
   std::vector<IgnoredDirective> ignored;

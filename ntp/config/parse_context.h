@@ -116,6 +116,7 @@ void HandleFilegen(ParseContext& ctx);
 void HandleFileDirective(ParseContext& ctx);  // driftfile keys ... pidfile
 void HandleKeyDirective(ParseContext& ctx);   // trustedkey requestkey ...
 void HandleBroadcastDelay(ParseContext& ctx);
+void HandleLeapSmearInterval(ParseContext& ctx);
 void HandleNonvolatile(ParseContext& ctx);
 void HandleLogconfig(ParseContext& ctx);
 void HandleSetvar(ParseContext& ctx);

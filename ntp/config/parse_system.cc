@@ -129,7 +129,7 @@ void HandleTos(ParseContext& ctx) {
          w == "mindist" || w == "maxdist" || w == "orphan" ||
          w == "orphanwait" || w == "cohort" || w == "floor" ||
          w == "ceiling" || w == "beacon" || w == "bcpollbstep" ||
-         w == "basedate");
+         w == "basedate" || w == "budget" || w == "budgetwindow");
     if (!known) {
       ctx.Error(option.column, absl::StrCat("tos: unknown option ", Quote(w)));
       return;
@@ -172,6 +172,10 @@ void HandleTos(ParseContext& ctx) {
       seconds(0.0, kMaxSeconds, tos.beacon_seconds);
     } else if (w == "bcpollbstep") {
       integer(0, 4, tos.bcpollbstep);  // ntp_misc(5): 0 to 4
+    } else if (w == "budget") {
+      seconds(0.0, kMaxSeconds, tos.budget_seconds);
+    } else if (w == "budgetwindow") {
+      seconds(1.0, kMaxSeconds, tos.budgetwindow_seconds);
     } else {  // basedate: YYYY-MM-DD or a day count since 1900-01-01
       const std::string& t = value->text;
       bool valid = false;
@@ -326,16 +330,28 @@ void HandleInterface(ParseContext& ctx) {
   ctx.config().interfaces.push_back(std::move(rule));
 }
 
-void HandleBroadcastDelay(ParseContext& ctx) {
+// `NAME VALUE` with one number in [min, max].
+static std::optional<double> SingleNumber(ParseContext& ctx, const char* name, double min,
+                                          double max) {
   const std::vector<Token>& tokens = ctx.tokens();
   if (tokens.size() < 2) {
-    ctx.Error(ctx.EndColumn(), "broadcastdelay: missing value");
-    return;
+    ctx.Error(ctx.EndColumn(), absl::StrCat(name, ": missing value"));
+    return std::nullopt;
   }
-  if (!ctx.NoExtraArguments(1)) return;
-  std::optional<double> delay =
-      ctx.Number(tokens[1], 0.0, 16.0, "broadcastdelay");
+  if (!ctx.NoExtraArguments(1)) return std::nullopt;
+  return ctx.Number(tokens[1], min, max, name);
+}
+
+void HandleBroadcastDelay(ParseContext& ctx) {
+  std::optional<double> delay = SingleNumber(ctx, "broadcastdelay", 0.0, 16.0);
   if (delay.has_value()) ctx.config().broadcastdelay_seconds = *delay;
+}
+
+// ntpsec: `leapsmearinterval SECONDS` (0 switches smearing off; ntpsec
+// suggests 86400).
+void HandleLeapSmearInterval(ParseContext& ctx) {
+  std::optional<double> interval = SingleNumber(ctx, "leapsmearinterval", 0.0, 86400.0);
+  if (interval.has_value()) ctx.config().leapsmearinterval_seconds = *interval;
 }
 
 void HandleNonvolatile(ParseContext& ctx) {

@@ -123,7 +123,7 @@ constexpr DirectiveEntry kDirectives[] = {
     {"keys", config_internal::HandleFileDirective, nullptr},
     {"keysdir", config_internal::HandleFileDirective, nullptr},
     {"leapfile", config_internal::HandleFileDirective, nullptr},
-    {"leapsmearinterval", nullptr, "leap smearing is not supported"},
+    {"leapsmearinterval", config_internal::HandleLeapSmearInterval, nullptr},
     {"logconfig", config_internal::HandleLogconfig, nullptr},
     {"logfile", config_internal::HandleFileDirective, nullptr},
     {"manycastclient", nullptr, "manycast mode is not supported"},

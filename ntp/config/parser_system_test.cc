@@ -101,6 +101,23 @@ TEST(TosTest, EveryOption) {
   EXPECT_EQ(ExpectClean("tos basedate 45000\n").config.tos.basedate, "45000");
 }
 
+TEST(LeapSmearIntervalTest, ValueAndRange) {
+  EXPECT_EQ(ExpectClean("leapsmearinterval 86400\n").config.leapsmearinterval_seconds, 86400);
+  ExpectSingleError("leapsmearinterval 90000", 1, "out of range");
+  ExpectSingleError("leapsmearinterval", 1, "leapsmearinterval: missing value");
+}
+
+TEST(TosTest, CorrectionBudget) {
+  const TosConfig defaults = ExpectClean("tos minsane 1\n").config.tos;
+  EXPECT_EQ(defaults.budget_seconds, 0);  // no budget
+  EXPECT_EQ(defaults.budgetwindow_seconds, 86400);
+  const TosConfig t = ExpectClean("tos budget 0.15 budgetwindow 3600\n").config.tos;
+  EXPECT_DOUBLE_EQ(t.budget_seconds, 0.15);
+  EXPECT_DOUBLE_EQ(t.budgetwindow_seconds, 3600);
+  ExpectSingleError("tos budgetwindow 0", 1, "out of range");
+  ExpectSingleError("tos budget -1", 1, "out of range");
+}
+
 TEST(TosTest, ConsistencyIsCheckedOverAllLines) {
   // minclock 1 alone would break minsane < minclock; the later line fixes it.
   ExpectClean("tos minclock 1\ntos minsane 0\n");

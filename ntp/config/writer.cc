@@ -288,6 +288,10 @@ std::string FormatNtpConf(const NtpConfig& c) {
                     t.ceiling, " beacon ", FormatConfigNumber(t.beacon_seconds),
                     " bcpollbstep ", t.bcpollbstep);
     if (t.basedate) absl::StrAppend(&out, " basedate ", *t.basedate);
+    if (t.budget_seconds > 0) {
+      absl::StrAppend(&out, " budget ", FormatConfigNumber(t.budget_seconds), " budgetwindow ",
+                      FormatConfigNumber(t.budgetwindow_seconds));
+    }
     out += "\n";
   }
   if (c.system.location.has_value()) {
@@ -323,6 +327,10 @@ std::string FormatNtpConf(const NtpConfig& c) {
     absl::StrAppend(&out, " type ", FilegenTypeName(f.type),
                     f.link ? " link" : " nolink",
                     f.enabled ? " enable" : " disable", "\n");
+  }
+  if (c.leapsmearinterval_seconds) {
+    absl::StrAppend(&out, "leapsmearinterval ",
+                    FormatConfigNumber(*c.leapsmearinterval_seconds), "\n");
   }
   if (c.broadcastdelay_seconds) {
     absl::StrAppend(&out, "broadcastdelay ",

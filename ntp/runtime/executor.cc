@@ -17,6 +17,26 @@ clocks::LeapStatus ToLeapStatus(Leap leap) {
   }
 }
 
+// Read-back after arming a leap second (STA_INS / STA_DEL): the kernel
+// must report the leap pending (or already under way). Another program
+// resetting the bits, or a kernel that ignores them, shows here.
+absl::Status CheckLeapArmed(clocks::Clock& clock, clocks::LeapStatus leap) {
+  absl::StatusOr<clocks::ClockStatus> read = clock.ReadStatus();
+  if (!read.ok()) return read.status();
+  const clocks::KernelTimeState want = leap == clocks::LeapStatus::kInsert
+                                           ? clocks::KernelTimeState::kInsert
+                                           : clocks::KernelTimeState::kDelete;
+  const clocks::KernelTimeState state = read->state;
+  if (state == want || state == clocks::KernelTimeState::kLeapInProgress ||
+      state == clocks::KernelTimeState::kLeapOccurred) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("the kernel did not arm the leap second ",
+                   leap == clocks::LeapStatus::kInsert ? "insertion" : "deletion",
+                   " (read back: state ", static_cast<int>(state), ")"));
+}
+
 }  // namespace
 
 ClockResultInput ApplyClockOperation(clocks::Clock& clock, const ClockOperation& op) {
@@ -49,6 +69,9 @@ ClockResultInput ApplyClockOperation(clocks::Clock& clock, const ClockOperation&
       status.max_error = op.sync.max_error;
       status.est_error = op.sync.est_error;
       result.status = clock.SetSyncStatus(status);
+      if (result.status.ok() && status.leap != clocks::LeapStatus::kNone) {
+        result.status = CheckLeapArmed(clock, status.leap);
+      }
       break;
     }
   }

@@ -155,7 +155,7 @@ class RecordingObserver final : public ExecutionObserver {
 
 // A clock that moves on by 1 ns at every read, so that each reading is
 // distinct and `last_read()` tells which one a caller got.
-class TickingClock final : public clocks::Clock {
+class TickingClock : public clocks::Clock {
  public:
   explicit TickingClock(clocks::FakeClock* inner) : inner_(inner) {}
   absl::Time Now() override {
@@ -474,6 +474,35 @@ TEST_F(ExecutorTest, ClockOperationsReturnTheAppliedValue) {
   EXPECT_EQ(instance->executor().counters().clock_operations,
             observer_.clock_operations.size());
   EXPECT_EQ(instance->executor().counters().clock_refusals, 0u);
+}
+
+// A clock that takes the leap bits but reports no leap pending (another
+// program cleared them, or a kernel that ignores them).
+class ForgetfulLeapClock final : public TickingClock {
+ public:
+  using TickingClock::TickingClock;
+  absl::StatusOr<clocks::ClockStatus> ReadStatus() override {
+    absl::StatusOr<clocks::ClockStatus> status = TickingClock::ReadStatus();
+    if (status.ok()) status->state = clocks::KernelTimeState::kOk;
+    return status;
+  }
+};
+
+TEST_F(ExecutorTest, ArmedLeapSecondIsReadBack) {
+  ClockOperation op;
+  op.kind = ClockOpKind::kSyncStatus;
+  op.sync.synchronized = true;
+  op.sync.leap = Leap::kInsertSecond;
+  // The fake kernel arms it: the result is OK.
+  EXPECT_THAT(ApplyClockOperation(clock_, op).status, IsOk());
+  // A kernel that does not show it pending: refused, with the reason.
+  ForgetfulLeapClock forgetful(&clock_);
+  EXPECT_THAT(ApplyClockOperation(forgetful, op).status,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       ::testing::HasSubstr("did not arm the leap second insertion")));
+  // No leap asked: nothing to read back.
+  op.sync.leap = Leap::kNoWarning;
+  EXPECT_THAT(ApplyClockOperation(forgetful, op).status, IsOk());
 }
 
 TEST_F(ExecutorTest, RefusedClockOperationsComeBackAsRefusals) {

@@ -23,6 +23,10 @@ bool IsMulticastOrBroadcast(const net::IpAddress& a) {
 }
 
 // RFC 5905 §7.3: stratum 16 (unsynchronised) is sent as 0.
+// The era pivot for turning served timestamps into UTC days (RFC 5905 §6;
+// the client's kEraPivotUnixSeconds, 2026-01-01).
+constexpr int64_t kLeapSmearEraPivot = 1767225600;
+
 uint8_t StratumToPacket(const SystemVariables& system) {
   if (!system.synchronized() || system.stratum <= 0 ||
       system.stratum >= kMaxStratum) {
@@ -46,6 +50,24 @@ NtpShort AgedRootDispersion(const SystemVariables& system, NtpTimestamp t2,
   const double total = static_cast<double>(system.root_dispersion.raw()) + add;
   if (!(total < 4294967295.0)) return NtpShort::Max();
   return NtpShort::FromRaw(static_cast<uint32_t>(total));
+}
+
+// ntpsec leapsmearinterval: the correction (s) to the time served at `t`
+// while an inserted (deleted) leap second at the next UTC midnight is
+// smeared over the `interval` before it: 0 at its start, -1 (+1) s at the
+// leap, when the server's own kernel inserts (deletes) the second.
+double LeapSmear(const SystemVariables& system, NtpTimestamp t, double interval) {
+  if (interval <= 0 || !system.synchronized() ||
+      (system.leap != Leap::kInsertSecond && system.leap != Leap::kDeleteSecond)) {
+    return 0;
+  }
+  const absl::Time now = t.ToTime(absl::FromUnixSeconds(kLeapSmearEraPivot));
+  const int64_t second = absl::ToUnixSeconds(now);
+  const int64_t leap = (second / 86400 + 1) * 86400;
+  const double before = static_cast<double>(leap) - absl::ToDoubleSeconds(now - absl::UnixEpoch());
+  if (before > interval) return 0;
+  const double fraction = std::clamp(1.0 - before / interval, 0.0, 1.0);
+  return system.leap == Leap::kInsertSecond ? -fraction : fraction;
 }
 
 int8_t ReplyPoll(int8_t request_poll, int average_log2) {
@@ -248,6 +270,13 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
   reply.leap = system.synchronized()
                    ? static_cast<LeapIndicator>(system.leap)
                    : LeapIndicator::kUnsynchronized;
+  NtpDuration smear;
+  if (settings_.leap_smear_seconds > 0 && system.synchronized()) {
+    // A smearing server never announces the leap it smears away.
+    reply.leap = LeapIndicator::kNoWarning;
+    smear = NtpDuration::FromSeconds(
+        LeapSmear(system, request.receive_time, settings_.leap_smear_seconds));
+  }
   reply.version = packet.version;
   reply.mode = Mode::kServer;
   reply.stratum = StratumToPacket(system);
@@ -258,7 +287,7 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
   reply.reference_id = system.reference_id;
   reply.reference_timestamp = system.reference_time;
   reply.origin_timestamp = packet.transmit_timestamp;  // bit for bit
-  reply.receive_timestamp = request.receive_time;
+  reply.receive_timestamp = request.receive_time + smear;
   absl::StatusOr<size_t> written = SerializePacket(reply, reply_buffer);
   if (!written.ok()) return Drop(ServerDropReason::kInternalError, flags);
   uint8_t* const out = reply_buffer.data();
@@ -269,9 +298,9 @@ ServerOutcome Responder::Handle(const ServerRequest& request,
 
   // Transmit timestamp: the reading taken as late as possible, strictly
   // after T2 (classic ntpdate ignores replies whose T3 is not later than T2).
-  NtpTimestamp transmit = request.transmit_time;
-  if (!request.receive_time.IsBefore(transmit)) {
-    transmit = request.receive_time + NtpDuration::FromRaw(1);
+  NtpTimestamp transmit = request.transmit_time + smear;
+  if (!reply.receive_timestamp.IsBefore(transmit)) {
+    transmit = reply.receive_timestamp + NtpDuration::FromRaw(1);
   }
   StoreBe64(out + kTransmitOffset, transmit.raw());
 

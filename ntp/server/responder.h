@@ -55,6 +55,11 @@ struct ResponderSettings {
   // PHI in ppm (`tinker dispersion`, RFC 5905 §7.2 / 11.2: 15 ppm): replies
   // announce root dispersion + PHI * (T2 - reference time).
   double dispersion_rate_ppm = 15.0;
+  // `leapsmearinterval` (ntpsec): > 0 smears an armed leap second over
+  // this many seconds before it (time served moves linearly to the full
+  // second at the leap) and announces no leap: clients never see a 61st
+  // second. 0: announce the leap (LI) as usual.
+  double leap_smear_seconds = 0;
   // Addresses of `peer` lines: the only sources whose mode 1 packets are
   // passed on (kClientPacket).
   std::vector<net::IpAddress> configured_peers;

@@ -154,6 +154,36 @@ TEST_F(ResponderTest, SynchronisedReplyCarriesSystemVariables) {
   EXPECT_EQ(responder_->counters().time_requests, 1u);
 }
 
+TEST_F(ResponderTest, LeapSmearHidesTheLeapAndSmearsTheTimeServed) {
+  ResponderSettings settings;
+  settings.leap_smear_seconds = 3600;
+  Make(settings);
+  system_ = synced_;
+  system_.leap = Leap::kInsertSecond;  // at kNow, a UTC midnight
+  auto at = [&](absl::Duration before_midnight) {
+    ServerRequest request;
+    const std::vector<uint8_t> payload = Request();
+    request.payload = payload;
+    request.source = net::SocketAddress(*net::IpAddress::Parse("192.168.31.5"), 40000);
+    request.receive_time = NtpTimestamp::FromTime(kNow - before_midnight);
+    request.transmit_time = NtpTimestamp::FromTime(kNow - before_midnight + absl::Microseconds(50));
+    request.monotonic_now = absl::FromUnixSeconds(100) - before_midnight;
+    last_ = responder_->Handle(request, system_, absl::MakeSpan(buffer_));
+    const Reply r = LastReply();
+    EXPECT_EQ(r.leap, 0);  // never announced
+    return (NtpTimestamp::FromRaw(r.receive) - request.receive_time).ToSeconds();
+  };
+  EXPECT_EQ(at(absl::Hours(2)), 0);                      // before the interval
+  EXPECT_NEAR(at(absl::Minutes(30)), -0.5, 1e-6);        // half way
+  EXPECT_NEAR(at(absl::Seconds(36)), -0.99, 1e-6);       // almost the full second
+  // Without smearing the leap is announced and the time is not touched.
+  Make();
+  system_.leap = Leap::kInsertSecond;
+  ASSERT_EQ(Send(Request()).action, ServerAction::kReply);
+  EXPECT_EQ(LastReply().leap, 1);
+  EXPECT_EQ(LastReply().receive, NtpTimestamp::FromTime(kNow).raw());
+}
+
 TEST_F(ResponderTest, UnsynchronisedReplyIsLi3Stratum0WithStateRefid) {
   Make();
   ASSERT_EQ(Send(Request()).action, ServerAction::kReply);

@@ -87,6 +87,7 @@ ServerSetup BuildServerSetup(const NtpConfig& config, uint64_t hash_seed) {
   }
   r.monitor = config.system.monitor;
   r.dispersion_rate_ppm = config.tinker.dispersion_ppm;
+  r.leap_smear_seconds = config.leapsmearinterval_seconds.value_or(0);
 
   for (const ServerConfig& server : config.servers) {
     if (server.kind == AssociationKind::kPeer && server.address.has_value()) {
