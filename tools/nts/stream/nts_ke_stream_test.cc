@@ -144,6 +144,28 @@ TEST_F(NtsKeStreamTest, SilentClientIsClosedAtTheSessionTimeout) {
   EXPECT_THAT(result->status(), IsOk());
 }
 
+// KE sessions are bounded in count: beyond max_sessions a connection is
+// closed at once and the client hears the stream end.
+TEST_F(NtsKeStreamTest, SessionsBeyondTheLimitAreClosedAtOnce) {
+  nts::KeServerLimits limits;
+  limits.max_sessions = 1;
+  StartServer(limits);
+  auto holder = network_->Connect(*net::IpAddress::Parse("127.0.0.3"),
+                                  server_->listener().local_address(), {});
+  ASSERT_THAT(holder.status(), IsOk());
+  (*holder)->SetHandlers([](absl::Span<const uint8_t>) {}, [](const absl::Status&) {});
+  ASSERT_TRUE(RunUntil([&] { return server_->open_streams() == 1; }));
+  std::optional<absl::StatusOr<nts::KeOutcome>> result;
+  auto client = KeStreamClient::Start(
+      network_.get(), loop_.get(), *client_ctx_, ClientOptions("ntp.test"),
+      [&](absl::StatusOr<nts::KeOutcome> r) { result = std::move(r); });
+  ASSERT_THAT(client.status(), IsOk());
+  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }));
+  EXPECT_FALSE(result->ok());
+  EXPECT_EQ(ke_server_->counters().refused_busy, 1u);
+  EXPECT_EQ(server_->open_streams(), 1u);
+}
+
 TEST_F(NtsKeStreamTest, NobodyListeningReportsTheStreamError) {
   StartServer();
   KeStreamClient::Options o = ClientOptions("ntp.test");
