@@ -61,6 +61,18 @@ class NtsKeStreamTest : public ::testing::Test {
     return o;
   }
 
+  // Runs one client exchange to its end (or the test's time limit).
+  std::optional<absl::StatusOr<nts::KeOutcome>> Exchange(
+      const KeStreamClient::Options& options) {
+    std::optional<absl::StatusOr<nts::KeOutcome>> result;
+    auto client = KeStreamClient::Start(
+        network_.get(), loop_.get(), *client_ctx_, options,
+        [&](absl::StatusOr<nts::KeOutcome> r) { result = std::move(r); });
+    EXPECT_THAT(client.status(), IsOk());
+    if (client.ok()) RunUntil([&] { return result.has_value(); });
+    return result;
+  }
+
   bool RunUntil(absl::FunctionRef<bool()> done) {
     const absl::Time deadline = loop_->Now() + absl::Seconds(10);
     while (!done() && loop_->Now() < deadline) {
@@ -86,12 +98,8 @@ nts::testing::TestLeaf* NtsKeStreamTest::leaf_ = nullptr;
 
 TEST_F(NtsKeStreamTest, ExchangeOverLoopbackTcpYieldsKeysAndCookies) {
   StartServer();
-  std::optional<absl::StatusOr<nts::KeOutcome>> result;
-  auto client = KeStreamClient::Start(
-      network_.get(), loop_.get(), *client_ctx_, ClientOptions("ntp.test"),
-      [&](absl::StatusOr<nts::KeOutcome> r) { result = std::move(r); });
-  ASSERT_THAT(client.status(), IsOk());
-  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }));
+  const std::optional<absl::StatusOr<nts::KeOutcome>> result = Exchange(ClientOptions("ntp.test"));
+  ASSERT_TRUE(result.has_value());
   ASSERT_THAT(result->status(), IsOk());
   EXPECT_EQ((*result)->cookies.size(), nts::kMaxCookies);
   EXPECT_NE((*result)->keys.c2s, (*result)->keys.s2c);
@@ -106,12 +114,8 @@ TEST_F(NtsKeStreamTest, ExchangeOverLoopbackTcpYieldsKeysAndCookies) {
 
 TEST_F(NtsKeStreamTest, WrongServerNameFailsVerification) {
   StartServer();
-  std::optional<absl::StatusOr<nts::KeOutcome>> result;
-  auto client = KeStreamClient::Start(
-      network_.get(), loop_.get(), *client_ctx_, ClientOptions("other.test"),
-      [&](absl::StatusOr<nts::KeOutcome> r) { result = std::move(r); });
-  ASSERT_THAT(client.status(), IsOk());
-  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }));
+  const std::optional<absl::StatusOr<nts::KeOutcome>> result = Exchange(ClientOptions("other.test"));
+  ASSERT_TRUE(result.has_value());
   EXPECT_FALSE(result->ok());
   ASSERT_TRUE(RunUntil([&] { return server_->open_streams() == 0; }));
   EXPECT_EQ(ke_server_->counters().completed, 0u);
@@ -136,11 +140,8 @@ TEST_F(NtsKeStreamTest, SilentClientIsClosedAtTheSessionTimeout) {
   EXPECT_EQ(ke_server_->counters().timed_out, 1u);
   EXPECT_EQ(server_->open_streams(), 0u);
 
-  std::optional<absl::StatusOr<nts::KeOutcome>> result;
-  auto client = KeStreamClient::Start(
-      network_.get(), loop_.get(), *client_ctx_, ClientOptions("ntp.test"),
-      [&](absl::StatusOr<nts::KeOutcome> r) { result = std::move(r); });
-  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }));
+  const std::optional<absl::StatusOr<nts::KeOutcome>> result = Exchange(ClientOptions("ntp.test"));
+  ASSERT_TRUE(result.has_value());
   EXPECT_THAT(result->status(), IsOk());
 }
 
@@ -155,12 +156,8 @@ TEST_F(NtsKeStreamTest, SessionsBeyondTheLimitAreClosedAtOnce) {
   ASSERT_THAT(holder.status(), IsOk());
   (*holder)->SetHandlers([](absl::Span<const uint8_t>) {}, [](const absl::Status&) {});
   ASSERT_TRUE(RunUntil([&] { return server_->open_streams() == 1; }));
-  std::optional<absl::StatusOr<nts::KeOutcome>> result;
-  auto client = KeStreamClient::Start(
-      network_.get(), loop_.get(), *client_ctx_, ClientOptions("ntp.test"),
-      [&](absl::StatusOr<nts::KeOutcome> r) { result = std::move(r); });
-  ASSERT_THAT(client.status(), IsOk());
-  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }));
+  const std::optional<absl::StatusOr<nts::KeOutcome>> result = Exchange(ClientOptions("ntp.test"));
+  ASSERT_TRUE(result.has_value());
   EXPECT_FALSE(result->ok());
   EXPECT_EQ(ke_server_->counters().refused_busy, 1u);
   EXPECT_EQ(server_->open_streams(), 1u);
@@ -170,12 +167,8 @@ TEST_F(NtsKeStreamTest, NobodyListeningReportsTheStreamError) {
   StartServer();
   KeStreamClient::Options o = ClientOptions("ntp.test");
   server_.reset();  // the listener goes with it
-  std::optional<absl::StatusOr<nts::KeOutcome>> result;
-  auto client = KeStreamClient::Start(
-      network_.get(), loop_.get(), *client_ctx_, o,
-      [&](absl::StatusOr<nts::KeOutcome> r) { result = std::move(r); });
-  ASSERT_THAT(client.status(), IsOk());
-  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }));
+  const std::optional<absl::StatusOr<nts::KeOutcome>> result = Exchange(o);
+  ASSERT_TRUE(result.has_value());
   EXPECT_THAT(result->status(), StatusIs(absl::StatusCode::kUnavailable));
 }
 
