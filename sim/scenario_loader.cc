@@ -877,6 +877,9 @@ void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double durat
       if (!(c.freq_error().max_ppm() > 0)) {
         errors.Add(w.Field(c.freq_error(), "max_ppm"), "must be > 0");
       }
+      if (c.freq_error().has_average_s() && !(c.freq_error().average_s() > 0)) {
+        errors.Add(w.Field(c.freq_error(), "average_s"), "must be > 0");
+      }
       break;
     }
     case scenario::Check::kExits: {

@@ -102,6 +102,11 @@ struct CheckState {
   std::string other_peer;
   std::optional<double> announced_s;
   bool selected_any = false;  // never_selects: some server was selected
+  // freq_error with average_s: the start of the current window (time, true
+  // offset, steps so far).
+  std::optional<double> window_start_s;
+  double window_start_offset = 0;
+  size_t window_start_steps = 0;
   // poll: the extremes of every association's poll from after_s on.
   int poll_min = std::numeric_limits<int>::max();
   int poll_max = std::numeric_limits<int>::min();
@@ -589,9 +594,21 @@ void Simulation::Sample() {
           }
           break;
         case scenario::Check::kFreqError:
-          if (t >= check.freq_error().after_s()) {
+          if (t < check.freq_error().after_s()) break;
+          if (!check.freq_error().has_average_s()) {
             ++c.samples;
             c.max_abs = std::max(c.max_abs, std::fabs(freq));
+          } else if (!c.window_start_s.has_value() || h.step_times_s.size() != c.window_start_steps) {
+            c.window_start_s = t;
+            c.window_start_offset = true_offset;
+            c.window_start_steps = h.step_times_s.size();
+          } else if (t - *c.window_start_s >= check.freq_error().average_s()) {
+            const double average_ppm =
+                (true_offset - c.window_start_offset) / (t - *c.window_start_s) * 1e6;
+            ++c.samples;
+            c.max_abs = std::max(c.max_abs, std::fabs(average_ppm));
+            c.window_start_s = t;
+            c.window_start_offset = true_offset;
           }
           break;
         default:

@@ -102,7 +102,8 @@ void Association::ResetAfterStep() {
 
 void Association::SetDesiredPoll(int poll_log2) {
   desired_poll_ = std::clamp(poll_log2, minpoll_, maxpoll_);
-  if (reach_ == 0 || unreach_ > 0) return;  // back-off rules while silent
+  // Back-off rules while silent, unless the loss is only partial.
+  if ((reach_ == 0 || unreach_ > 0) && !PartialLoss()) return;
   if (desired_poll_ == hpoll_) return;
   hpoll_ = desired_poll_;
   if (started_ && !disabled_ && burst_ == 0 && retry_ == 0 && poll_armed_) {
@@ -145,6 +146,7 @@ void Association::Poll() {
     // RFC 5905 §13.2: shift the reach register at every (non-burst) poll.
     const uint8_t before = reach_;
     reach_ = static_cast<uint8_t>(reach_ << 1);
+    long_reach_ <<= 1;
     // RFC 5905 §10: three polls without a valid reply -> a dummy sample.
     if ((reach_ & 0x07) == 0 && before != 0) {
       filter_.AddDummy(Now(), env_.max_distance_seconds, std::ldexp(1.0, hpoll_));
@@ -161,8 +163,15 @@ void Association::Poll() {
       if (config_.iburst && retry_ == 0 && (before != 0 || counters_.sent == 0)) {
         retry_ = kIburstRetries;
       }
-      // Unreachable back-off (ntpd NTP_UNREACH = 10 silent polls).
-      if (++unreach_ >= kUnreachLimit) hpoll_ = std::min(hpoll_ + 1, maxpoll_);
+      // Unreachable back-off (ntpd NTP_UNREACH = 10 silent polls), but not
+      // for a server that answered within the last 64 polls: backing off
+      // there would starve the client of the few samples heavy loss leaves.
+      ++unreach_;
+      if (PartialLoss()) {
+        hpoll_ = desired_poll_;
+      } else if (unreach_ >= kUnreachLimit) {
+        hpoll_ = std::min(hpoll_ + 1, maxpoll_);
+      }
     } else {
       unreach_ = 0;
       hpoll_ = desired_poll_;
@@ -274,6 +283,7 @@ void Association::HandleKiss(ReplyVerdict verdict, int8_t packet_poll, uint32_t 
   disabled_ = true;
   CancelPoll();
   reach_ = 0;
+  long_reach_ = 0;
   NotePeerEvent(PeerEvent::kAccessDenied);
   Report(EventKind::kKissOfDeath,
          absl::StrCat("kiss code ", RefIdToText(refid), " from ", Name(),
@@ -366,6 +376,7 @@ void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
   unauthenticated_deny_reported_ = false;
   const bool was_reachable = reach_ != 0;
   reach_ |= 1;
+  long_reach_ |= 1;
   Header header;
   header.leap = static_cast<Leap>(reply.leap);
   header.stratum = InternalStratum(reply.stratum);

@@ -148,6 +148,9 @@ class Association {
   bool enabled() const { return !disabled_; }
   uint8_t reach() const { return reach_; }
   int unreach() const { return unreach_; }
+  // Silent for the last 8 polls but answered within the last 64: heavy
+  // loss rather than an outage (chrony keeps polling such a server).
+  bool PartialLoss() const { return reach_ == 0 && long_reach_ != 0; }
   int hpoll() const { return hpoll_; }
   int ppoll() const { return ppoll_; }
   int minpoll() const { return minpoll_; }
@@ -228,6 +231,10 @@ class Association {
   int ppoll_;
   int desired_poll_;
   uint8_t reach_ = 0;
+  // The reach register's long form: one bit per poll over the last 64
+  // polls. A server that answered within them has partial loss, not an
+  // outage, and keeps its poll (PartialLoss).
+  uint64_t long_reach_ = 0;
   int unreach_ = 0;
   int unanswered_ = 0;
   int burst_ = 0;

@@ -48,6 +48,14 @@ constexpr double kExternalStepMinimum = 0.128;
 // An association that sent this many requests without any reply is not
 // waited for by the first-update quorum.
 constexpr int kDeadAfterUnanswered = 3;
+// PooledRateEstimate: how many samples it remembers, the shortest span
+// (s) of a fit, the noise (s) assumed per sample at least, and the largest
+// RMS residual (s) of a fit that is believed (beyond it the servers
+// disagree or the oscillator wandered).
+constexpr size_t kPooledSamples = 16;
+constexpr double kPooledMinSpan = 256;
+constexpr double kPooledNoiseFloor = 1e-3;
+constexpr double kPooledMaxResidual = 5e-3;
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
@@ -443,6 +451,11 @@ void ClientEngine::OnSample(Association& association, const AcceptedSample& samp
   if (exit_ != ClientExit::kRunning) return;
   AdaptPolls(association, sample.tracker);
   if (DetectExternalStep(association, sample)) return;
+  pooled_.emplace_back(sample.time_seconds,
+                       sample.exchange.offset_seconds +
+                           steering_->CorrectionAt(sample.time_seconds),
+                       association.id());
+  if (pooled_.size() > kPooledSamples) pooled_.pop_front();
   // A sample the tracker rejected adds nothing to act upon.
   SelectAndUpdate(/*update=*/sample.tracker != TrackerVerdict::kOutlier);
 }
@@ -495,6 +508,7 @@ bool ClientEngine::DetectExternalStep(Association& association,
     a->mutable_tracker().ShiftOffset(it != step_suspects_.end() ? it->second : step);
   }
   step_suspects_.clear();
+  pooled_.clear();
   discipline_->NoteExternalStep();
   SelectAndUpdate(/*update=*/true);
   return true;
@@ -691,6 +705,7 @@ std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
     // that the samples after the step agree with them.
     for (const auto& a : associations_) {
       if (a->tracker().has_estimate()) a->mutable_tracker().ShiftOffset(eras * kEra);
+      pooled_.clear();
     }
     Report(EventKind::kWarning,
            absl::StrFormat("NTP era resolved against the pivot %s%s: offset %+.0f s is %+.0f s "
@@ -799,8 +814,16 @@ void ClientEngine::CollectCandidates(double now) {
     // its clock filter (README.md: one owner per statistic). The distance
     // uses the dispersion of the samples actually held: the RFC's dummy
     // stages only encode "not enough data", which the quorum handles.
-    const std::optional<double> offset = a.EstimatedOffset(now);
+    std::optional<double> offset = a.EstimatedOffset(now);
     if (!offset.has_value()) continue;
+    // A server with a sample or two (a newcomer, or heavy loss) knows its
+    // rate far worse than the clock does: extrapolated at its own vague
+    // rate its offset drifts away by the oscillator's whole frequency
+    // error, so it is extrapolated at the rate in use.
+    const OscillatorEstimator& t = a.tracker();
+    if (t.rate_sigma() > kUncertainRate && applied_rate_sigma_ * 4 < t.rate_sigma()) {
+      *offset += (applied_rate_ - t.rate()) * (now - t.last_update_seconds());
+    }
     const Association::Header& h = *a.header();
     const ClockFilter& f = a.filter();
     DistanceInput d;
@@ -1033,8 +1056,24 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
   // With a single sample and no known frequency, a fast correction would
   // only be undone by the drift it cannot see: stretch it to the system
   // peer's next sample, which gives the first frequency estimate.
+  // Under heavy loss each server gives a sample now and then, too few for
+  // its own rate: a line through the samples of all servers (the same
+  // oscillator seen through each) learns the frequency from the first
+  // samples, so that a first step does not leave the drift to grow into a
+  // second one.
+  double rate_sigma = combined.rate_sigma;
+  std::optional<double> frequency = combined.frequency_ppm;
+  bool pooled_rate = false;
+  if (rate_sigma > kUncertainRate) {
+    const std::optional<PooledRate> pooled = PooledRateEstimate();
+    if (pooled.has_value() && pooled->sigma < rate_sigma) {
+      rate_sigma = pooled->sigma;
+      frequency = pooled->rate * 1e6;
+      pooled_rate = true;
+    }
+  }
   double min_slew_seconds = 0;
-  if (combined.rate_sigma > kUncertainRate &&
+  if (rate_sigma > kUncertainRate &&
       associations_[peer]->tracker().samples() < 2) {
     min_slew_seconds = std::clamp(associations_[peer]->next_poll_seconds() - now, 0.0,
                                   kMaxStretchSeconds);
@@ -1050,8 +1089,7 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
   // A rate estimate far less certain than the frequency already in use
   // (survivors with a single sample each, e.g. under heavy loss) must not
   // replace it: that would throw away what was learned.
-  std::optional<double> frequency = combined.frequency_ppm;
-  if (ever_synced_ && combined.rate_sigma > kVagueRate) frequency.reset();
+  if (ever_synced_ && rate_sigma > kVagueRate) frequency.reset();
   const UpdateResult result = discipline_->Update(now, *offset, frequency, min_slew_seconds);
   switch (result.outcome) {
     case UpdateOutcome::kPanic:
@@ -1063,12 +1101,14 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
       // the trackers know well (sparse samples over a long span, as under
       // heavy loss) is applied anyway, or the clock drifts off again at
       // the old rate.
-      if (frequency.has_value() && combined.rate_sigma <= kUncertainRate) {
+      if (frequency.has_value() && (rate_sigma <= kUncertainRate || pooled_rate)) {
         discipline_->SetFrequency(*frequency);
+        NoteAppliedRate(rate_sigma);
       }
       if (result.outcome == UpdateOutcome::kStepped) AfterStep(result.offset_seconds);
       return;
     case UpdateOutcome::kSlewed:
+      if (frequency.has_value()) NoteAppliedRate(rate_sigma);
       break;
   }
   ++updates_;
@@ -1112,6 +1152,49 @@ void ClientEngine::UpdateClock(int peer, const Combined& combined, bool new_peer
     Report(EventKind::kExit, absl::StrFormat("ntpd: time slew %+.6fs", result.offset_seconds));
     Exit(ClientExit::kDone);
   }
+}
+
+void ClientEngine::NoteAppliedRate(double rate_sigma) {
+  applied_rate_ = discipline_->frequency_ppm() * 1e-6;
+  applied_rate_sigma_ = rate_sigma;
+}
+
+// Least squares over the remembered raw offsets of the servers that are
+// not falsetickers now. The assumed per-sample noise is at least
+// kPooledNoiseFloor, so a fit of two samples is not taken as exact.
+std::optional<ClientEngine::PooledRate> ClientEngine::PooledRateEstimate() const {
+  double n = 0, st = 0, su = 0;
+  double t_min = 0, t_max = 0;
+  auto usable = [&](int id) {
+    return static_cast<size_t>(id) < select_.size() && select_[id] != PeerSelect::kFalseticker;
+  };
+  for (const auto& [t, u, id] : pooled_) {
+    if (!usable(id)) continue;
+    if (n == 0 || t < t_min) t_min = t;
+    if (n == 0 || t > t_max) t_max = t;
+    n += 1;
+    st += t;
+    su += u;
+  }
+  if (n < 2 || t_max - t_min < kPooledMinSpan) return std::nullopt;
+  const double t_mean = st / n, u_mean = su / n;
+  double sxx = 0, sxu = 0;
+  for (const auto& [t, u, id] : pooled_) {
+    if (!usable(id)) continue;
+    sxx += (t - t_mean) * (t - t_mean);
+    sxu += (t - t_mean) * (u - u_mean);
+  }
+  const double rate = sxu / sxx;
+  double sum_sq = 0;
+  for (const auto& [t, u, id] : pooled_) {
+    if (!usable(id)) continue;
+    const double e = u - u_mean - rate * (t - t_mean);
+    sum_sq += e * e;
+  }
+  const double rms = std::sqrt(sum_sq / n);
+  if (rms > kPooledMaxResidual) return std::nullopt;
+  const double noise = std::max(kPooledNoiseFloor, n > 2 ? std::sqrt(sum_sq / (n - 2)) : 0.0);
+  return PooledRate{rate, noise / std::sqrt(sxx)};
 }
 
 // RFC 5905 §11.2.3: after a step all associations are reset and the server

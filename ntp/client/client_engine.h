@@ -20,10 +20,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -229,6 +231,18 @@ class ClientEngine {
   // True when `sample` completed the evidence of a clock step by another
   // process (the clock has then been updated).
   bool DetectExternalStep(Association& association, const AcceptedSample& sample);
+  // The rate (s/s) and its standard deviation from a straight line through
+  // the recent raw offsets of all servers not cast off as falsetickers
+  // (PooledRate); nullopt when they are too few, too close in time, or do
+  // not lie on a line.
+  struct PooledRate {
+    double rate = 0;
+    double sigma = 0;
+  };
+  std::optional<PooledRate> PooledRateEstimate() const;
+  // Remembers the discipline's frequency as the rate in use, known to
+  // within rate_sigma (s/s).
+  void NoteAppliedRate(double rate_sigma);
   void AdaptPolls(Association& association, TrackerVerdict verdict);
   void Exit(ClientExit how);
   void StartDrift(const DriftReading& drift, std::optional<double>* initial);
@@ -293,6 +307,16 @@ class ClientEngine {
   // Association id -> its offset jump (s) in its last sample, while that
   // sample was a tracker outlier (DetectExternalStep).
   std::map<int, double> step_suspects_;
+  // The last accepted samples of every server in raw coordinates (measured
+  // offset plus this client's corrections; OscillatorEstimator): (time,
+  // raw offset, association id). Cleared when the raw coordinates jump
+  // (an external step, the era).
+  std::deque<std::tuple<double, double, int>> pooled_;
+  // The rate (s/s) behind the frequency last applied and its standard
+  // deviation (infinite before the first): CollectCandidates extrapolates
+  // a server whose own rate is vague with it.
+  double applied_rate_ = 0;
+  double applied_rate_sigma_ = std::numeric_limits<double>::infinity();
   // The correction budget: (time, net correction added) of each update in
   // the window, and whether the refusal was reported.
   std::deque<std::pair<double, double>> budget_log_;

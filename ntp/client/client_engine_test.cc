@@ -275,6 +275,26 @@ TEST_F(ClientEngineTest, UnreachableServerBacksOff) {
   EXPECT_LE(association(0).hpoll(), 10);
 }
 
+TEST_F(ClientEngineTest, PartialLossKeepsThePoll) {
+  // A server that answered within the last 64 polls suffers loss, not an
+  // outage: no unreachable back-off, however long the silence in the
+  // 8-poll reach register. Past 64 silent polls the back-off applies.
+  ScriptedServer& server = AddServer();
+  Start(ServerLines());
+  ASSERT_TRUE(driver_->AdvanceUntilSent(driver_->monotonic() + absl::Minutes(2)));
+  RunFor(absl::Seconds(1));
+  ASSERT_EQ(association(0).reach(), 0x01);
+  server.silent = true;
+  RunFor(absl::Seconds(64 * 40));  // about 40 silent polls
+  EXPECT_EQ(association(0).reach(), 0);
+  EXPECT_TRUE(association(0).PartialLoss());
+  EXPECT_EQ(association(0).hpoll(), 6);
+  RunFor(absl::Seconds(64 * 40));
+  EXPECT_FALSE(association(0).PartialLoss());
+  RunFor(absl::Seconds(20000));
+  EXPECT_GT(association(0).hpoll(), 6);
+}
+
 TEST_F(ClientEngineTest, ReachRegisterShiftsAtEveryPoll) {
   ScriptedServer& server = AddServer();
   Start(ServerLines());
