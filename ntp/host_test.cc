@@ -50,32 +50,7 @@ std::vector<uint8_t> ClientRequest(uint8_t first_octet = 0xE3) {
   return p;
 }
 
-// An upstream NTP server for the host's client side: answers each request
-// with its own clock (true time + `offset`), stratum `stratum`.
-::ntp::testing::Peer UpstreamServer(absl::Duration offset, int stratum = 1) {
-  return [offset, stratum](const SentDatagram& request,
-                           absl::Time true_time) -> std::optional<ScriptedReply> {
-    WireResult<NtpPacket, PacketError> parsed = ParsePacket(request.bytes);
-    if (!parsed.ok() || parsed->mode != Mode::kClient) return std::nullopt;
-    ScriptedReply reply;
-    NtpPacket p;
-    p.mode = Mode::kServer;
-    p.stratum = static_cast<uint8_t>(stratum);
-    p.poll_log2_seconds = parsed->poll_log2_seconds;
-    p.precision_log2_seconds = -20;
-    p.root_delay = NtpShort::FromSeconds(0.001);
-    p.root_dispersion = NtpShort::FromSeconds(0.001);
-    p.reference_id = stratum == 1 ? AsciiRefId("GPS") : 0xC0000263;
-    const absl::Time server_time = true_time + reply.delay + offset;
-    p.reference_timestamp = NtpTimestamp::FromTime(server_time - absl::Seconds(8));
-    p.origin_timestamp = parsed->transmit_timestamp;
-    p.receive_timestamp = NtpTimestamp::FromTime(server_time);
-    p.transmit_timestamp = NtpTimestamp::FromTime(server_time + absl::Microseconds(10));
-    reply.bytes.resize(kNtpHeaderOctets);
-    if (!SerializePacket(p, absl::MakeSpan(reply.bytes)).ok()) return std::nullopt;
-    return reply;
-  };
-}
+using ::ntp::testing::UpstreamServer;
 
 class HostTest : public ::testing::Test {
  protected:

@@ -39,30 +39,6 @@ constexpr char kConf[] =
 
 net::SocketAddress Addr(const std::string& text) { return *net::SocketAddress::Parse(text); }
 
-// Answers mode 3 with its clock, stratum 1, refid GPS.
-::ntp::testing::Peer Upstream() {
-  return [](const SentDatagram& request, absl::Time true_time) -> std::optional<ScriptedReply> {
-    auto parsed = ParsePacket(request.bytes);
-    if (!parsed.ok() || parsed->mode != Mode::kClient) return std::nullopt;
-    ScriptedReply reply;
-    NtpPacket p;
-    p.mode = Mode::kServer;
-    p.stratum = 1;
-    p.poll_log2_seconds = parsed->poll_log2_seconds;
-    p.precision_log2_seconds = -20;
-    p.root_delay = NtpShort::FromSeconds(0.001);
-    p.root_dispersion = NtpShort::FromSeconds(0.001);
-    p.reference_id = 0x47505300;
-    const absl::Time t = true_time + reply.delay;
-    p.reference_timestamp = NtpTimestamp::FromTime(t - absl::Seconds(8));
-    p.origin_timestamp = parsed->transmit_timestamp;
-    p.receive_timestamp = NtpTimestamp::FromTime(t);
-    p.transmit_timestamp = NtpTimestamp::FromTime(t + absl::Microseconds(10));
-    reply.bytes.resize(kNtpHeaderOctets);
-    if (!SerializePacket(p, absl::MakeSpan(reply.bytes)).ok()) return std::nullopt;
-    return reply;
-  };
-}
 
 class ControlServerTest : public ::testing::Test {
  protected:
@@ -85,7 +61,7 @@ class ControlServerTest : public ::testing::Test {
     o.clock.precision = absl::Nanoseconds(100);
     o.clock_read_only = true;
     driver_ = std::make_unique<HostDriver>(host_.get(), o);
-    driver_->AddPeer(Addr("192.168.31.1:123"), Upstream());
+    driver_->AddPeer(Addr("192.168.31.1:123"), ::ntp::testing::UpstreamServer(absl::ZeroDuration()));
     driver_->Start();
     driver_->AdvanceBy(absl::Minutes(5));
     ASSERT_TRUE(host_->system().synchronized());

@@ -53,6 +53,12 @@ struct ScriptedReply {
 using Peer = std::function<std::optional<ScriptedReply>(const SentDatagram& request,
                                                         absl::Time true_time)>;
 
+// An upstream NTP server for the host's client side: answers each mode 3
+// request with its own clock (true time + `offset`) at stratum `stratum`
+// (refid GPS at stratum 1, an address above), root delay and dispersion
+// 1 ms; other datagrams go unanswered.
+Peer UpstreamServer(absl::Duration offset, int stratum = 1);
+
 class HostDriver {
  public:
   struct Options {

@@ -45,30 +45,6 @@ NtpConfig Parse(const std::string& text) {
 
 net::SocketAddress Addr(const std::string& text) { return *net::SocketAddress::Parse(text); }
 
-// An upstream server 3 ms ahead of true time.
-::ntp::testing::Peer Upstream() {
-  return [](const SentDatagram& request, absl::Time true_time) -> std::optional<ScriptedReply> {
-    WireResult<NtpPacket, PacketError> parsed = ParsePacket(request.bytes);
-    if (!parsed.ok() || parsed->mode != Mode::kClient) return std::nullopt;
-    ScriptedReply reply;
-    NtpPacket p;
-    p.mode = Mode::kServer;
-    p.stratum = 1;
-    p.poll_log2_seconds = parsed->poll_log2_seconds;
-    p.precision_log2_seconds = -20;
-    p.root_delay = NtpShort::FromSeconds(0.001);
-    p.root_dispersion = NtpShort::FromSeconds(0.001);
-    p.reference_id = AsciiRefId("GPS");
-    const absl::Time server_time = true_time + reply.delay + absl::Milliseconds(3);
-    p.reference_timestamp = NtpTimestamp::FromTime(server_time - absl::Seconds(8));
-    p.origin_timestamp = parsed->transmit_timestamp;
-    p.receive_timestamp = NtpTimestamp::FromTime(server_time);
-    p.transmit_timestamp = NtpTimestamp::FromTime(server_time + absl::Microseconds(10));
-    reply.bytes.resize(kNtpHeaderOctets);
-    if (!SerializePacket(p, absl::MakeSpan(reply.bytes)).ok()) return std::nullopt;
-    return reply;
-  };
-}
 
 class StringSink final : public TraceSink {
  public:
@@ -101,7 +77,7 @@ std::string RecordRun(StringSink* sink, size_t buffer_bytes = size_t{1} << 20) {
     recorder.OnInput(input);
     recorder.OnActions(actions);
   };
-  driver.AddPeer(Addr("192.0.2.1:123"), Upstream());
+  driver.AddPeer(Addr("192.0.2.1:123"), ::ntp::testing::UpstreamServer(absl::Milliseconds(3)));
   driver.Start();
   driver.AdvanceBy(absl::Seconds(100));
   std::vector<uint8_t> request(48, 0);
