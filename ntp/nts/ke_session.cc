@@ -50,6 +50,14 @@ TlsPipe::TlsPipe(SSL* ssl) : ssl_(ssl) {
   SSL_set_bio(ssl, rbio, wbio);
 }
 TlsPipe::TlsPipe(TlsPipe&&) noexcept = default;
+
+KeState TlsPipe::Fail(absl::Status status) {
+  state_ = KeState::kFailed;
+  error_ = std::move(status);
+  ERR_clear_error();
+  return state_;
+}
+
 TlsPipe& TlsPipe::operator=(TlsPipe&&) noexcept = default;
 TlsPipe::~TlsPipe() = default;
 
@@ -165,13 +173,6 @@ absl::StatusOr<NtsKeClient> NtsKeClient::Start(const KeTlsContext& context,
   return client;
 }
 
-KeState NtsKeClient::Fail(absl::Status status) {
-  state_ = KeState::kFailed;
-  error_ = std::move(status);
-  ERR_clear_error();
-  return state_;
-}
-
 KeState NtsKeClient::Receive(absl::Span<const uint8_t> bytes) {
   if (state_ != KeState::kInProgress) return state_;
   Feed(bytes);
@@ -258,13 +259,6 @@ absl::StatusOr<NtsKeServerSession> NtsKeServerSession::Accept(
   NtsKeServerSession session(ssl);
   SSL_set_accept_state(ssl);
   return session;
-}
-
-KeState NtsKeServerSession::Fail(absl::Status status) {
-  state_ = KeState::kFailed;
-  error_ = std::move(status);
-  ERR_clear_error();
-  return state_;
 }
 
 KeState NtsKeServerSession::Receive(absl::Span<const uint8_t> bytes,

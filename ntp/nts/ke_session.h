@@ -40,7 +40,8 @@ namespace ntp::nts {
 
 enum class KeState : uint8_t { kInProgress, kDone, kFailed };
 
-// One TLS connection over memory BIOs (the shared plumbing).
+// One TLS connection over memory BIOs (the shared plumbing), and the state
+// of the exchange it carries.
 class TlsPipe {
  public:
   TlsPipe(TlsPipe&&) noexcept;
@@ -50,9 +51,14 @@ class TlsPipe {
   // Octets to write to the stream (drains them).
   std::vector<uint8_t> TakeOutgoing();
   bool has_outgoing() const;
+  KeState state() const { return state_; }
+  // Why it failed (kFailed only): certificate, ALPN, an Error record ...
+  const absl::Status& error() const { return error_; }
 
  protected:
   explicit TlsPipe(SSL* ssl);
+  // Ends the exchange as failed with `status`; returns kFailed.
+  KeState Fail(absl::Status status);
   void Feed(absl::Span<const uint8_t> bytes);
   // Reads decrypted application data into `in`; false on a fatal TLS
   // error or a close before `in` held a complete message.
@@ -66,11 +72,15 @@ class TlsPipe {
   bool ExportKeys(uint16_t protocol, uint16_t aead, SessionKeys* keys);
   SSL* ssl() const { return ssl_.get(); }
 
+  KeState state_ = KeState::kInProgress;
+  std::vector<uint8_t> in_;  // application data not yet parsed
+
  private:
   struct Deleter {
     void operator()(SSL* ssl) const;
   };
   std::unique_ptr<SSL, Deleter> ssl_;
+  absl::Status error_;
 };
 
 // What a client exchange produced.
@@ -94,21 +104,14 @@ class NtsKeClient : public TlsPipe {
   KeState Receive(absl::Span<const uint8_t> bytes);
   // The peer closed the stream.
   KeState ReceiveEof();
-  KeState state() const { return state_; }
-  // Why it failed (kFailed only): certificate, ALPN, an Error record ...
-  const absl::Status& error() const { return error_; }
   // REQUIRES: state() == kDone.
   const KeOutcome& outcome() const { return outcome_; }
 
  private:
   explicit NtsKeClient(SSL* ssl) : TlsPipe(ssl) {}
-  KeState Fail(absl::Status status);
   KeState Advance();
 
-  KeState state_ = KeState::kInProgress;
   bool request_sent_ = false;
-  std::vector<uint8_t> in_;
-  absl::Status error_;
   KeOutcome outcome_;
 };
 
@@ -127,20 +130,14 @@ class NtsKeServerSession : public TlsPipe {
   // (cookies from `keyring`) and closes the TLS session.
   KeState Receive(absl::Span<const uint8_t> bytes, CookieKeyring& keyring,
                   const KeServerOptions& options, absl::BitGenRef gen);
-  KeState state() const { return state_; }
-  const absl::Status& error() const { return error_; }
   // The Error record sent, if the request was refused.
   std::optional<KeErrorCode> refused() const { return refused_; }
 
  private:
   explicit NtsKeServerSession(SSL* ssl) : TlsPipe(ssl) {}
-  KeState Fail(absl::Status status);
   bool Respond(const std::vector<KeRecord>& records, CookieKeyring& keyring,
                const KeServerOptions& options, absl::BitGenRef gen);
 
-  KeState state_ = KeState::kInProgress;
-  std::vector<uint8_t> in_;
-  absl::Status error_;
   std::optional<KeErrorCode> refused_;
 };
 
