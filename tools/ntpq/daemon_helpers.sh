@@ -1,22 +1,7 @@
 # Shell helpers for the operator tools' tests (tools/ntpq/*_test.sh,
-# ntp/interop/ntpq_interop_test.sh), on top of tools/test_lib.sh. Source it
-# after test_lib.sh with WORK set: it defines log/fail (printing every
-# $WORK/*.log on failure), free_port and start_daemon.
-
-log() { printf '%s: %s\n' "$TEST_LIB_CASE" "$*" >&2; }
-fail() {
-  log "FAIL: $*"
-  local f
-  for f in "$WORK"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; cat "$f"; }; done >&2
-  exit 1
-}
-
-# free_port ADDR [SOCK_DGRAM|SOCK_STREAM]: a port free on ADDR now.
-free_port() {
-  python3 -c 'import socket,sys
-s=socket.socket(socket.AF_INET,getattr(socket,sys.argv[2])); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' \
-    "$1" "${2:-SOCK_DGRAM}"
-}
+# ntp/interop/ntpq_interop_test.sh), on top of tools/test_lib.sh (log, fail,
+# free_port, wait_for). Source it after test_lib.sh with WORK set: it
+# defines start_daemon.
 
 # start_daemon NTPD NAME CONF ARGS...: our daemon on a read-only clock
 # without CAP_SYS_TIME, logging to $WORK/NAME.log; waits for "serving on".

@@ -23,7 +23,7 @@ start_daemon "$NTPD" ntpd "$WORK/server.conf" --listen 127.0.0.2 --port "$SPORT"
 DAEMON=$DAEMON_PID
 wait_for "$WORK/ntpd.log" "synchronized to LOCAL(0), stratum 11" 10 || fail "daemon not synchronised"
 
-HPORT=$(free_port 127.0.0.9 SOCK_STREAM)
+HPORT=$(free_port 127.0.0.9 tcp)
 "$EXPORTER" --listen="127.0.0.9:$HPORT" --daemon="127.0.0.2:$SPORT" --timeout_ms=500 \
   >"$WORK/exporter.log" 2>&1 &
 PIDS+=("$!")
