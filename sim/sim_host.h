@@ -21,6 +21,7 @@
 #include "clock/scheduler.h"
 #include "net/address.h"
 #include "net/network.h"
+#include "net/stream.h"
 #include "clock/drift_store.h"
 #include "ntp/events.h"
 #include "ntp/system_state.h"
@@ -41,6 +42,8 @@ struct SimHostEnvironment {
   std::string name;
   clocks::Clock* clock = nullptr;
   net::Network* network = nullptr;
+  // The host's TCP streams over the same links (sim/sim_stream.h): NTS-KE.
+  net::StreamNetwork* streams = nullptr;
   clocks::Scheduler* scheduler = nullptr;
   ntp::EventSink* events = nullptr;
   uint64_t random_seed = 0;  // all of the host's randomness derives from it

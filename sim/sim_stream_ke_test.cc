@@ -4,6 +4,7 @@
 // scheduler: what a scenario's NTS client does before its first packet.
 #include <memory>
 #include <optional>
+#include <random>
 #include <vector>
 
 #include "absl/random/random.h"
@@ -20,6 +21,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_network.h"
 #include "sim/sim_stream.h"
+#include "sim/sim_tls.h"
 
 namespace sim {
 namespace {
@@ -158,6 +160,75 @@ TEST_F(SimStreamKeTest, ServerDownTimesTheClientOut) {
   EXPECT_FALSE(result->ok());
   EXPECT_TRUE(absl::IsDeadlineExceeded(result->status())) << result->status();
   EXPECT_EQ(completed_, 0u);
+}
+
+// With seeded OpenSSL contexts (sim/sim_tls.h) for the certificates and both
+// ends, and a seeded generator for the cookies, an exchange is the same
+// bytes every time: what a scenario's digest needs.
+absl::StatusOr<ntp::nts::KeOutcome> SeededExchange(uint64_t seed) {
+  KeWorld world(LinkParams{.delay_s = 0.010, .loss = 0.2});
+  const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
+  auto server_tls = *SimTlsLibrary::Create(seed);
+  auto client_tls = *SimTlsLibrary::Create(seed + 1);
+  const SimCredentials ca = *MakeSimCa(*server_tls, "sim CA", start, start + absl::Hours(48));
+  const SimCredentials leaf = *MakeSimServerCert(*server_tls, ca, "ntp.test", "DNS:ntp.test",
+                                                 start, start + absl::Hours(48));
+  auto server_ctx =
+      *ntp::nts::KeTlsContext::ForServer(leaf.cert_pem, leaf.key_pem, server_tls->get());
+  auto client_ctx = *ntp::nts::KeTlsContext::ForClient(ca.cert_pem, true, client_tls->get());
+  std::mt19937_64 gen(seed);
+  ntp::nts::CookieKeyring keyring;
+  EXPECT_THAT(keyring.Rotate(gen), IsOk());
+  ntp::nts::KeServer ke_server(&server_ctx, &keyring);
+  ntp::runtime::KeStreamServer server(
+      &ke_server, world.schedulers[0].get(), gen,
+      *world.streams.network(world.hosts[0])
+           ->Listen(*net::SocketAddress::Parse("10.0.0.2:4460"), {}));
+  ntp::runtime::KeStreamClient::Options options;
+  options.server_name = "ntp.test";
+  options.server = server.listener().local_address();
+  options.verify_time = start + absl::Hours(1);
+  options.timeout = absl::Seconds(120);
+  std::optional<absl::StatusOr<ntp::nts::KeOutcome>> result;
+  auto client = ntp::runtime::KeStreamClient::Start(
+      world.streams.network(world.hosts[1]), world.schedulers[1].get(), client_ctx, options,
+      [&](absl::StatusOr<ntp::nts::KeOutcome> r) { result = std::move(r); });
+  EXPECT_THAT(client.status(), IsOk());
+  world.RunUntil([&] { return result.has_value(); }, 600'000 * kMs);
+  if (!result.has_value()) return absl::DeadlineExceededError("no result");
+  return *std::move(result);
+}
+
+TEST(SimTlsTest, SeededExchangesRepeatByteForByte) {
+  absl::StatusOr<ntp::nts::KeOutcome> a = SeededExchange(7);
+  absl::StatusOr<ntp::nts::KeOutcome> b = SeededExchange(7);
+  absl::StatusOr<ntp::nts::KeOutcome> c = SeededExchange(8);
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  ASSERT_THAT(c.status(), IsOk());
+  EXPECT_EQ(a->keys, b->keys);
+  EXPECT_EQ(a->cookies, b->cookies);
+  EXPECT_FALSE(a->keys == c->keys);
+}
+
+TEST(SimTlsTest, CertificatesRepeatForASeed) {
+  const absl::Time t = absl::FromUnixSeconds(1'700'000'000);
+  auto one = *SimTlsLibrary::Create(1);
+  auto again = *SimTlsLibrary::Create(1);
+  auto other = *SimTlsLibrary::Create(2);
+  const SimCredentials a = *MakeSimCa(*one, "CA", t, t + absl::Hours(1));
+  const SimCredentials b = *MakeSimCa(*again, "CA", t, t + absl::Hours(1));
+  const SimCredentials c = *MakeSimCa(*other, "CA", t, t + absl::Hours(1));
+  EXPECT_EQ(a.cert_pem, b.cert_pem);
+  EXPECT_EQ(a.key_pem, b.key_pem);
+  EXPECT_NE(a.key_pem, c.key_pem);
+  // The server refuses a key that is not the certificate's.
+  const SimCredentials leaf =
+      *MakeSimServerCert(*one, a, "s", "DNS:s", t, t + absl::Hours(1));
+  EXPECT_THAT(ntp::nts::KeTlsContext::ForServer(leaf.cert_pem, a.key_pem, one->get()).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ntp::nts::KeTlsContext::ForServer(leaf.cert_pem, leaf.key_pem, one->get()).status(),
+              IsOk());
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "sim/random.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_network.h"
+#include "sim/sim_stream.h"
 
 namespace sim {
 namespace {
@@ -120,7 +121,8 @@ class Simulation {
         factories_(factories),
         options_(options),
         loop_(EventLoop::Options{options.perturb_seed}),
-        network_(&loop_, DeriveSeed(options.seed, "network")) {}
+        network_(&loop_, DeriveSeed(options.seed, "network")),
+        streams_(&network_) {}
 
   absl::Status Setup();
   RunResult Run();
@@ -153,6 +155,9 @@ class Simulation {
   const RunOptions options_;
   EventLoop loop_;
   SimNetwork network_;
+  // Declared after the network and before the hosts: destroyed after every
+  // host (whose streams it carries) and before the network.
+  SimStreams streams_;
   std::vector<std::unique_ptr<HostRuntime>> hosts_;
   std::vector<HostSeries> series_;
   std::vector<CheckState> checks_;
@@ -229,6 +234,7 @@ absl::StatusOr<std::unique_ptr<SimHost>> Simulation::MakeHost(HostRuntime& h) {
   env.name = h.spec->spec.name();
   env.clock = h.clock.get();
   env.network = network_.network(h.index);
+  env.streams = streams_.network(h.index);
   env.scheduler = h.scheduler.get();
   env.events = &h;
   env.random_seed = h.restarts == 0

@@ -65,9 +65,10 @@ KeTlsContext& KeTlsContext::operator=(KeTlsContext&&) noexcept = default;
 KeTlsContext::~KeTlsContext() = default;
 
 absl::StatusOr<KeTlsContext> KeTlsContext::ForServer(
-    absl::string_view certificate_chain_pem, absl::string_view private_key_pem) {
+    absl::string_view certificate_chain_pem, absl::string_view private_key_pem,
+    OSSL_LIB_CTX* libctx) {
   ERR_clear_error();
-  KeTlsContext context(SSL_CTX_new(TLS_server_method()), true);
+  KeTlsContext context(SSL_CTX_new_ex(libctx, nullptr, TLS_server_method()), true);
   SSL_CTX* ctx = context.get();
   if (ctx == nullptr ||
       SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
@@ -94,7 +95,7 @@ absl::StatusOr<KeTlsContext> KeTlsContext::ForServer(
   ERR_clear_error();  // the loop ends on a "no start line" error
   auto key_bio = MemBio(private_key_pem);
   std::unique_ptr<EVP_PKEY, PkeyDeleter> key(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+      PEM_read_bio_PrivateKey_ex(key_bio.get(), nullptr, nullptr, nullptr, libctx, nullptr));
   if (key == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError("no PEM private key");
@@ -120,9 +121,9 @@ absl::StatusOr<KeTlsContext> KeTlsContext::ForServer(
 }
 
 absl::StatusOr<KeTlsContext> KeTlsContext::ForClient(absl::string_view ca_pem,
-                                                     bool verify) {
+                                                     bool verify, OSSL_LIB_CTX* libctx) {
   ERR_clear_error();
-  KeTlsContext context(SSL_CTX_new(TLS_client_method()), verify);
+  KeTlsContext context(SSL_CTX_new_ex(libctx, nullptr, TLS_client_method()), verify);
   SSL_CTX* ctx = context.get();
   if (ctx == nullptr ||
       SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {

@@ -15,21 +15,26 @@
 #include "absl/strings/string_view.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ossl_lib_ctx_st OSSL_LIB_CTX;
 
 namespace ntp::nts {
 
 class KeTlsContext {
  public:
   // `certificate_chain_pem`: the server's certificate first, then any
-  // intermediates. `private_key_pem`: its key.
+  // intermediates. `private_key_pem`: its key. `libctx`: the OpenSSL
+  // library context the handshakes and the key live in (null: the
+  // default; the simulator passes one with a seeded generator so runs
+  // repeat, sim/sim_tls.h).
   static absl::StatusOr<KeTlsContext> ForServer(
       absl::string_view certificate_chain_pem,
-      absl::string_view private_key_pem);
+      absl::string_view private_key_pem, OSSL_LIB_CTX* libctx = nullptr);
   // `ca_pem`: the certificates to trust (one or more). With `verify`
   // false (ntpsec's "noval", for tests only) no certificate is checked and
   // `ca_pem` may be empty.
   static absl::StatusOr<KeTlsContext> ForClient(absl::string_view ca_pem,
-                                                bool verify = true);
+                                                bool verify = true,
+                                                OSSL_LIB_CTX* libctx = nullptr);
 
   KeTlsContext(KeTlsContext&&) noexcept;
   KeTlsContext& operator=(KeTlsContext&&) noexcept;
