@@ -13,6 +13,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "ntp/wire/refid.h"
+#include "sim/sim_host.h"
 
 namespace sim {
 namespace {
@@ -281,6 +282,7 @@ std::string DefaultCheckName(const scenario::Check& c, const std::string& host) 
     case scenario::Check::kLeapAnnounced: kind = "leap_announced"; break;
     case scenario::Check::kLeaps: kind = "leaps"; break;
     case scenario::Check::kPoll: kind = "poll"; break;
+    case scenario::Check::kNts: kind = absl::StrCat("nts_", c.nts().counter()); break;
     case scenario::Check::KIND_NOT_SET: kind = "check"; break;
   }
   return host.empty() ? kind : absl::StrCat(kind, "/", host);
@@ -485,6 +487,23 @@ void ValidateHost(const scenario::Host& h, double duration_s, const Where& wh, E
     }
     if (a.has_port_max() && a.port_max() > 65535) {
       errors.Add(wa.Field(a, "port_max"), "must be <= 65535");
+    }
+  }
+  if (h.has_nts_server()) {
+    const scenario::NtsServerOptions& n = h.nts_server();
+    const Where wn = wh.Field(h, "nts_server");
+    if (h.role() != scenario::NTPD) errors.Add(wn, "only for NTPD hosts");
+    if (n.has_ke_port() && (n.ke_port() == 0 || n.ke_port() > 65535)) {
+      errors.Add(wn.Field(n, "ke_port"), "must be 1-65535");
+    }
+    if (n.has_rotation_interval_s() &&
+        !(Finite(n.rotation_interval_s()) && n.rotation_interval_s() >= 1)) {
+      errors.Add(wn.Field(n, "rotation_interval_s"), "must be >= 1");
+    }
+    for (int k = 0; k < n.rotate_at_s_size(); ++k) {
+      if (!(Finite(n.rotate_at_s(k)) && n.rotate_at_s(k) >= 0 && n.rotate_at_s(k) <= duration_s)) {
+        errors.Add(wn.Field(n, "rotate_at_s", k), "must be within [0, duration_s]");
+      }
     }
   }
   if (h.role() == scenario::RESPONDER) {
@@ -910,6 +929,20 @@ void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double durat
     case scenario::Check::kPoll:
       ValidatePollBound(c.poll(), wc.Field(c, "poll"), duration_s, errors);
       break;
+    case scenario::Check::kNts: {
+      const scenario::NtsCount& n = c.nts();
+      const Where w = wc.Field(c, "nts");
+      if (NtsCounters().Find(n.counter()) == nullptr) {
+        errors.Add(w.Field(n, "counter"),
+                   absl::StrCat("unknown counter \"", n.counter(), "\" (known: ",
+                                absl::StrJoin(NtsCounters::Names(), ", "), ")"));
+      }
+      if (!n.has_min() && !n.has_max()) errors.Add(w, "give min, max or both");
+      if (n.has_min() && n.has_max() && n.min() > n.max()) {
+        errors.Add(w.Field(n, "max"), "must be >= min");
+      }
+      break;
+    }
     default:
       break;
   }

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,35 @@ struct SimHostEnvironment {
   // format ntpd --trace writes); null: no trace. Hosts of the NTPD role
   // honour it.
   ntp::trace::TraceSink* trace_sink = nullptr;
+  // NTS (RFC 8915): the run's CA certificate, PEM (empty when no host of
+  // the scenario serves NTS), which every host trusts; and for a host with
+  // `nts_server`, its certificate and key, issued by that CA for the host's
+  // name and addresses.
+  std::string nts_ca_pem;
+  std::string nts_cert_pem;
+  std::string nts_key_pem;
+};
+
+// What a host did with NTS over its life (check `nts`, HOST_nts in the
+// summary). Client counters are summed over the host's NTS associations.
+struct NtsCounters {
+  // Client.
+  uint64_t ke_completed = 0;     // NTS-KE exchanges that gave keys and cookies
+  uint64_t ke_failed = 0;        // exchanges that ended without
+  uint64_t naks = 0;             // NTS NAKs received (RFC 8915 section 5.7)
+  uint64_t authenticated = 0;    // NTS-authenticated replies accepted as samples
+  uint64_t unauthenticated = 0;  // samples accepted on an NTS association without NTS
+  // Server.
+  uint64_t ke_served = 0;         // NTS-KE exchanges completed
+  uint64_t ke_failed_server = 0;  // refused, failed, timed out or oversized
+  uint64_t rotations = 0;         // master-key rotations (the first key included)
+
+  NtsCounters& operator+=(const NtsCounters& o);
+  // The counter named as in scenario.proto's NtsCount; null for a name
+  // that is none.
+  const uint64_t* Find(std::string_view name) const;
+  // The names Find knows, in declaration order.
+  static const std::vector<std::string>& Names();
 };
 
 // One client association at the end of a run (HOST_associations.csv).
@@ -116,6 +146,8 @@ class SimHost {
   // The host's client associations in configuration order; empty for a
   // host that polls no server (a pure server).
   virtual std::vector<AssociationPoll> associations() const = 0;
+  // NTS activity of this instance (zeros for hosts without NTS).
+  virtual NtsCounters nts() const { return {}; }
 };
 
 // Builds the host for one (expanded) scenario entry. `host.ntp_conf` holds
