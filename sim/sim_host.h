@@ -21,6 +21,7 @@
 #include "clock/scheduler.h"
 #include "net/address.h"
 #include "net/network.h"
+#include "net/stream.h"
 #include "clock/drift_store.h"
 #include "ntp/events.h"
 #include "ntp/system_state.h"
@@ -42,6 +43,9 @@ struct SimHostEnvironment {
   clocks::Clock* clock = nullptr;
   net::Network* network = nullptr;
   clocks::Scheduler* scheduler = nullptr;
+  // The host's simulated TCP streams (sim/sim_stream.h), for NTS-KE; null:
+  // the host's key exchanges fail with a result saying so.
+  net::StreamNetwork* streams = nullptr;
   ntp::EventSink* events = nullptr;
   uint64_t random_seed = 0;  // all of the host's randomness derives from it
   std::vector<net::IpAddress> addresses;  // the host's own addresses
