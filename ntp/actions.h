@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -145,9 +146,28 @@ struct RtcWriteResultInput {
   absl::Time written;
 };
 
+// Result of RunKeyExchange (NTS-KE, RFC 8915 §4): the keys and cookies, or
+// why there are none (status not OK: the connection, TLS, the certificate,
+// an NTS-KE Error record, a timeout).
+struct KeyExchangeResultInput {
+  Readings now;
+  uint64_t id = 0;
+  absl::Status status;
+  // RFC 8915 §5.1: the negotiated AEAD and the exported keys.
+  uint16_t aead = 0;
+  std::vector<uint8_t> c2s_key;
+  std::vector<uint8_t> s2c_key;
+  std::vector<std::vector<uint8_t>> cookies;
+  // The NTPv4 Server Negotiation and Port Negotiation records (§4.1.7,
+  // §4.1.8), as received; empty / 0 when absent.
+  std::string ntp_server;
+  uint16_t ntp_port = 0;
+};
+
 using Input = std::variant<StartInput, DatagramInput, TimerInput, SocketResultInput,
                            SendResultInput, ClockResultInput, DriftWriteResultInput,
-                           ShutdownInput, ConfigChangeInput, RtcWriteResultInput>;
+                           ShutdownInput, ConfigChangeInput, RtcWriteResultInput,
+                           KeyExchangeResultInput>;
 
 // The readings every input carries.
 const Readings& InputReadings(const Input& input);
@@ -249,9 +269,22 @@ struct PeerStatsRecord {
 // the moment of the write (`hwclock -w`). Result: RtcWriteResultInput.
 struct WriteRtc {};
 
+// Run NTS-KE (RFC 8915 §4) with `server`: TLS 1.3 over a TCP stream,
+// the certificate checked against `ca_file` (empty: the system's trust
+// store) and `server_name`, unless `verify` is false (ntpsec's `noval`,
+// for tests only). Result: KeyExchangeResultInput with the same id.
+struct RunKeyExchange {
+  uint64_t id = 0;
+  std::string server_name;    // SNI and the name the certificate must carry
+  net::SocketAddress server;  // where NTS-KE listens (port 4460 by default)
+  net::IpAddress local = net::IpAddress::AnyV4();  // to connect from
+  std::string ca_file;
+  bool verify = true;
+};
+
 using Action = std::variant<OpenSocket, CloseSocket, SendDatagram, SetTimer, CancelTimer,
                             ClockOperation, LogEvent, WriteDrift, LoopStatsRecord,
-                            PeerStatsRecord, WriteRtc>;
+                            PeerStatsRecord, WriteRtc, RunKeyExchange>;
 
 // The actions returned for one input, in the order to carry them out. Kept
 // by the core and reused (cleared per input) so that steady-state handling
@@ -295,6 +328,7 @@ class Actions {
   }
   void StoreDrift(double frequency_ppm) { list_.emplace_back(WriteDrift{frequency_ppm}); }
   void SetRtc() { list_.emplace_back(WriteRtc{}); }
+  void KeyExchange(RunKeyExchange run) { list_.emplace_back(std::move(run)); }
   void Stats(const LoopStatsRecord& record) { list_.emplace_back(record); }
   void Stats(const PeerStatsRecord& record) { list_.emplace_back(record); }
 

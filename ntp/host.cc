@@ -11,10 +11,14 @@
 #include "absl/time/time.h"
 #include "ntp/auth/key_store.h"
 #include "ntp/client/client_config.h"
+#include "ntp/nts/fields.h"
+#include "ntp/nts/server.h"
 #include "ntp/precision.h"
 #include "ntp/random.h"
 #include "ntp/server/request_auth.h"
 #include "ntp/server/server_config.h"
+#include "ntp/wire/kiss_code.h"
+#include "ntp/wire/packet.h"
 
 namespace ntp {
 namespace {
@@ -56,6 +60,12 @@ absl::StatusOr<std::unique_ptr<Host>> Host::Create(const NtpConfig& config,
   }
 
   auto host = std::unique_ptr<Host>(new Host(options));
+  if (options.nts_keyring != nullptr) {
+    absl::StatusOr<nts::NtsServer> nts_server = nts::NtsServer::Create(options.nts_keyring);
+    if (!nts_server.ok()) return nts_server.status();
+    host->nts_server_ = std::make_unique<nts::NtsServer>(*std::move(nts_server));
+    host->nts_rng_ = SplitMix64(SplitMix64(options.random_seed ^ 0x6e7473ull).Next());
+  }
   host->config_ = WithoutProvenance(config);
   if (keys != nullptr) host->keys_ = std::make_unique<KeyStore>(*keys);
   ServerSetup setup = BuildServerSetup(config, SplitMix64(options.random_seed).Next());
@@ -230,6 +240,8 @@ const Actions& Host::Handle(const Input& input) {
     OnConfigChange(*change);
   } else if (const auto* rtc = std::get_if<RtcWriteResultInput>(&input)) {
     OnRtcWriteResult(*rtc);
+  } else if (const auto* ke = std::get_if<KeyExchangeResultInput>(&input)) {
+    if (client_ != nullptr && client_->OwnsSocket(ke->id)) client_->OnKeyExchangeResult(*ke);
   }
   dispatch_.out = nullptr;
   return actions_;
@@ -431,6 +443,12 @@ void Host::OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagr
   request.receive_time = NtpTimestamp::FromTime(datagram.rx_time);
   request.monotonic_now = dispatch_.now.monotonic;
   request.transmit_time = NtpTimestamp::FromTime(dispatch_.now.clock);
+  nts::NtsFieldError field_error;
+  if (nts_server_ != nullptr && datagram.payload.size() > kNtpHeaderOctets &&
+      nts::ParseNtsFields(datagram.payload, &field_error).has_value()) {
+    OnNtsRequest(socket, datagram, request);
+    return;
+  }
   const ServerOutcome outcome =
       responder_->Handle(request, system_, absl::MakeSpan(reply_buffer_));
   switch (outcome.action) {
@@ -447,6 +465,44 @@ void Host::OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagr
     case ServerAction::kDrop:
       return;
   }
+}
+
+void Host::OnNtsRequest(SocketId socket, const net::ReceivedDatagram& datagram,
+                        const ServerRequest& request) {
+  const nts::NtsCheck check = nts_server_->CheckRequest(datagram.payload);
+  if (check.verdict == nts::NtsVerdict::kDrop) return;  // counted by the NtsServer
+  nts_reply_.resize(datagram.payload.size());
+  if (check.verdict == nts::NtsVerdict::kNak) {
+    // RFC 8915 §5.7: a kiss-o'-death NTSN with the request's Unique
+    // Identifier, unauthenticated.
+    WireResult<NtpPacket, PacketError> parsed =
+        ParsePacket(datagram.payload.first(kNtpHeaderOctets));
+    if (!parsed.ok()) return;
+    NtpPacket kod = MakeKissOfDeath(*parsed, KissCode::kNtsn, Mode::kServer, 6);
+    if (!SerializePacket(kod, absl::MakeSpan(reply_buffer_).first(kNtpHeaderOctets)).ok()) {
+      return;
+    }
+    absl::StatusOr<size_t> nak = nts::NtsServer::EncodeNak(
+        check.request.unique_identifier, absl::MakeConstSpan(reply_buffer_).first(kNtpHeaderOctets),
+        absl::MakeSpan(nts_reply_));
+    if (!nak.ok()) return;
+    actions_.Send(socket, datagram.source, absl::MakeConstSpan(nts_reply_).first(*nak));
+    return;
+  }
+  // The responder answers the header (access control, rate limiting,
+  // kisses); the extension fields are the NtsServer's.
+  ServerRequest header_request = request;
+  header_request.payload = datagram.payload.first(kNtpHeaderOctets);
+  const ServerOutcome outcome =
+      responder_->Handle(header_request, system_, absl::MakeSpan(reply_buffer_));
+  if (outcome.action != ServerAction::kReply || outcome.reply_octets != kNtpHeaderOctets) {
+    return;
+  }
+  absl::StatusOr<size_t> sealed = nts_server_->SealReply(
+      check.request, absl::MakeConstSpan(reply_buffer_).first(kNtpHeaderOctets), nts_rng_,
+      absl::MakeSpan(nts_reply_));
+  if (!sealed.ok()) return;
+  actions_.Send(socket, datagram.source, absl::MakeConstSpan(nts_reply_).first(*sealed));
 }
 
 void Host::OnControlDatagram(SocketId socket, const net::ReceivedDatagram& datagram) {

@@ -23,6 +23,7 @@
 #include "ntp/actions.h"
 #include "ntp/client/client_engine.h"
 #include "ntp/leap_seconds_list.h"
+#include "ntp/random.h"
 #include "ntp/config/config.h"
 #include "ntp/control/control_server.h"
 #include "ntp/interface_selection.h"
@@ -34,6 +35,10 @@
 namespace ntp {
 
 class KeyStore;  // ntp/auth/key_store.h
+namespace nts {
+class CookieKeyring;  // ntp/nts/cookie.h
+class NtsServer;      // ntp/nts/server.h
+}  // namespace nts
 
 struct HostOptions {
   bool allow_big_first_step = false;  // ntpd -g: one correction beyond panic
@@ -60,6 +65,13 @@ struct HostOptions {
   // The verified `leapfile` (ntp/leap_seconds_list.h), read by the daemon
   // or the simulator; while not expired it decides the leap warning.
   std::optional<LeapSecondsList> leap_seconds;
+  // NTS server (RFC 8915 §5): requests carrying NTS extension fields are
+  // checked and answered under these master keys (a reply never larger
+  // than its request; an NTS NAK for a cookie under an unknown key). The
+  // owner (the daemon's NTS service, the simulator) fills and rotates it
+  // and keeps it alive as long as the host. Null: NTS requests get plain
+  // replies.
+  nts::CookieKeyring* nts_keyring = nullptr;
 };
 
 enum class HostExit { kRunning, kPanic, kDone, kError };
@@ -138,6 +150,9 @@ class Host {
   void OnDatagram(const DatagramInput& input);
   void OnServerDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
   void OnControlDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
+  // An NTS request (RFC 8915 §5.7) on a server socket.
+  void OnNtsRequest(SocketId socket, const net::ReceivedDatagram& datagram,
+                    const ServerRequest& request);
   void OnTimer(const TimerInput& input);
   void OnSocketResult(const SocketResultInput& input);
   void OnSendResult(const SendResultInput& input);
@@ -189,6 +204,15 @@ class Host {
   uint64_t rtc_write_failures_ = 0;
   bool rtc_failure_reported_ = false;
   std::array<uint8_t, Responder::kMaxReplyOctets> reply_buffer_{};
+  // The NTS server (null without options_.nts_keyring), its random numbers
+  // (Unique Identifier echo needs none; cookie nonces do) and reply buffer.
+  std::unique_ptr<nts::NtsServer> nts_server_;
+  SplitMix64 nts_rng_{0};
+  std::vector<uint8_t> nts_reply_;
+
+ public:
+  // NTS server counters (null: no NTS server).
+  const nts::NtsServer* nts_server() const { return nts_server_.get(); }
 };
 
 }  // namespace ntp

@@ -73,7 +73,10 @@ std::vector<AssociationPoll> NtpHostAdapter::associations() const {
 
 absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::Host& spec,
                                                                 const SimHostEnvironment& env) {
-  ntp::InMemoryFileReader reader;
+  auto adapter = std::unique_ptr<NtpHostAdapter>(new NtpHostAdapter());
+  // Kept by the adapter: key exchanges read their CA files through it.
+  adapter->files_ = std::make_unique<ntp::InMemoryFileReader>();
+  ntp::InMemoryFileReader& reader = *adapter->files_;
   // Sorted by path: the map field's order is unspecified.
   std::map<std::string, std::string> files(spec.files().begin(), spec.files().end());
   for (const auto& [path, contents] : files) reader.AddFile(path, contents);
@@ -97,7 +100,6 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
       return absl::InvalidArgumentError(absl::StrCat("unknown daemon flag ", flag));
     }
   }
-  auto adapter = std::unique_ptr<NtpHostAdapter>(new NtpHostAdapter());
   const ntp::NtpConfig& config = parsed.config;
   if (config.keys.has_value() && !config.keys->path.empty()) {
     absl::StatusOr<std::string> contents = reader.Read(config.keys->path, size_t{1} << 20);
@@ -127,6 +129,8 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
   seams.network = env.network;
   seams.scheduler = env.scheduler;
   seams.events = env.events;
+  seams.streams = env.streams;
+  seams.files = adapter->files_.get();
   // As the daemon: a drift file only when the configuration names one.
   if (config.driftfile.has_value() && !config.driftfile->path.empty()) {
     seams.drift_store = env.drift_store;

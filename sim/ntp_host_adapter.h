@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "ntp/auth/key_store.h"
+#include "ntp/config/file_reader.h"
 #include "ntp/host.h"
 #include "ntp/runtime/instance.h"
 #include "ntp/trace/recorder.h"
@@ -42,6 +43,9 @@ class NtpHostAdapter final : public SimHost {
  private:
   NtpHostAdapter() = default;
 
+  // The scenario's files for this host (CA files for NTS-KE); outlives
+  // the instance.
+  std::unique_ptr<ntp::InMemoryFileReader> files_;
   std::unique_ptr<ntp::KeyStore> keys_;
   // Declared before the instance: it outlives it and flushes last.
   std::unique_ptr<ntp::trace::TraceRecorder> recorder_;

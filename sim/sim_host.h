@@ -46,6 +46,9 @@ struct SimHostEnvironment {
   // The host's TCP streams over the same links (sim/sim_stream.h): NTS-KE.
   net::StreamNetwork* streams = nullptr;
   clocks::Scheduler* scheduler = nullptr;
+  // The host's simulated TCP streams (sim/sim_stream.h), for NTS-KE; null:
+  // the host's key exchanges fail with a result saying so.
+  net::StreamNetwork* streams = nullptr;
   ntp::EventSink* events = nullptr;
   uint64_t random_seed = 0;  // all of the host's randomness derives from it
   std::vector<net::IpAddress> addresses;  // the host's own addresses

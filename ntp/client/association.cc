@@ -37,7 +37,22 @@ Association::Association(int id, const AssociationConfig& config,
                           kProtocolMaxPoll)),
       hpoll_(minpoll_),
       ppoll_(maxpoll_),
-      desired_poll_(minpoll_) {}
+      desired_poll_(minpoll_) {
+  if (config.nts.has_value()) {
+    nts_ = std::make_unique<NtsSession>(
+        *config.nts, config.name.empty() ? config.server.ip().ToString() : config.name,
+        config.server.ip(), config.server.port());
+  }
+}
+
+SocketId Association::NextSocketId() {
+  return socket_base_ + (++sockets_opened_ & 0xFFFFFFFFull);
+}
+
+net::IpAddress Association::LocalAddressFor(const net::IpAddress& remote) const {
+  return remote.is_v4() ? env_.bind_v4.value_or(net::IpAddress::AnyV4())
+                        : env_.bind_v6.value_or(net::IpAddress::AnyV6());
+}
 
 void Association::CloseSocket() {
   if (socket_ == 0) return;
@@ -75,6 +90,8 @@ void Association::Stop() {
   outstanding_nonce_.reset();
   awaiting_transmit_time_ = false;
   CloseSocket();
+  // A key exchange still running is forgotten: its result finds nothing.
+  if (nts_ != nullptr) nts_->AbandonKeyExchange();
 }
 
 void Association::CancelPoll() {
@@ -138,8 +155,39 @@ void Association::ScheduleNextPoll() {
   ScheduleAt(std::max(Now(), last_send_) + interval);
 }
 
+void Association::KeyExchangeOrWait() {
+  if (nts_->exchange_running()) return;  // its result schedules the poll
+  const absl::Time now = env_.dispatch->now.monotonic;
+  if (now < nts_->not_before()) {
+    ScheduleAt(absl::ToDoubleSeconds(nts_->not_before() - env_.origin));
+    return;
+  }
+  env_.dispatch->out->KeyExchange(
+      nts_->StartKeyExchange(NextSocketId(), LocalAddressFor(config_.server.ip())));
+}
+
+void Association::OnKeyExchangeResult(const KeyExchangeResultInput& result) {
+  if (nts_ == nullptr || !nts_->Expects(result.id)) return;
+  const absl::Status status = nts_->OnKeyExchangeResult(result, env_.dispatch->now.monotonic);
+  if (!started_ || disabled_) return;
+  if (!status.ok()) {
+    Report(EventKind::kWarning, std::string(status.message()));
+    ScheduleAt(absl::ToDoubleSeconds(nts_->not_before() - env_.origin));
+    return;
+  }
+  Report(EventKind::kInfo,
+         absl::StrCat("NTS-KE with ", Name(), ": ", nts_->cookie_count(),
+                      " cookies, NTP server ", nts_->ntp_server().ToString()));
+  ScheduleAt(Now());
+}
+
 void Association::Poll() {
   if (disabled_ || !started_) return;
+  // RFC 8915 §5.7: no keys, no cookie left, or an NTS NAK: NTS-KE first.
+  if (nts_ != nullptr && !nts_->ready()) {
+    KeyExchangeOrWait();
+    return;
+  }
   if (burst_ > 0) {
     --burst_;
   } else {
@@ -210,7 +258,21 @@ void Association::SendRequest() {
     ++counters_.send_errors;
     return;
   }
-  if (config_.key_id.has_value()) {
+  if (nts_ != nullptr) {
+    // RFC 8915 §5.7: Unique Identifier, a cookie, placeholders, and the
+    // authenticator after the header.
+    std::vector<uint8_t> header = std::move(bytes);
+    bytes.assign(nts_->RequestOctets(), 0);
+    absl::StatusOr<size_t> octets = nts_->BuildRequest(header, rng_, absl::MakeSpan(bytes));
+    if (!octets.ok()) {
+      ++counters_.send_errors;
+      Report(EventKind::kWarning,
+             absl::StrCat("cannot build an NTS request for ", Name(), ": ",
+                          octets.status().message()));
+      return;
+    }
+    bytes.resize(*octets);
+  } else if (config_.key_id.has_value()) {
     if (env_.auth == nullptr || !env_.auth->Sign(*config_.key_id, &bytes).ok()) {
       ++counters_.send_errors;
       Report(EventKind::kWarning,
@@ -218,16 +280,13 @@ void Association::SendRequest() {
       return;
     }
   }
-  const bool v4 = config_.server.ip().is_v4();
-  const net::IpAddress local =
-      v4 ? env_.bind_v4.value_or(net::IpAddress::AnyV4())
-         : env_.bind_v6.value_or(net::IpAddress::AnyV6());
-  socket_ = socket_base_ + (++sockets_opened_ & 0xFFFFFFFFull);
+  const net::SocketAddress& to = destination();
+  socket_ = NextSocketId();
   Actions& out = *env_.dispatch->out;
-  out.Open(socket_, net::SocketAddress(local, 0));
+  out.Open(socket_, net::SocketAddress(LocalAddressFor(to.ip()), 0));
   // T1 is read by the executor just before the send and comes back in
   // OnSendResult.
-  out.Send(socket_, config_.server, bytes, /*token=*/1);
+  out.Send(socket_, to, bytes, /*token=*/1);
   outstanding_nonce_ = request.transmit_timestamp;
   awaiting_transmit_time_ = true;
   outstanding_send_seconds_ = last_send_;
@@ -307,21 +366,44 @@ void Association::IgnoreUnauthenticatedDeny(uint32_t refid) {
 
 void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
   if (!started_ || disabled_) return;
-  if (!(datagram.source == config_.server)) {
+  if (!(datagram.source == destination())) {
     ++counters_.wrong_source;
     return;
   }
   ++counters_.received;
-  WireResult<NtpPacket, PacketError> parsed = ParsePacket(datagram.payload);
+  // NTS: the reply must authenticate under the session's S2C key and
+  // answer the request in flight (RFC 8915 §5.7); anything else is
+  // dropped, counted, and changes nothing. Only the header is parsed
+  // below: the extension fields are the NtsClient's.
+  absl::Span<const uint8_t> packet = datagram.payload;
+  if (nts_ != nullptr) {
+    const nts::NtsReplyCheck check = nts_->ProcessReply(datagram.payload);
+    if (check.verdict == nts::NtsReplyVerdict::kDropped) {
+      ++counters_.nts_dropped;
+      ++counters_.auth_failed;
+      return;
+    }
+    if (check.verdict == nts::NtsReplyVerdict::kNak) {
+      // The request is answered; the next poll runs NTS-KE again.
+      ++counters_.nts_naks;
+      outstanding_nonce_.reset();
+      Report(EventKind::kKissOfDeath,
+             absl::StrCat("NTS NAK from ", Name(), ": new NTS-KE at the next poll"));
+      return;
+    }
+    packet = packet.first(kNtpHeaderOctets);
+  }
+  WireResult<NtpPacket, PacketError> parsed = ParsePacket(packet);
   if (!parsed.ok()) {
     ++counters_.malformed;
     return;
   }
   const NtpPacket& reply = *parsed;
 
-  // TEST5: with a key, the reply must carry a good MAC under that key.
+  // TEST5: with a key, the reply must carry a good MAC under that key
+  // (NTS replies that reach here have authenticated).
   bool authentic = true;
-  if (config_.key_id.has_value()) {
+  if (config_.key_id.has_value() && nts_ == nullptr) {
     authentic = false;
     if (env_.auth != nullptr) {
       const bool has_mac = reply.mac.has_value();
@@ -346,7 +428,7 @@ void Association::OnDatagram(const net::ReceivedDatagram& datagram) {
     return;
   }
   ++counters_.verdicts[static_cast<size_t>(verdict)];
-  if (verdict == ReplyVerdict::kKissDeny && !config_.key_id.has_value()) {
+  if (verdict == ReplyVerdict::kKissDeny && !config_.key_id.has_value() && nts_ == nullptr) {
     IgnoreUnauthenticatedDeny(reply.reference_id);
     return;
   }

@@ -31,6 +31,7 @@
 #include "ntp/client/packet_auth.h"
 #include "ntp/random.h"
 #include "ntp/client/exchange_types.h"
+#include "ntp/client/nts_session.h"
 #include "ntp/events.h"
 #include "ntp/ntp_time.h"
 #include "ntp/system_state.h"
@@ -50,6 +51,9 @@ struct AssociationConfig {
   int maxpoll = 10;
   std::optional<uint32_t> key_id;
   int version = 4;
+  // `nts` (RFC 8915): requests and replies are NTS-protected, after an
+  // NTS-KE with `name` (the certificate's name) at `server`'s address.
+  std::optional<NtsAssociationConfig> nts;
 
   friend bool operator==(const AssociationConfig&, const AssociationConfig&) = default;
 };
@@ -79,7 +83,9 @@ struct AssociationCounters {
   uint64_t received = 0;        // datagrams from the server's address
   uint64_t malformed = 0;       // did not parse
   uint64_t wrong_source = 0;    // from another address/port
-  uint64_t auth_failed = 0;     // TEST5
+  uint64_t auth_failed = 0;     // TEST5; NTS: did not authenticate (nts_dropped too)
+  uint64_t nts_dropped = 0;     // NTS: refused by the NtsClient (forged, replayed, truncated)
+  uint64_t nts_naks = 0;        // NTS NAKs (RFC 8915 §5.7)
   std::array<uint64_t, static_cast<size_t>(ReplyVerdict::kCount)> verdicts{};
   uint64_t outliers = 0;        // tracker outliers
 };
@@ -130,6 +136,9 @@ class Association {
   void OnSocketResult(const SocketResultInput& result);
   void OnSendResult(const SendResultInput& result);
   void OnDatagram(const net::ReceivedDatagram& datagram);
+  // The result of the association's RunKeyExchange (ids are in its socket
+  // id range, so the host routes them as socket ids).
+  void OnKeyExchangeResult(const KeyExchangeResultInput& result);
   // After a clock step (RFC 5905 §11.2.3: all associations are reset):
   // forgets the request in flight and the filter; the offset tracker is
   // kept (it works in raw offsets, which a step does not disturb). With
@@ -144,6 +153,12 @@ class Association {
 
   int id() const { return id_; }
   const AssociationConfig& config() const { return config_; }
+  // NTS state (null: not an NTS association).
+  const NtsSession* nts() const { return nts_.get(); }
+  // Where requests go: the configured server, or NTS's negotiated one.
+  const net::SocketAddress& destination() const {
+    return nts_ != nullptr ? nts_->ntp_server() : config_.server;
+  }
   // False after an authenticated DENY/RSTR kiss.
   bool enabled() const { return !disabled_; }
   uint8_t reach() const { return reach_; }
@@ -191,6 +206,12 @@ class Association {
 
  private:
   void Poll();
+  // NTS without usable keys: starts a key exchange, or waits for the one
+  // running or for the back-off to end.
+  void KeyExchangeOrWait();
+  // The next socket id (also used for key exchange ids).
+  SocketId NextSocketId();
+  net::IpAddress LocalAddressFor(const net::IpAddress& remote) const;
   void SendRequest();
   void ScheduleNextPoll();
   void ScheduleAt(double when_seconds);
@@ -212,6 +233,7 @@ class Association {
   ClockFilter filter_;
   OscillatorEstimator tracker_;
   AssociationCounters counters_;
+  std::unique_ptr<NtsSession> nts_;
 
   const TimerKey poll_timer_key_;
   const SocketId socket_base_;

@@ -42,6 +42,13 @@ ClientConfigResult ClientOptionsFromConfig(const NtpConfig& config, const Client
     a.maxpoll = s->maxpoll;
     a.key_id = s->key_id;
     a.version = s->version;
+    if (s->nts) {
+      NtsAssociationConfig nts;
+      if (s->nts_port.has_value()) nts.ke_port = static_cast<uint16_t>(*s->nts_port);
+      if (s->nts_ca.has_value()) nts.ca_file = s->nts_ca->path;
+      nts.verify = !s->nts_noval;
+      a.nts = nts;
+    }
     o.servers.push_back(a);
   }
   // tinker (ntpd 4.2.8 semantics, ntpd/ntp_loopfilter.c loop_config).

@@ -165,6 +165,12 @@ void ClientEngine::OnSendResult(const SendResultInput& result) {
   }
 }
 
+void ClientEngine::OnKeyExchangeResult(const KeyExchangeResultInput& result) {
+  if (Association* a = AssociationForSocket(result.id); a != nullptr) {
+    a->OnKeyExchangeResult(result);
+  }
+}
+
 void ClientEngine::OnClockResult(const ClockResultInput& result) {
   if (steering_ != nullptr) steering_->OnClockResult(result);
 }

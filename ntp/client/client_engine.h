@@ -165,6 +165,8 @@ class ClientEngine {
   void OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
   void OnSocketResult(const SocketResultInput& result);
   void OnSendResult(const SendResultInput& result);
+  // Routed by OwnsSocket(result.id): key exchange ids are socket ids.
+  void OnKeyExchangeResult(const KeyExchangeResultInput& result);
   void OnClockResult(const ClockResultInput& result);
   void OnDriftWriteResult(const DriftWriteResultInput& result);
 

@@ -138,6 +138,14 @@ struct ServerConfig {
   std::optional<int> refclock_mode;
   // `ttl N`: time to live for broadcast/manycast (0..254, network only).
   std::optional<int> ttl;
+  // `nts` (ntpsec): NTS-protected (RFC 8915), after NTS-KE with `host`.
+  // `ca FILE`: the CA certificates to trust (default: the system's);
+  // `noval`: no certificate check (tests only); `ntsport N` (chrony's
+  // word): the NTS-KE port (default 4460).
+  bool nts = false;
+  std::optional<ConfigPath> nts_ca;
+  bool nts_noval = false;
+  std::optional<int> nts_port;
 
   SourceLocation location;
 

@@ -150,6 +150,24 @@ void HandleAssociation(ParseContext& ctx) {
       server.preempt = true;
     } else if (word == "xleave") {
       server.xleave = true;
+    } else if (word == "nts") {
+      server.nts = true;
+    } else if (word == "noval") {
+      server.nts_noval = true;
+    } else if (word == "ca") {
+      const Token* value = ctx.ValueAfter(i, "ca");
+      if (value == nullptr) return;
+      std::optional<ConfigPath> path = ctx.Path(*value, "ca");
+      if (!path.has_value()) return;
+      server.nts_ca = *path;
+      ++i;
+    } else if (word == "ntsport") {
+      const Token* value = ctx.ValueAfter(i, "ntsport");
+      if (value == nullptr) return;
+      std::optional<int64_t> port = ctx.Integer(*value, 1, 65535, "ntsport");
+      if (!port.has_value()) return;
+      server.nts_port = static_cast<int>(*port);
+      ++i;
     } else if (word == "autokey") {
       ctx.Warning(option.column,
                   "autokey: Autokey is not supported; option ignored");
@@ -219,6 +237,22 @@ void HandleAssociation(ParseContext& ctx) {
     }
   }
   if (!ctx.line_ok()) return;
+
+  if (!server.nts && (server.nts_ca.has_value() || server.nts_noval || server.nts_port)) {
+    ctx.Error(server.location.column,
+              absl::StrCat(keyword, ": ca, noval and ntsport need the nts option"));
+    return;
+  }
+  if (server.nts && (server.kind != AssociationKind::kServer || server.is_refclock())) {
+    ctx.Error(server.location.column,
+              absl::StrCat(keyword, ": nts applies to network servers only"));
+    return;
+  }
+  if (server.nts && server.key_id.has_value()) {
+    ctx.Error(server.location.column,
+              absl::StrCat(keyword, ": nts and key exclude each other"));
+    return;
+  }
 
   // Reference clocks poll at a fixed interval: maxpoll defaults to minpoll
   // (ntpd 4.2.8).

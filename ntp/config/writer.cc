@@ -65,6 +65,10 @@ void WriteServer(const ServerConfig& s, std::string& out) {
     absl::StrAppend(&out, " mode ", *s.refclock_mode);
   }
   if (s.ttl.has_value()) absl::StrAppend(&out, " ttl ", *s.ttl);
+  if (s.nts) out += " nts";
+  if (s.nts_ca.has_value()) absl::StrAppend(&out, " ca ", Word(s.nts_ca->path));
+  if (s.nts_noval) out += " noval";
+  if (s.nts_port.has_value()) absl::StrAppend(&out, " ntsport ", *s.nts_port);
   out += "\n";
 }
 

@@ -178,6 +178,7 @@ void Executor::ReleaseClosedSockets() {
   if (graveyard_timer_ != 0) seams_.scheduler->Cancel(graveyard_timer_);
   graveyard_timer_ = 0;
   graveyard_.clear();
+  finished_key_exchanges_.clear();
 }
 
 void Executor::CheckExit() {
@@ -297,6 +298,97 @@ void Executor::Carry(const Actions&, const WriteRtc&) {
                                         : absl::FailedPreconditionError("no RTC");
   result.now = current_;
   results_.push_back(std::move(result));
+}
+
+absl::StatusOr<const nts::KeTlsContext*> Executor::KeContext(const RunKeyExchange& run) {
+  const std::string ca_file =
+      !run.verify ? std::string() : run.ca_file.empty() ? std::string(kSystemCaBundle) : run.ca_file;
+  auto key = std::make_pair(ca_file, run.verify);
+  auto it = ke_contexts_.find(key);
+  if (it != ke_contexts_.end()) return it->second.get();
+  std::string ca_pem;
+  if (run.verify) {
+    if (seams_.files == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot read the CA file ", ca_file, ": no file reader"));
+    }
+    // A CA bundle: the system's is about 200 KiB.
+    absl::StatusOr<std::string> text = seams_.files->Read(ca_file, 4 << 20);
+    if (!text.ok()) {
+      return absl::Status(text.status().code(), absl::StrCat("CA file ", ca_file, ": ",
+                                                             text.status().message()));
+    }
+    ca_pem = *std::move(text);
+  }
+  absl::StatusOr<nts::KeTlsContext> context = nts::KeTlsContext::ForClient(ca_pem, run.verify);
+  if (!context.ok()) {
+    return absl::Status(context.status().code(),
+                        absl::StrCat("CA file ", ca_file, ": ", context.status().message()));
+  }
+  auto [inserted, unused] = ke_contexts_.emplace(
+      key, std::make_unique<nts::KeTlsContext>(*std::move(context)));
+  (void)unused;
+  return inserted->second.get();
+}
+
+void Executor::Carry(const Actions&, const RunKeyExchange& run) {
+  absl::Status status;
+  if (seams_.streams == nullptr) {
+    status = absl::FailedPreconditionError("no stream network for NTS-KE in this world");
+  } else if (absl::StatusOr<const nts::KeTlsContext*> context = KeContext(run); !context.ok()) {
+    status = context.status();
+  } else {
+    KeStreamClient::Options options;
+    options.server_name = run.server_name;
+    options.local_ip = run.local;
+    options.server = run.server;
+    options.verify_time = seams_.clock->Now();
+    const uint64_t id = run.id;
+    absl::StatusOr<std::unique_ptr<KeStreamClient>> client = KeStreamClient::Start(
+        seams_.streams, seams_.scheduler, **context, options,
+        [this, id](absl::StatusOr<nts::KeOutcome> outcome) {
+          OnKeyExchangeDone(id, std::move(outcome));
+        });
+    if (client.ok()) {
+      key_exchanges_.insert_or_assign(id, *std::move(client));
+      return;
+    }
+    status = client.status();
+  }
+  KeyExchangeResultInput result;
+  result.now = current_;
+  result.id = run.id;
+  result.status = std::move(status);
+  results_.push_back(std::move(result));
+}
+
+void Executor::OnKeyExchangeDone(uint64_t id, absl::StatusOr<nts::KeOutcome> outcome) {
+  Input input(std::in_place_type<KeyExchangeResultInput>);
+  KeyExchangeResultInput& result = std::get<KeyExchangeResultInput>(input);
+  result.id = id;
+  if (outcome.ok()) {
+    result.aead = outcome->keys.aead;
+    result.c2s_key.assign(outcome->keys.c2s.begin(), outcome->keys.c2s.end());
+    result.s2c_key.assign(outcome->keys.s2c.begin(), outcome->keys.s2c.end());
+    result.cookies = std::move(outcome->cookies);
+    result.ntp_server = outcome->server.value_or("");
+    result.ntp_port = outcome->port.value_or(0);
+  } else {
+    result.status = outcome.status();
+  }
+  // The client is finished (its handler runs last): destroyed from the
+  // loop, not from inside its own callback.
+  auto it = key_exchanges_.find(id);
+  if (it != key_exchanges_.end()) {
+    finished_key_exchanges_.push_back(std::move(it->second));
+    key_exchanges_.erase(it);
+    if (graveyard_timer_ == 0) {
+      graveyard_timer_ =
+          seams_.scheduler->RunAfter(absl::ZeroDuration(), [this] { ReleaseClosedSockets(); });
+    }
+  }
+  result.now = Read();
+  Deliver(input);
 }
 
 void Executor::Carry(const Actions&, const WriteDrift& write) {

@@ -14,19 +14,26 @@
 #define NTP_RUNTIME_EXECUTOR_H_
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "clock/clock.h"
 #include "clock/drift_store.h"
+#include "clock/file_reader.h"
 #include "clock/rtc.h"
 #include "clock/scheduler.h"
 #include "net/network.h"
+#include "net/stream.h"
 #include "ntp/actions.h"
 #include "ntp/events.h"
 #include "ntp/host.h"
+#include "ntp/nts/ke_tls.h"
+#include "ntp/runtime/nts_ke_stream.h"
 
 namespace ntp::runtime {
 
@@ -38,7 +45,16 @@ struct Seams {
   clocks::DriftStore* drift_store = nullptr;  // may be null: no drift file
   clocks::Rtc* rtc = nullptr;                 // may be null: no RTC
   EventSink* events = nullptr;             // LogEvent actions; may be null
+  // NTS-KE (RunKeyExchange) runs over these streams; null: every key
+  // exchange fails with a result saying so.
+  net::StreamNetwork* streams = nullptr;
+  // Reads the CA files key exchanges name; null: only `noval` exchanges
+  // can run.
+  clocks::FileReader* files = nullptr;
 };
+
+// The CA bundle a key exchange trusts when its server line names none.
+inline constexpr char kSystemCaBundle[] = "/etc/ssl/certs/ca-certificates.crt";
 
 // Sees every input handed to the host and the actions it returned, in
 // order (the hook a trace recorder implements).
@@ -117,6 +133,10 @@ class Executor {
   void Carry(const Actions& actions, const LoopStatsRecord& record);
   void Carry(const Actions& actions, const PeerStatsRecord& record);
   void Carry(const Actions& actions, const WriteRtc& write);
+  void Carry(const Actions& actions, const RunKeyExchange& run);
+  // The TLS client context for `run` (built once per CA file), or why not.
+  absl::StatusOr<const nts::KeTlsContext*> KeContext(const RunKeyExchange& run);
+  void OnKeyExchangeDone(uint64_t id, absl::StatusOr<nts::KeOutcome> outcome);
   void OnDatagram(SocketId socket, const net::ReceivedDatagram& datagram);
   void OnTimer(TimerKey key);
   void CheckExit();
@@ -142,9 +162,15 @@ class Executor {
   // receive handler when it is closed).
   std::vector<std::unique_ptr<net::DatagramSocket>> graveyard_;
   clocks::TimerId graveyard_timer_ = 0;
+  // Key exchanges that reported, destroyed from the loop with the sockets.
+  std::vector<std::unique_ptr<KeStreamClient>> finished_key_exchanges_;
   // Results of the actions being carried out, delivered after them.
   std::vector<Input> results_;
   std::vector<Input> batch_;  // the results being handled
+  // Key exchanges in progress, by id, and the TLS contexts by CA file
+  // ("" with verification off: noval).
+  absl::flat_hash_map<uint64_t, std::unique_ptr<KeStreamClient>> key_exchanges_;
+  std::map<std::pair<std::string, bool>, std::unique_ptr<nts::KeTlsContext>> ke_contexts_;
   // The readings of the input being handled (results reuse them).
   Readings current_;
   Counters counters_;

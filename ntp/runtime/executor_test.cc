@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "clock/fake_clock.h"
 #include "clock/fake_rtc.h"
@@ -66,6 +67,9 @@ std::string Describe(const Input& input) {
     std::string operator()(const ConfigChangeInput&) { return "configuration"; }
     std::string operator()(const RtcWriteResultInput& r) {
       return r.status.ok() ? "rtc written" : "rtc refused";
+    }
+    std::string operator()(const KeyExchangeResultInput& k) {
+      return absl::StrCat("key exchange ", k.id, k.status.ok() ? "" : " failed");
     }
   };
   return std::visit(Visitor{}, input);
@@ -561,6 +565,36 @@ TEST_F(ExecutorTest, RtcIsReadAtStartAndSetFromTheSystemClock) {
   EXPECT_LT(absl::AbsDuration(rtc.writes().back() - clock_.Now()), absl::Seconds(61));
   EXPECT_EQ(instance->host().rtc_writes(), rtc.writes().size());
   EXPECT_EQ(instance->host().rtc_write_failures(), 0u);
+}
+
+class CollectingSink final : public EventSink {
+ public:
+  void OnEvent(const Event& event) override { events.push_back(event); }
+  std::vector<Event> events;
+};
+
+// A world without streams (a simulator host without SimStreams) cannot run
+// NTS-KE: the exchange fails at once with a result saying why, and the
+// association backs off.
+TEST_F(ExecutorTest, KeyExchangeWithoutStreamsFailsWithAClearResult) {
+  CollectingSink sink;
+  Seams seams = DefaultSeams();
+  seams.events = &sink;
+  auto instance = Make("server 10.0.0.2 nts noval\n", Options(), seams);
+  ASSERT_THAT(instance->Start(), IsOk());
+  Run(absl::Seconds(30));
+  std::vector<std::string> failures;
+  for (const std::string& input : observer_.TakeInputs()) {
+    if (absl::StrContains(input, "key exchange")) failures.push_back(input);
+  }
+  ASSERT_EQ(failures.size(), 2u);  // at the first poll, and 16 s later
+  EXPECT_THAT(failures[0], ::testing::EndsWith("failed"));
+  bool logged = false;
+  for (const Event& e : sink.events) {
+    logged |= absl::StrContains(e.text, "NTS-KE with 10.0.0.2 failed: no stream network");
+  }
+  EXPECT_TRUE(logged);
+  EXPECT_TRUE(observer_.sends.empty());  // no NTP request without keys
 }
 
 TEST_F(ExecutorTest, ARefusedRtcWriteIsCountedAndLoggedOnce) {

@@ -153,6 +153,11 @@ bool HostDriver::AdvanceUntilSent(absl::Time limit) {
   return false;
 }
 
+void HostDriver::CompleteKeyExchange(KeyExchangeResultInput result) {
+  result.now = Now();
+  Deliver(result);
+}
+
 void HostDriver::Deliver(const Input& first) {
   std::vector<Input> pending{first};
   for (size_t i = 0; i < pending.size(); ++i) {
@@ -253,6 +258,16 @@ void HostDriver::Carry(const Actions& actions, std::vector<Input>* results) {
       r.frequency_ppm = drift->frequency_ppm;
       r.status = options_.drift_write_status;
       results->push_back(r);
+    } else if (const auto* run = std::get_if<RunKeyExchange>(&action)) {
+      key_exchanges.push_back({monotonic_, *run});
+      if (key_exchange) {
+        std::optional<KeyExchangeResultInput> r = key_exchange(*run);
+        if (r.has_value()) {
+          r->now = Now();
+          r->id = run->id;
+          results->push_back(*std::move(r));
+        }
+      }
     } else if (std::holds_alternative<WriteRtc>(action)) {
       RtcWriteResultInput r;
       r.now = Now();

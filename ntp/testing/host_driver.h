@@ -109,6 +109,13 @@ class HostDriver {
   // Moves the model clock (an outside step the host did not ask for).
   void InjectClockStep(absl::Duration d) { clock_offset_ += d; }
 
+  // Answers the host's RunKeyExchange actions, at once (the id and the
+  // readings are filled in here). Unset, or returning nullopt: the exchange
+  // stays open until the test calls CompleteKeyExchange.
+  std::function<std::optional<KeyExchangeResultInput>(const RunKeyExchange&)> key_exchange;
+  // Delivers the result of an exchange now.
+  void CompleteKeyExchange(KeyExchangeResultInput result);
+
   // Called with every input handed to the host and the actions it returned
   // (a trace recorder's view, as the executor's ExecutionObserver).
   std::function<void(const Input&, const Actions&)> observe;
@@ -123,6 +130,12 @@ class HostDriver {
   // The model clock at each WriteRtc.
   std::vector<absl::Time> rtc_writes;
   std::map<SocketId, net::SocketAddress> open_sockets;
+  // The key exchanges the host asked for, and when.
+  struct KeyExchangeRequest {
+    absl::Time monotonic;
+    RunKeyExchange run;
+  };
+  std::vector<KeyExchangeRequest> key_exchanges;
   std::map<TimerKey, absl::Time> timers;
   int Count(EventKind kind) const;
   std::vector<std::string> Texts(EventKind kind) const;

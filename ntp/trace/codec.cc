@@ -211,6 +211,18 @@ void EncodeInput(const ntp::Input& input, Input* out) {
   } else if (const auto* in = std::get_if<ntp::RtcWriteResultInput>(&input)) {
     EncodeStatus(in->status, out->mutable_rtc_write_result()->mutable_status());
     Put(in->written, out->mutable_rtc_write_result()->mutable_written());
+  } else if (const auto* in = std::get_if<ntp::KeyExchangeResultInput>(&input)) {
+    trace::KeyExchangeResultInput* r = out->mutable_key_exchange_result();
+    r->set_id(in->id);
+    EncodeStatus(in->status, r->mutable_status());
+    r->set_aead(in->aead);
+    r->set_c2s_key(in->c2s_key.data(), in->c2s_key.size());
+    r->set_s2c_key(in->s2c_key.data(), in->s2c_key.size());
+    for (const std::vector<uint8_t>& cookie : in->cookies) {
+      r->add_cookies(cookie.data(), cookie.size());
+    }
+    r->set_ntp_server(in->ntp_server);
+    r->set_ntp_port(in->ntp_port);
   }
 }
 
@@ -314,6 +326,26 @@ absl::Status DecodeInput(const Input& in, DecodedInput* out) {
       out->input = ntp::RtcWriteResultInput{now, DecodeStatus(in.rtc_write_result().status()),
                                             GetTime(in.rtc_write_result().written())};
       return absl::OkStatus();
+    case Input::kKeyExchangeResult: {
+      const trace::KeyExchangeResultInput& r = in.key_exchange_result();
+      if (r.aead() > 0xFFFF || r.ntp_port() > 0xFFFF) {
+        return absl::InvalidArgumentError("key exchange result: AEAD or port out of range");
+      }
+      ntp::KeyExchangeResultInput result;
+      result.now = now;
+      result.id = r.id();
+      result.status = DecodeStatus(r.status());
+      result.aead = static_cast<uint16_t>(r.aead());
+      result.c2s_key.assign(r.c2s_key().begin(), r.c2s_key().end());
+      result.s2c_key.assign(r.s2c_key().begin(), r.s2c_key().end());
+      for (const std::string& cookie : r.cookies()) {
+        result.cookies.emplace_back(cookie.begin(), cookie.end());
+      }
+      result.ntp_server = r.ntp_server();
+      result.ntp_port = static_cast<uint16_t>(r.ntp_port());
+      out->input = std::move(result);
+      return absl::OkStatus();
+    }
     case Input::KIND_NOT_SET:
       break;
   }
@@ -375,6 +407,14 @@ void EncodeActions(const ntp::Actions& actions, ActionList* out) {
       Put(peer->jitter, p->mutable_jitter());
     } else if (std::holds_alternative<ntp::WriteRtc>(action)) {
       a->mutable_write_rtc();
+    } else if (const auto* run = std::get_if<ntp::RunKeyExchange>(&action)) {
+      trace::RunKeyExchange* k = a->mutable_run_key_exchange();
+      k->set_id(run->id);
+      k->set_server_name(run->server_name);
+      PutAddress(run->server, k->mutable_server()->mutable_text());
+      k->set_local(run->local.ToString());
+      k->set_ca_file(run->ca_file);
+      k->set_verify(run->verify);
     }
   }
 }

@@ -11,7 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "ntp/config/parser.h"
 #include "ntp/host.h"
+#include "ntp/nts/cookie.h"
+#include "ntp/nts/server.h"
+#include "ntp/random.h"
 #include "ntp/testing/host_driver.h"
+#include "ntp/testing/nts_peer.h"
 #include "ntp/testing/status_matchers.h"
 #include "ntp/trace/codec.h"
 #include "ntp/trace/recorder.h"
@@ -335,6 +339,64 @@ TEST(TraceTest, TheBufferReachesTheSinkOncePerFlushIntervalOfInputTime) {
   EXPECT_EQ(records->size(), 7u);  // the header and three inputs with their actions
 }
 
+// An NTS client: the key exchange (action and result) and the protected
+// exchanges replay identically.
+TEST(TraceTest, AnNtsClientRunReplaysIdentically) {
+  nts::CookieKeyring keyring;
+  SplitMix64 keys(3);
+  ASSERT_THAT(keyring.Rotate(keys), IsOk());
+  absl::StatusOr<nts::NtsServer> server = nts::NtsServer::Create(&keyring);
+  ASSERT_THAT(server, IsOk());
+  ntp::HostOptions options;
+  options.listen = {Addr("10.0.0.1:0")};
+  options.random_seed = 11;
+  const NtpConfig config = Parse("server 192.0.2.1 nts noval iburst\n");
+  auto host = Host::Create(config, options, nullptr);
+  ASSERT_THAT(host, IsOk());
+  StringSink sink;
+  TraceRecorder recorder(MakeHeader(config, options, absl::FromUnixSeconds(1700000000), "test"),
+                         &sink, size_t{1} << 20);
+  HostDriver driver(host->get());
+  driver.observe = [&recorder](const ntp::Input& input, const Actions& actions) {
+    recorder.OnInput(input);
+    recorder.OnActions(actions);
+  };
+  driver.key_exchange = [&keyring](const ntp::RunKeyExchange&) {
+    return std::optional<ntp::KeyExchangeResultInput>(
+        ::ntp::testing::NtsKeyExchange(keyring, 5, 0));
+  };
+  driver.AddPeer(Addr("192.0.2.1:123"),
+                 ::ntp::testing::NtsUpstreamServer(&*server, absl::Milliseconds(3)));
+  driver.Start();
+  driver.AdvanceBy(absl::Seconds(200));
+  driver.Shutdown();
+  ASSERT_THAT(recorder.Flush(), IsOk());
+  ASSERT_GE((*host)->client()->associations()[0]->counters().verdicts[static_cast<size_t>(ReplyVerdict::kAccept)], 1u);
+
+  absl::StatusOr<ReplayResult> result = Replay(sink.data);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_TRUE(result->identical) << result->report;
+  absl::StatusOr<std::string> dump = Dump(sink.data);
+  ASSERT_THAT(dump, IsOk());
+  EXPECT_THAT(*dump, HasSubstr("run_key_exchange {"));
+  EXPECT_THAT(*dump, HasSubstr("key_exchange_result {"));
+
+  // A changed cookie is a divergence: the request that carries it differs.
+  absl::StatusOr<std::vector<Record>> records = ParseFramed(sink.data);
+  ASSERT_THAT(records, IsOk());
+  bool changed = false;
+  for (Record& r : *records) {
+    if (r.has_input() && r.input().has_key_exchange_result()) {
+      (*r.mutable_input()->mutable_key_exchange_result()->mutable_cookies(0))[30] ^= 1;
+      changed = true;
+    }
+  }
+  ASSERT_TRUE(changed);
+  absl::StatusOr<ReplayResult> diverged = Replay(Reframe(*records));
+  ASSERT_THAT(diverged, IsOk());
+  EXPECT_FALSE(diverged->identical);
+}
+
 TEST(TraceTest, EveryInputAlternativeRoundTrips) {
   const ntp::Readings now{absl::FromUnixNanos(123456789), absl::FromUnixNanos(1700000000123456789)};
   const std::vector<uint8_t> bytes = {1, 2, 3};
@@ -354,6 +416,11 @@ TEST(TraceTest, EveryInputAlternativeRoundTrips) {
       ntp::ShutdownInput{now},
       ntp::ConfigChangeInput{now, std::make_shared<const NtpConfig>(Parse(kConf))},
       ntp::RtcWriteResultInput{now, absl::OkStatus(), absl::FromUnixSeconds(8)},
+      ntp::KeyExchangeResultInput{now, 12, absl::OkStatus(), 15, std::vector<uint8_t>(32, 1),
+                                  std::vector<uint8_t>(32, 2), {{7, 8, 9}, {10}}, "ntp.lan",
+                                  10123},
+      ntp::KeyExchangeResultInput{now, 13, absl::UnavailableError("refused"), 0, {}, {}, {},
+                                  "", 0},
   };
   for (const ntp::Input& input : inputs) {
     Input first;
