@@ -6,7 +6,9 @@
 #include "ntp/config/parser.h"
 #include "ntp/leap_seconds_list.h"
 #include "ntp/trace/codec.h"
+#include "ntp/nts/server.h"
 #include "ntp/trace/keys.h"
+#include "sim/random.h"
 
 namespace sim {
 namespace {
@@ -61,6 +63,45 @@ std::vector<AssociationRow> NtpHostAdapter::AssociationRows() const {
   return rows;
 }
 
+absl::Status NtpHostAdapter::Start() {
+  if (absl::Status s = instance_->Start(); !s.ok()) return s;
+  return nts_server_ != nullptr ? nts_server_->Start() : absl::OkStatus();
+}
+
+void NtpHostAdapter::Stop() {
+  if (nts_server_ != nullptr) nts_server_->Stop();
+  instance_->Shutdown();
+}
+
+NtsCounters NtpHostAdapter::nts() const {
+  NtsCounters n;
+  if (const ntp::ClientEngine* client = instance_->host().client(); client != nullptr) {
+    for (const auto& a : client->associations()) {
+      const ntp::NtsSession* session = a->nts();
+      if (session == nullptr) continue;
+      const ntp::NtsSessionCounters& s = session->counters();
+      n.ke_failed += s.key_exchange_failures;
+      n.ke_completed += s.key_exchanges - s.key_exchange_failures -
+                        (session->exchange_running() ? 1 : 0);
+      n.naks += s.naks;
+      n.dropped += s.dropped;
+      n.authenticated +=
+          a->counters().verdicts[static_cast<size_t>(ntp::ReplyVerdict::kAccept)];
+    }
+  }
+  if (nts_server_ != nullptr) {
+    const ntp::nts::KeServerCounters& ke = nts_server_->ke_counters();
+    n.ke_served = ke.completed;
+    n.ke_failed_server = ke.refused_busy + ke.failed + ke.timed_out + ke.oversized;
+    n.rotations = nts_server_->rotations();
+  }
+  if (const ntp::nts::NtsServer* server = instance_->host().nts_server(); server != nullptr) {
+    n.requests_served = server->counters().accepted;
+    n.naks_sent = server->counters().naks;
+  }
+  return n;
+}
+
 std::vector<AssociationPoll> NtpHostAdapter::associations() const {
   std::vector<AssociationPoll> out;
   const ntp::ClientEngine* client = instance_->host().client();
@@ -80,6 +121,7 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
   // Sorted by path: the map field's order is unspecified.
   std::map<std::string, std::string> files(spec.files().begin(), spec.files().end());
   for (const auto& [path, contents] : files) reader.AddFile(path, contents);
+  if (!env.nts_ca_pem.empty()) reader.AddFile(kNtsCaPath, env.nts_ca_pem);
   const ntp::ParsedConfig parsed = ntp::ParseNtpConfText(spec.ntp_conf(), kConfigPath, &reader);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
@@ -131,6 +173,22 @@ absl::StatusOr<std::unique_ptr<SimHost>> NtpHostAdapter::Create(const scenario::
   seams.events = env.events;
   seams.streams = env.streams;
   seams.files = adapter->files_.get();
+  bool nts_client = false;
+  for (const ntp::ServerConfig& server : config.servers) nts_client |= server.nts;
+  if (nts_client) {
+    absl::StatusOr<std::unique_ptr<SimTlsLibrary>> tls =
+        SimTlsLibrary::Create(DeriveSeed(env.random_seed, "nts-client-tls"));
+    if (!tls.ok()) return tls.status();
+    adapter->client_tls_ = *std::move(tls);
+    seams.tls_library = adapter->client_tls_->get();
+  }
+  if (spec.has_nts_server()) {
+    absl::StatusOr<std::unique_ptr<SimNtsServer>> server =
+        SimNtsServer::Create(spec.nts_server(), env);
+    if (!server.ok()) return server.status();
+    adapter->nts_server_ = *std::move(server);
+    options.nts_keyring = adapter->nts_server_->keyring();
+  }
   // As the daemon: a drift file only when the configuration names one.
   if (config.driftfile.has_value() && !config.driftfile->path.empty()) {
     seams.drift_store = env.drift_store;

@@ -5,7 +5,10 @@
 // `files` (keys, includes). Exactly the code the daemon runs, minus the
 // Linux adapters. With env.trace_sink it records the instance's trace as
 // the daemon's --trace does (keys included: a scenario's keys are not
-// secret; the header names the host).
+// secret; the header names the host). NTS: key exchanges run over the
+// host's simulated streams in a seeded OpenSSL context; every host finds
+// the run's CA as kNtsCaPath; a host with `nts_server` also serves NTS-KE
+// (sim_nts_server.h) and answers NTS requests under its master keys.
 #ifndef SIM_NTP_HOST_ADAPTER_H_
 #define SIM_NTP_HOST_ADAPTER_H_
 
@@ -18,8 +21,14 @@
 #include "ntp/runtime/instance.h"
 #include "ntp/trace/recorder.h"
 #include "sim/sim_host.h"
+#include "sim/sim_nts_server.h"
+#include "sim/sim_tls.h"
 
 namespace sim {
+
+// Where every host finds the run's NTS CA (SimHostEnvironment::nts_ca_pem),
+// for `server ... nts ca /etc/ntpsim/nts-ca.pem`.
+inline constexpr char kNtsCaPath[] = "/etc/ntpsim/nts-ca.pem";
 
 class NtpHostAdapter final : public SimHost {
  public:
@@ -31,12 +40,13 @@ class NtpHostAdapter final : public SimHost {
   static absl::StatusOr<std::unique_ptr<SimHost>> Create(const scenario::Host& host,
                                                          const SimHostEnvironment& env);
 
-  absl::Status Start() override { return instance_->Start(); }
-  void Stop() override { instance_->Shutdown(); }
+  absl::Status Start() override;
+  void Stop() override;
   ntp::SystemVariables system() const override { return instance_->host().system(); }
   HostExit exit_state() const override;
   std::vector<AssociationRow> AssociationRows() const override;
   std::vector<AssociationPoll> associations() const override;
+  NtsCounters nts() const override;
 
   const ntp::Host& host() const { return instance_->host(); }
 
@@ -47,6 +57,11 @@ class NtpHostAdapter final : public SimHost {
   // the instance.
   std::unique_ptr<ntp::InMemoryFileReader> files_;
   std::unique_ptr<ntp::KeyStore> keys_;
+  // NTS (RFC 8915): the seeded OpenSSL context key exchanges of the client
+  // run in, and the NTS-KE server with the master keys of a host with
+  // `nts_server`; both outlive the instance.
+  std::unique_ptr<SimTlsLibrary> client_tls_;
+  std::unique_ptr<SimNtsServer> nts_server_;
   // Declared before the instance: it outlives it and flushes last.
   std::unique_ptr<ntp::trace::TraceRecorder> recorder_;
   std::unique_ptr<ntp::runtime::Instance> instance_;

@@ -49,6 +49,18 @@ std::string JsonNumber(double x) {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// The host's NTS counters as a JSON member; empty for a host without NTS.
+std::string NtsMember(const NtsCounters& nts) {
+  std::vector<std::string> fields;
+  bool any = false;
+  for (const std::string& name : NtsCounters::Names()) {
+    const uint64_t value = *nts.Find(name);
+    any |= value != 0;
+    fields.push_back(absl::StrCat(JsonString(name), ": ", value));
+  }
+  return any ? absl::StrCat(", \"nts\": {", absl::StrJoin(fields, ", "), "}") : "";
+}
+
 std::string HostObject(const HostSummary& h) {
   return absl::StrCat(
       "{\"converge_s\": ", h.converge_s ? JsonNumber(*h.converge_s) : "null",
@@ -56,7 +68,8 @@ std::string HostObject(const HostSummary& h) {
       ", \"max_abs_offset_s\": ", JsonNumber(h.max_abs_offset_s),
       ", \"rms_freq_ppm\": ", JsonNumber(h.rms_freq_ppm), ", \"steps\": ", h.steps,
       ", \"requests_sent\": ", h.requests_sent, ", \"polls_log2\": [",
-      absl::StrJoin(h.polls_log2, ", "), "], \"exit\": ", JsonString(HostExitName(h.exit)), "}");
+      absl::StrJoin(h.polls_log2, ", "), "], \"exit\": ", JsonString(HostExitName(h.exit)),
+      NtsMember(h.nts), "}");
 }
 
 }  // namespace

@@ -9,15 +9,17 @@ namespace {
 // Every counter with its name, in declaration order.
 template <typename Counters>
 auto Fields(Counters& c) {
-  return std::array<std::pair<const char*, decltype(&c.naks)>, 8>{{
+  return std::array<std::pair<const char*, decltype(&c.naks)>, 10>{{
       {"ke_completed", &c.ke_completed},
       {"ke_failed", &c.ke_failed},
       {"naks", &c.naks},
       {"authenticated", &c.authenticated},
-      {"unauthenticated", &c.unauthenticated},
+      {"dropped", &c.dropped},
       {"ke_served", &c.ke_served},
       {"ke_failed_server", &c.ke_failed_server},
       {"rotations", &c.rotations},
+      {"requests_served", &c.requests_served},
+      {"naks_sent", &c.naks_sent},
   }};
 }
 

@@ -43,8 +43,6 @@ struct SimHostEnvironment {
   std::string name;
   clocks::Clock* clock = nullptr;
   net::Network* network = nullptr;
-  // The host's TCP streams over the same links (sim/sim_stream.h): NTS-KE.
-  net::StreamNetwork* streams = nullptr;
   clocks::Scheduler* scheduler = nullptr;
   // The host's simulated TCP streams (sim/sim_stream.h), for NTS-KE; null:
   // the host's key exchanges fail with a result saying so.
@@ -87,15 +85,17 @@ struct SimHostEnvironment {
 // summary). Client counters are summed over the host's NTS associations.
 struct NtsCounters {
   // Client.
-  uint64_t ke_completed = 0;     // NTS-KE exchanges that gave keys and cookies
-  uint64_t ke_failed = 0;        // exchanges that ended without
-  uint64_t naks = 0;             // NTS NAKs received (RFC 8915 section 5.7)
-  uint64_t authenticated = 0;    // NTS-authenticated replies accepted as samples
-  uint64_t unauthenticated = 0;  // samples accepted on an NTS association without NTS
+  uint64_t ke_completed = 0;   // NTS-KE exchanges that gave keys and cookies
+  uint64_t ke_failed = 0;      // exchanges that ended without
+  uint64_t naks = 0;           // NTS NAKs received (RFC 8915 section 5.7)
+  uint64_t authenticated = 0;  // samples accepted on NTS associations
+  uint64_t dropped = 0;        // replies NTS refused: forged, replayed, unauthenticated
   // Server.
   uint64_t ke_served = 0;         // NTS-KE exchanges completed
   uint64_t ke_failed_server = 0;  // refused, failed, timed out or oversized
   uint64_t rotations = 0;         // master-key rotations (the first key included)
+  uint64_t requests_served = 0;   // NTS requests answered
+  uint64_t naks_sent = 0;         // cookies under a forgotten key
 
   NtsCounters& operator+=(const NtsCounters& o);
   // The counter named as in scenario.proto's NtsCount; null for a name

@@ -16,6 +16,7 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_network.h"
 #include "sim/sim_stream.h"
+#include "sim/sim_tls.h"
 
 namespace sim {
 namespace {
@@ -64,7 +65,16 @@ struct HostRuntime final : ntp::EventSink, ClockObserver {
   HostSeries* series = nullptr;
   // Requests sent by daemons of this host that were replaced (restarts).
   uint64_t requests_retired = 0;
+  NtsCounters nts_retired;  // NTS counters of replaced daemons
   bool has_poll_check = false;
+  // The NTS certificate issued for this host (hosts with nts_server).
+  SimCredentials nts_credentials;
+
+  NtsCounters Nts() const {
+    NtsCounters total = nts_retired;
+    if (host != nullptr) total += host->nts();
+    return total;
+  }
 
   // Every association's requests, this daemon's and earlier ones'.
   uint64_t RequestsSent() const {
@@ -134,6 +144,8 @@ class Simulation {
 
  private:
   absl::StatusOr<std::unique_ptr<SimHost>> MakeHost(HostRuntime& h);
+  // The run's NTS CA and a certificate for every host with nts_server.
+  absl::Status IssueNtsCertificates();
   void StartHost(HostRuntime& h);
   void StopHost(HostRuntime& h);
   void Reap(HostRuntime& h);
@@ -162,6 +174,7 @@ class Simulation {
   std::vector<HostSeries> series_;
   std::vector<CheckState> checks_;
   std::vector<std::pair<double, std::string>> faults_;
+  SimCredentials nts_ca_;  // empty: no host serves NTS
   std::vector<std::string> pcap_;  // per host: the pcap file so far ("" not captured)
 };
 
@@ -235,6 +248,9 @@ absl::StatusOr<std::unique_ptr<SimHost>> Simulation::MakeHost(HostRuntime& h) {
   env.clock = h.clock.get();
   env.network = network_.network(h.index);
   env.streams = streams_.network(h.index);
+  env.nts_ca_pem = nts_ca_.cert_pem;
+  env.nts_cert_pem = h.nts_credentials.cert_pem;
+  env.nts_key_pem = h.nts_credentials.key_pem;
   env.scheduler = h.scheduler.get();
   env.events = &h;
   env.random_seed = h.restarts == 0
@@ -318,6 +334,7 @@ absl::Status Simulation::Setup() {
       hosts_[i]->series = &series_[i];
     }
   }
+  if (absl::Status s = IssueNtsCertificates(); !s.ok()) return s;
   std::vector<SimHost*> created;
   for (auto& h : hosts_) {
     absl::StatusOr<std::unique_ptr<SimHost>> host = MakeHost(*h);
@@ -352,6 +369,33 @@ absl::Status Simulation::Setup() {
   // Samples at 0, interval, 2 interval, ... up to the end inclusive; each
   // sample schedules the next, so one sampling event is pending at a time.
   loop_.Schedule(0, kWorldDomain, kWorldDomain, Phase::kObserve, [this] { Sample(); });
+  return absl::OkStatus();
+}
+
+absl::Status Simulation::IssueNtsCertificates() {
+  bool any = false;
+  for (const auto& h : hosts_) any |= h->spec->spec.has_nts_server();
+  if (!any) return absl::OkStatus();
+  // Valid well around the run, so clocks that are off still accept them.
+  const absl::Time not_before = scenario_.start - absl::Hours(24 * 30);
+  const absl::Time not_after =
+      scenario_.start + absl::Seconds(scenario_.duration_s) + absl::Hours(24 * 30);
+  absl::StatusOr<std::unique_ptr<SimTlsLibrary>> tls =
+      SimTlsLibrary::Create(DeriveSeed(options_.seed, "nts-ca"));
+  if (!tls.ok()) return tls.status();
+  absl::StatusOr<SimCredentials> ca = MakeSimCa(**tls, "ntpsim NTS CA", not_before, not_after);
+  if (!ca.ok()) return ca.status();
+  nts_ca_ = *std::move(ca);
+  for (auto& h : hosts_) {
+    if (!h->spec->spec.has_nts_server()) continue;
+    const std::string& name = h->spec->spec.name();
+    std::string san = absl::StrCat("DNS:", name);
+    for (const net::IpAddress& ip : h->spec->addresses) absl::StrAppend(&san, ",IP:", ip.ToString());
+    absl::StatusOr<SimCredentials> cert =
+        MakeSimServerCert(**tls, nts_ca_, name, san, not_before, not_after);
+    if (!cert.ok()) return cert.status();
+    h->nts_credentials = *std::move(cert);
+  }
   return absl::OkStatus();
 }
 
@@ -429,6 +473,7 @@ void Simulation::ApplyFault(const ResolvedFault& f) {
         if (h.running) continue;
         ++h.restarts;
         h.requests_retired = h.RequestsSent();
+        h.nts_retired = h.Nts();
         h.host.reset();
         absl::StatusOr<std::unique_ptr<SimHost>> host = MakeHost(h);
         if (!host.ok()) {
@@ -772,6 +817,19 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
                        : absl::StrFormat("leap %d never announced in the window",
                                          check.leap_announced().leap());
         break;
+      case scenario::Check::kNts: {
+        const scenario::NtsCount& n = check.nts();
+        const NtsCounters counters = h.Nts();
+        const uint64_t* value = counters.Find(n.counter());
+        r.passed = value != nullptr && (!n.has_min() || *value >= n.min()) &&
+                   (!n.has_max() || *value <= n.max());
+        r.detail = absl::StrFormat(
+            "nts %s = %d (limits:%s%s)", n.counter(),
+            value != nullptr ? static_cast<int64_t>(*value) : -1,
+            n.has_min() ? absl::StrCat(" min ", n.min()) : "",
+            n.has_max() ? absl::StrCat(" max ", n.max()) : "");
+        break;
+      }
       case scenario::Check::KIND_NOT_SET:
         break;
     }
@@ -841,6 +899,7 @@ RunResult Simulation::Run() {
     }
     s.steps = static_cast<int>(h.step_times_s.size());
     s.requests_sent = h.RequestsSent();
+    s.nts = h.Nts();
     if (h.host != nullptr && h.running) {
       for (const AssociationPoll& a : h.host->associations()) s.polls_log2.push_back(a.poll_log2);
     }

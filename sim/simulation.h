@@ -84,6 +84,7 @@ struct HostSummary {
   double rms_freq_ppm = 0;
   int steps = 0;                 // clock steps the host made
   uint64_t requests_sent = 0;    // client requests, all associations and restarts
+  NtsCounters nts;               // all restarts
   std::vector<int> polls_log2;   // each association's poll at the end
   HostExit exit = HostExit::kRunning;
   std::optional<double> exit_s;

@@ -320,7 +320,8 @@ absl::StatusOr<const nts::KeTlsContext*> Executor::KeContext(const RunKeyExchang
     }
     ca_pem = *std::move(text);
   }
-  absl::StatusOr<nts::KeTlsContext> context = nts::KeTlsContext::ForClient(ca_pem, run.verify);
+  absl::StatusOr<nts::KeTlsContext> context =
+      nts::KeTlsContext::ForClient(ca_pem, run.verify, seams_.tls_library);
   if (!context.ok()) {
     return absl::Status(context.status().code(),
                         absl::StrCat("CA file ", ca_file, ": ", context.status().message()));

@@ -51,6 +51,9 @@ struct Seams {
   // Reads the CA files key exchanges name; null: only `noval` exchanges
   // can run.
   clocks::FileReader* files = nullptr;
+  // The OpenSSL library context key exchanges run in (null: OpenSSL's
+  // default; the simulator passes a seeded one, sim/sim_tls.h).
+  OSSL_LIB_CTX* tls_library = nullptr;
 };
 
 // The CA bundle a key exchange trusts when its server line names none.
