@@ -11,6 +11,9 @@
 #include "sim/sim_clock.h"
 #include "sim/sim_network.h"
 #include "sim/simulation.h"
+#include "sim/sim_tls.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 namespace sim {
 namespace {
@@ -121,6 +124,64 @@ TEST(NtpdRoleTest, DefaultFactoriesRunTheDaemonAndKeepTheDriftFile) {
   }
   EXPECT_TRUE(read_drift);
   EXPECT_TRUE(restarted);
+}
+
+// NTS between two daemons: the client trusts the run's CA (kNtsCaPath),
+// or a CA of its own that did not issue the server's certificate; the
+// server restarts mid-run with new master keys. Counters carry over the
+// restart, and the run repeats byte for byte.
+absl::StatusOr<RunResult> RunNts(const std::string& client_ca_path, const std::string& ca_pem) {
+  absl::StatusOr<LoadedScenario> s = ParseScenario(absl::StrCat(R"pb(
+    duration_s: 1800
+    hosts {
+      name: "ts"
+      role: NTPD
+      ntp_conf: "server 127.127.1.0\nfudge 127.127.1.0 stratum 1\n"
+      nts_server {}
+    }
+    hosts {
+      name: "client"
+      role: NTPD
+      ntp_conf: "server ${host:ts} nts iburst ca )pb",
+                                                                client_ca_path, R"pb(\n"
+      files { key: "/etc/other-ca.pem" value: ")pb",
+                                                                absl::CEscape(ca_pem), R"pb(" }
+    }
+    faults { at_s: 600 host_down: "ts" }
+    faults { at_s: 610 host_up: "ts" }
+  )pb"),
+                                                   "nts.textproto");
+  if (!s.ok()) return s.status();
+  return RunScenario(*s, DefaultHostFactories(), RunOptions{});
+}
+
+TEST(NtpdRoleTest, NtsClientTrustsTheRunsCaOnly) {
+  auto other_tls = *SimTlsLibrary::Create(99);
+  const absl::Time t = absl::FromUnixSeconds(1704067200);
+  const SimCredentials other =
+      *MakeSimCa(*other_tls, "other CA", t - absl::Hours(24), t + absl::Hours(24));
+
+  ASSERT_OK_AND_ASSIGN(RunResult good, RunNts(kNtsCaPath, other.cert_pem));
+  ASSERT_OK_AND_ASSIGN(RunResult again, RunNts(kNtsCaPath, other.cert_pem));
+  EXPECT_EQ(good.digest, again.digest);
+  const NtsCounters& client = good.hosts[1].nts;
+  const NtsCounters& server = good.hosts[0].nts;
+  // Once at the start, once after the restarted server NAKed the cookies
+  // under its forgotten keys.
+  EXPECT_EQ(client.ke_completed, 2u);
+  EXPECT_EQ(client.ke_failed, 0u);
+  EXPECT_GE(client.naks, 1u);
+  EXPECT_GT(client.authenticated, 0u);
+  EXPECT_EQ(server.ke_served, 2u);  // over both lives of the server
+  EXPECT_EQ(server.rotations, 2u);  // each life's first key
+  EXPECT_GE(server.naks_sent, 1u);
+  EXPECT_GT(server.requests_served, client.authenticated);
+
+  ASSERT_OK_AND_ASSIGN(RunResult bad, RunNts("/etc/other-ca.pem", other.cert_pem));
+  EXPECT_EQ(bad.hosts[1].nts.ke_completed, 0u);
+  EXPECT_GT(bad.hosts[1].nts.ke_failed, 0u);
+  EXPECT_EQ(bad.hosts[1].nts.authenticated, 0u);
+  EXPECT_EQ(bad.hosts[0].nts.requests_served, 0u);
 }
 
 }  // namespace

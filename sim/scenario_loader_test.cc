@@ -251,5 +251,34 @@ TEST(ScenarioLoaderTest, ResponderRefIdIsOneToFourPrintableCharacters) {
                            "space only"));
 }
 
+TEST(ScenarioLoaderTest, NtsServerAndCounterChecks) {
+  constexpr char kNts[] = R"pb(duration_s: 100
+hosts { name: "ts" role: NTPD nts_server { ke_port: 4461 rotate_at_s: 50 } }
+hosts { name: "c" role: NTPD }
+checks { host: "c" nts { counter: "naks" min: 1 } }
+)pb";
+  ASSERT_OK_AND_ASSIGN(LoadedScenario s, ParseScenario(kNts, "n.textproto"));
+  EXPECT_TRUE(s.hosts[0].spec.has_nts_server());
+  EXPECT_FALSE(s.hosts[1].spec.has_nts_server());
+  ASSERT_EQ(s.checks.size(), 1u);
+  EXPECT_EQ(s.checks[0].name, "nts_naks/c");
+
+  constexpr char kBad[] = R"pb(duration_s: 100
+hosts { name: "p" role: RESPONDER nts_server { ke_port: 70000 rotation_interval_s: 0
+                                               rotate_at_s: 200 } }
+checks { host: "p" nts { counter: "cookies" } }
+checks { host: "p" nts { counter: "naks" min: 3 max: 2 } }
+)pb";
+  const std::string m(ParseScenario(kBad, "b.textproto").status().message());
+  EXPECT_THAT(m, HasSubstr("b.textproto:2:"));
+  EXPECT_THAT(m, HasSubstr("hosts[0].nts_server: only for NTPD hosts"));
+  EXPECT_THAT(m, HasSubstr("hosts[0].nts_server.ke_port: must be 1-65535"));
+  EXPECT_THAT(m, HasSubstr("hosts[0].nts_server.rotation_interval_s: must be >= 1"));
+  EXPECT_THAT(m, HasSubstr("hosts[0].nts_server.rotate_at_s[0]: must be within"));
+  EXPECT_THAT(m, HasSubstr("checks[0].nts.counter: unknown counter \"cookies\" (known: "));
+  EXPECT_THAT(m, HasSubstr("checks[0].nts: give min, max or both"));
+  EXPECT_THAT(m, HasSubstr("checks[1].nts.max: must be >= min"));
+}
+
 }  // namespace
 }  // namespace sim

@@ -1,5 +1,6 @@
 #include "sim/sim_nts_server.h"
 
+#include <array>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -38,10 +39,20 @@ absl::StatusOr<std::unique_ptr<SimNtsServer>> SimNtsServer::Create(
                         absl::StrCat("nts_server: ", context.status().message()));
   }
   server->context_ = std::make_unique<ntp::nts::KeTlsContext>(*std::move(context));
-  server->Rotate();
+  server->FirstKey();
   server->ke_server_ =
       std::make_unique<ntp::nts::KeServer>(server->context_.get(), &server->keyring_);
   return server;
+}
+
+void SimNtsServer::FirstKey() {
+  // A key ID from the seed, not CookieKeyring::Rotate's 1: a server that
+  // restarts (host_down / host_up) forgets its keys, and cookies under the
+  // old ones must get an NTS NAK (RFC 8915 section 5.7), not look forged
+  // under a new key with the same ID.
+  std::array<uint8_t, ntp::nts::kAesSivCmac256KeyOctets> material;
+  for (uint8_t& b : material) b = static_cast<uint8_t>(gen_());
+  if (keyring_.AddKey(static_cast<uint32_t>(gen_()), material).ok()) ++rotations_;
 }
 
 void SimNtsServer::Rotate() {

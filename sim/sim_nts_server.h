@@ -3,8 +3,9 @@
 // streams (ntp/runtime/nts_ke_stream.h on sim/sim_stream.h), with the
 // certificate the simulator issued for the host, and the cookie master-key
 // ring that the host's NTP server (ntp::HostOptions::nts_keyring) opens
-// cookies with. The ring starts with one key and rotates on the host's
-// scheduler every rotation interval and at the scenario's extra times.
+// cookies with. The ring starts with one key (its ID drawn from the seed)
+// and rotates on the host's scheduler every rotation interval and at the
+// scenario's extra times.
 // Key material, cookie nonces and TLS draw from the host's seed only.
 #ifndef SIM_SIM_NTS_SERVER_H_
 #define SIM_SIM_NTS_SERVER_H_
@@ -49,6 +50,7 @@ class SimNtsServer {
 
  private:
   SimNtsServer(const scenario::NtsServerOptions& options, const SimHostEnvironment& env);
+  void FirstKey();
   void Rotate();
   void ArmPeriodicRotation();
 
