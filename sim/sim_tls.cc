@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "ntp/nts/openssl_util.h"
 
 namespace sim {
 namespace {
@@ -167,32 +168,16 @@ int ProviderInit(const OSSL_CORE_HANDLE*, const OSSL_DISPATCH*, const OSSL_DISPA
   return 1;
 }
 
-// The first queued OpenSSL error as text.
-std::string OpenSslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no detail";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return buf;
-}
+using ntp::nts::MemBio;
+using ntp::nts::OpenSslError;
 
 absl::Status Failed(const char* what) {
   return absl::InternalError(absl::StrCat("simulated TLS: ", what, ": ", OpenSslError()));
 }
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-using Cert = std::unique_ptr<X509, X509Deleter>;
-using Bio = std::unique_ptr<BIO, BioDeleter>;
+using Pkey = ntp::nts::PkeyPtr;
+using Cert = ntp::nts::X509Ptr;
+using Bio = ntp::nts::BioPtr;
 
 std::string BioText(BIO* bio) {
   char* data = nullptr;
@@ -242,10 +227,38 @@ absl::StatusOr<Cert> NewCert(const SimTlsLibrary& library, EVP_PKEY* key,
   return cert;
 }
 
+// Signs `cert` with `signer` and returns it with `key`, its private key, as
+// PEM.
+absl::StatusOr<SimCredentials> SignAndExport(X509* cert, EVP_PKEY* signer, EVP_PKEY* key) {
+  if (X509_sign(cert, signer, EVP_sha256()) <= 0) return Failed("signing a certificate");
+  absl::StatusOr<std::string> cert_pem = CertPem(cert);
+  absl::StatusOr<std::string> key_pem = KeyPem(key);
+  if (!cert_pem.ok()) return cert_pem.status();
+  if (!key_pem.ok()) return key_pem.status();
+  return SimCredentials{*cert_pem, *key_pem};
+}
+
 absl::StatusOr<Pkey> NewKey(const SimTlsLibrary& library) {
   Pkey key(EVP_PKEY_Q_keygen(library.get(), nullptr, "EC", "P-256"));
   if (key == nullptr) return Failed("a P-256 key");
   return key;
+}
+
+struct KeyAndCert {
+  Pkey key;
+  Cert cert;
+};
+
+// A new P-256 key and a certificate for it, neither issued nor signed.
+absl::StatusOr<KeyAndCert> NewKeyAndCert(const SimTlsLibrary& library,
+                                         const std::string& common_name, long serial,
+                                         absl::Time not_before, absl::Time not_after) {
+  absl::StatusOr<Pkey> key = NewKey(library);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<Cert> cert =
+      NewCert(library, key->get(), common_name, serial, not_before, not_after);
+  if (!cert.ok()) return cert.status();
+  return KeyAndCert{*std::move(key), *std::move(cert)};
 }
 
 }  // namespace
@@ -275,12 +288,10 @@ SimTlsLibrary::~SimTlsLibrary() { OSSL_LIB_CTX_free(libctx_); }
 absl::StatusOr<SimCredentials> MakeSimCa(const SimTlsLibrary& library,
                                          const std::string& common_name,
                                          absl::Time not_before, absl::Time not_after) {
-  absl::StatusOr<Pkey> key = NewKey(library);
-  if (!key.ok()) return key.status();
-  absl::StatusOr<Cert> cert =
-      NewCert(library, key->get(), common_name, 1, not_before, not_after);
-  if (!cert.ok()) return cert.status();
-  X509* c = cert->get();
+  absl::StatusOr<KeyAndCert> made = NewKeyAndCert(library, common_name, 1, not_before, not_after);
+  if (!made.ok()) return made.status();
+  X509* c = made->cert.get();
+  EVP_PKEY* key = made->key.get();
   if (X509_set_issuer_name(c, X509_get_subject_name(c)) != 1) return Failed("CA issuer");
   if (absl::Status s = AddExtension(c, c, NID_basic_constraints, "critical,CA:TRUE"); !s.ok()) {
     return s;
@@ -289,12 +300,7 @@ absl::StatusOr<SimCredentials> MakeSimCa(const SimTlsLibrary& library,
       !s.ok()) {
     return s;
   }
-  if (X509_sign(c, key->get(), EVP_sha256()) <= 0) return Failed("signing the CA");
-  absl::StatusOr<std::string> cert_pem = CertPem(c);
-  absl::StatusOr<std::string> key_pem = KeyPem(key->get());
-  if (!cert_pem.ok()) return cert_pem.status();
-  if (!key_pem.ok()) return key_pem.status();
-  return SimCredentials{*cert_pem, *key_pem};
+  return SignAndExport(c, key, key);
 }
 
 absl::StatusOr<SimCredentials> MakeSimServerCert(const SimTlsLibrary& library,
@@ -302,18 +308,15 @@ absl::StatusOr<SimCredentials> MakeSimServerCert(const SimTlsLibrary& library,
                                                  const std::string& common_name,
                                                  const std::string& san, absl::Time not_before,
                                                  absl::Time not_after) {
-  Bio key_bio(BIO_new_mem_buf(ca.key_pem.data(), static_cast<int>(ca.key_pem.size())));
+  Bio key_bio = MemBio(ca.key_pem);
   Pkey ca_key(
       PEM_read_bio_PrivateKey_ex(key_bio.get(), nullptr, nullptr, nullptr, library.get(), nullptr));
-  Bio cert_bio(BIO_new_mem_buf(ca.cert_pem.data(), static_cast<int>(ca.cert_pem.size())));
+  Bio cert_bio = MemBio(ca.cert_pem);
   Cert ca_cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
   if (ca_key == nullptr || ca_cert == nullptr) return Failed("reading the CA");
-  absl::StatusOr<Pkey> key = NewKey(library);
-  if (!key.ok()) return key.status();
-  absl::StatusOr<Cert> cert =
-      NewCert(library, key->get(), common_name, 2, not_before, not_after);
-  if (!cert.ok()) return cert.status();
-  X509* c = cert->get();
+  absl::StatusOr<KeyAndCert> made = NewKeyAndCert(library, common_name, 2, not_before, not_after);
+  if (!made.ok()) return made.status();
+  X509* c = made->cert.get();
   if (X509_set_issuer_name(c, X509_get_subject_name(ca_cert.get())) != 1) {
     return Failed("certificate issuer");
   }
@@ -323,12 +326,7 @@ absl::StatusOr<SimCredentials> MakeSimServerCert(const SimTlsLibrary& library,
         {NID_subject_alt_name, san}}) {
     if (absl::Status s = AddExtension(c, ca_cert.get(), nid, value); !s.ok()) return s;
   }
-  if (X509_sign(c, ca_key.get(), EVP_sha256()) <= 0) return Failed("signing the certificate");
-  absl::StatusOr<std::string> cert_pem = CertPem(c);
-  absl::StatusOr<std::string> key_pem = KeyPem(key->get());
-  if (!cert_pem.ok()) return cert_pem.status();
-  if (!key_pem.ok()) return key_pem.status();
-  return SimCredentials{*cert_pem, *key_pem};
+  return SignAndExport(c, ca_key.get(), made->key.get());
 }
 
 }  // namespace sim

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ntp/nts/aead.h"
+#include "ntp/nts/openssl_util.h"
 #include "ntp/wire/big_endian.h"
 
 namespace ntp::nts {
@@ -22,14 +23,7 @@ bool IsRetry(SSL* ssl, int ret) {
   return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
 }
 
-std::string TlsErrorText() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "TLS failure";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return buf;
-}
+std::string TlsErrorText() { return OpenSslError("TLS failure"); }
 
 bool Contains(const std::vector<uint16_t>& list, uint16_t value) {
   return std::find(list.begin(), list.end(), value) != list.end();

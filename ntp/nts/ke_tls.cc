@@ -10,34 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "ntp/nts/ke_records.h"
+#include "ntp/nts/openssl_util.h"
 
 namespace ntp::nts {
 namespace {
-
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-
-std::unique_ptr<BIO, BioDeleter> MemBio(absl::string_view pem) {
-  return std::unique_ptr<BIO, BioDeleter>(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-}
-
-// The first queued OpenSSL error as text (never key material).
-std::string OpenSslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no detail";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return buf;
-}
 
 // RFC 8915 §4: the server accepts only "ntske/1".
 int SelectAlpn(SSL*, const unsigned char** out, unsigned char* out_len,
