@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <netdb.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -53,6 +54,7 @@
 #include "clock/rtc_device.h"
 #include "clock/system_clock.h"
 #include "net/poll_loop.h"
+#include "net/tcp_stream.h"
 #include "net/udp_socket.h"
 #include "ntp/auth/key_store.h"
 #include "ntp/auth/keys_file.h"
@@ -60,12 +62,14 @@
 #include "clock/posix_file_reader.h"
 #include "ntp/events.h"
 #include "ntp/host.h"
+#include "ntp/nts/server.h"
 #include "ntp/leap_seconds_list.h"
 #include "ntp/runtime/instance.h"
 #include "ntp/trace/codec.h"
 #include "ntp/trace/recorder.h"
 #include "tools/event_rate_limiter.h"
 #include "tools/log_output.h"
+#include "tools/nts_service.h"
 #include "tools/pidfile.h"
 #include "tools/privileges.h"
 #include "tools/stats_files.h"
@@ -148,6 +152,11 @@ ABSL_FLAG(bool, syslog, false,
           "`logfile` names a file");
 ABSL_FLAG(bool, d, false,
           "more detail in the log: pid file, ids and capabilities after -u, counters at exit");
+ABSL_FLAG(uint16_t, nts_ke_port, 4460,
+          "NTS-KE port (RFC 8915 section 4) served with `nts enable`, on the first "
+          "--listen address (else the wildcard)");
+ABSL_FLAG(int64_t, nts_rotate_s, 86400,
+          "NTS cookie master key rotation interval in seconds (`nts enable`)");
 ABSL_FLAG(std::string, trace, "",
           "record every input and action to FILE, for ntpreplay (ntp/trace/replayer.h)");
 ABSL_FLAG(std::optional<int64_t>, trace_maxsize, std::nullopt,
@@ -380,6 +389,39 @@ std::string IdentityForLog() {
 
 }  // namespace
 
+// `server NAME nts`: the certificate is checked against NAME, so NTS
+// servers may be named; they are resolved here (the first address of the
+// family the line asks for). Other named servers stay unresolved.
+void ResolveNtsServers(ntp::NtpConfig* config) {
+  for (ntp::ServerConfig& server : config->servers) {
+    if (!server.nts || server.address.has_value()) continue;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_family = !server.family.has_value()                      ? AF_UNSPEC
+                      : *server.family == net::IpAddress::Family::kV4 ? AF_INET
+                                                                      : AF_INET6;
+    addrinfo* found = nullptr;
+    const int rc = getaddrinfo(server.host.c_str(), nullptr, &hints, &found);
+    if (rc != 0 || found == nullptr) {
+      std::fprintf(stderr, "%s:%d: server %s nts: cannot resolve: %s\n",
+                   server.location.file.c_str(), server.location.line, server.host.c_str(),
+                   gai_strerror(rc));
+      continue;
+    }
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* raw = found->ai_family == AF_INET
+                          ? static_cast<const void*>(
+                                &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr)
+                          : static_cast<const void*>(
+                                &reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr);
+    if (inet_ntop(found->ai_family, raw, text, sizeof(text)) != nullptr) {
+      absl::StatusOr<net::IpAddress> ip = net::IpAddress::Parse(text);
+      if (ip.ok()) server.address = *ip;
+    }
+    freeaddrinfo(found);
+  }
+}
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   for (int i = 1; i < argc; ++i) {
@@ -457,6 +499,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  ResolveNtsServers(&parsed.config);
   ntp::HostOptions options;
   options.port = port_flag.value_or(embedded ? kEmbeddedPort : 123);
   options.server_port = absl::GetFlag(FLAGS_server_port).value_or(123);
@@ -534,11 +577,37 @@ int main(int argc, char** argv) {
                           });
   const ntp::KeyStore keys = ReadKeys(parsed.config);
 
+  // NTS-KE runs over TCP on the same loop; CA files are read on demand.
+  net::TcpStreamNetwork streams(loop->get());
+  clocks::PosixFileReader ca_reader;
   ntp::runtime::Seams seams;
   seams.clock = clock.get();
   seams.network = &network;
   seams.scheduler = loop->get();
   seams.events = &events;
+  seams.streams = &streams;
+  seams.files = &ca_reader;
+  // `nts enable`: the NTS-KE server and the cookie master keys
+  // (tools/nts_service.h); the host answers NTS requests under them.
+  std::unique_ptr<tools::NtsService> nts_service;
+  if (parsed.config.nts.enabled) {
+    tools::NtsServiceOptions nts_options;
+    nts_options.listen = net::SocketAddress(
+        options.listen.empty() ? net::IpAddress::AnyV4() : options.listen[0].ip(),
+        absl::GetFlag(FLAGS_nts_ke_port));
+    nts_options.ntp_port = options.port;
+    nts_options.rotate_interval = absl::Seconds(std::max<int64_t>(1, absl::GetFlag(FLAGS_nts_rotate_s)));
+    clocks::PosixFileReader nts_reader;
+    absl::StatusOr<std::unique_ptr<tools::NtsService>> created =
+        tools::NtsService::Create(parsed.config.nts, &nts_reader, nts_options);
+    if (!created.ok()) {
+      std::fprintf(stderr, "%s\nntpd: NTS is not usable, exiting\n",
+                   std::string(created.status().message()).c_str());
+      return 1;
+    }
+    nts_service = *std::move(created);
+    options.nts_keyring = nts_service->keyring();
+  }
   // The hardware clock, when the machine has one: read at start to bound
   // the first correction; written (`rtc write`) only when the daemon may
   // adjust the clock. With --no_clock_adjust it is only ever opened
@@ -609,6 +678,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   const ntp::Host& host = (*instance)->host();
+  if (nts_service != nullptr) {
+    if (absl::Status status = nts_service->Start(&streams, loop->get(), &events); !status.ok()) {
+      std::fprintf(stderr, "ntpd: %s\n", std::string(status.message()).c_str());
+      (*instance)->Shutdown();
+      return 1;
+    }
+    std::fprintf(stderr, "%sNTS-KE on %s, cookie master key %u\n", LogPrefix().c_str(),
+                 nts_service->listener()->local_address().ToString().c_str(),
+                 static_cast<unsigned>(nts_service->keyring()->current_id()));
+  }
 
   struct sigaction action {};
   action.sa_handler = OnSignal;
@@ -682,6 +761,38 @@ int main(int argc, char** argv) {
            **instance);
   }
   (*instance)->Shutdown();
+  if (nts_service != nullptr && host.nts_server() != nullptr) {
+    const ntp::nts::KeServerCounters& ke = nts_service->ke_counters();
+    const ntp::nts::NtsServerCounters& c = host.nts_server()->counters();
+    uint64_t dropped = 0;
+    for (uint64_t d : c.drops) dropped += d;
+    std::fprintf(stderr,
+                 "%sNTS server: NTS-KE completed %llu, failed %llu, timed out %llu; NTS "
+                 "requests answered %llu, NAKs %llu, dropped %llu; master key rotations %llu\n",
+                 LogPrefix().c_str(), static_cast<unsigned long long>(ke.completed),
+                 static_cast<unsigned long long>(ke.failed),
+                 static_cast<unsigned long long>(ke.timed_out),
+                 static_cast<unsigned long long>(c.accepted),
+                 static_cast<unsigned long long>(c.naks),
+                 static_cast<unsigned long long>(dropped),
+                 static_cast<unsigned long long>(nts_service->rotations()));
+  }
+  if (const ntp::ClientEngine* client = host.client(); client != nullptr) {
+    for (const auto& a : client->associations()) {
+      const ntp::NtsSession* nts = a->nts();
+      if (nts == nullptr) continue;
+      std::fprintf(stderr,
+                   "%sNTS client %s: key exchanges %llu (failed %llu), replies accepted "
+                   "%llu, dropped %llu, NAKs %llu, cookies %zu\n",
+                   LogPrefix().c_str(), a->config().name.c_str(),
+                   static_cast<unsigned long long>(nts->counters().key_exchanges),
+                   static_cast<unsigned long long>(nts->counters().key_exchange_failures),
+                   static_cast<unsigned long long>(
+                       a->counters().verdicts[static_cast<size_t>(ntp::ReplyVerdict::kAccept)]),
+                   static_cast<unsigned long long>(a->counters().nts_dropped),
+                   static_cast<unsigned long long>(a->counters().nts_naks), nts->cookie_count());
+    }
+  }
   if (recorder != nullptr) {
     if (absl::Status status = recorder->Flush(); !status.ok()) {
       std::fprintf(stderr, "%sntpd: --trace: %s\n", LogPrefix().c_str(),

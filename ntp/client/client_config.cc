@@ -45,7 +45,11 @@ ClientConfigResult ClientOptionsFromConfig(const NtpConfig& config, const Client
     if (s->nts) {
       NtsAssociationConfig nts;
       if (s->nts_port.has_value()) nts.ke_port = static_cast<uint16_t>(*s->nts_port);
-      if (s->nts_ca.has_value()) nts.ca_file = s->nts_ca->path;
+      if (s->nts_ca.has_value()) {
+        nts.ca_file = s->nts_ca->path;
+      } else if (config.nts.ca.has_value()) {
+        nts.ca_file = config.nts.ca->path;  // `nts ca FILE`
+      }
       nts.verify = !s->nts_noval;
       a.nts = nts;
     }

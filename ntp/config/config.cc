@@ -174,6 +174,19 @@ NtpConfig WithoutProvenance(NtpConfig c) {
     c.trace->path.location = none;
     c.trace->path.as_written.clear();
   }
+  if (c.nts.location.has_value()) c.nts.location = none;
+  for (std::optional<ConfigPath>* p : {&c.nts.key, &c.nts.cert, &c.nts.ca, &c.nts.cookie}) {
+    if (p->has_value()) {
+      (*p)->location = none;
+      (*p)->as_written.clear();
+    }
+  }
+  for (ServerConfig& s : c.servers) {
+    if (s.nts_ca.has_value()) {
+      s.nts_ca->location = none;
+      s.nts_ca->as_written.clear();
+    }
+  }
   if (c.requestkey) c.requestkey->location = none;
   if (c.controlkey) c.controlkey->location = none;
   c.trustedkey_locations.clear();

@@ -470,6 +470,20 @@ struct TraceConfig {
 
 // ---------------------------------------------------------------------------
 
+// `nts ...` (ntpsec's spelling): the NTS-KE server (RFC 8915 §4) and the
+// default CA of `server ... nts` lines. The daemon reads the files and
+// reports their problems at the line that names them.
+struct NtsConfig {
+  bool enabled = false;  // `nts enable`; `nts disable` turns it off again
+  std::optional<SourceLocation> location;  // of the last enable/disable
+  std::optional<ConfigPath> key;     // `nts key FILE`: the server's private key (PEM)
+  std::optional<ConfigPath> cert;    // `nts cert FILE`: its certificate chain (PEM)
+  std::optional<ConfigPath> ca;      // `nts ca FILE`: CAs for servers without `ca`
+  std::optional<ConfigPath> cookie;  // `nts cookie FILE`: the master key file
+
+  friend bool operator==(const NtsConfig&, const NtsConfig&) = default;
+};
+
 struct NtpConfig {
   // server / peer / pool lines in file order (duplicates dropped).
   std::vector<ServerConfig> servers;
@@ -506,6 +520,7 @@ struct NtpConfig {
   std::optional<ConfigPath> saveconfigdir;
   // `trace` (TraceConfig above); the last line wins.
   std::optional<TraceConfig> trace;
+  NtsConfig nts;
   // Every includefile that was read, in order.
   std::vector<ConfigPath> included_files;
 

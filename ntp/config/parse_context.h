@@ -121,6 +121,7 @@ void HandleNonvolatile(ParseContext& ctx);
 void HandleLogconfig(ParseContext& ctx);
 void HandleSetvar(ParseContext& ctx);
 void HandleRtc(ParseContext& ctx);  // parse_rtc.cc
+void HandleNts(ParseContext& ctx);  // parse_nts.cc
 void HandleTrace(ParseContext& ctx);  // parse_trace.cc
 
 // Checks that need the whole configuration (fudge without server, tos

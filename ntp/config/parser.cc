@@ -133,6 +133,7 @@ constexpr DirectiveEntry kDirectives[] = {
     {"multicastclient", nullptr, "multicast mode is not supported"},
     {"nic", config_internal::HandleInterface, nullptr},
     {"nonvolatile", config_internal::HandleNonvolatile, nullptr},
+    {"nts", config_internal::HandleNts, nullptr},  // ntpsec: NtsConfig
     {"ntpsigndsocket", nullptr, "MS-SNTP signing is not supported"},
     {"peer", config_internal::HandleAssociation, nullptr},
     {"phone", nullptr, "modem reference clocks are not supported"},

@@ -254,6 +254,13 @@ std::string FormatNtpConf(const NtpConfig& c) {
   for (const ServerConfig& s : c.servers) WriteServer(s, out);
   for (const auto& [refclock, fudge] : c.fudges) WriteFudge(fudge, out);
 
+  if (c.nts.location.has_value()) {
+    absl::StrAppend(&out, c.nts.enabled ? "nts enable\n" : "nts disable\n");
+  }
+  if (c.nts.key) absl::StrAppend(&out, "nts key ", Word(c.nts.key->path), "\n");
+  if (c.nts.cert) absl::StrAppend(&out, "nts cert ", Word(c.nts.cert->path), "\n");
+  if (c.nts.ca) absl::StrAppend(&out, "nts ca ", Word(c.nts.ca->path), "\n");
+  if (c.nts.cookie) absl::StrAppend(&out, "nts cookie ", Word(c.nts.cookie->path), "\n");
   if (c.rtc.location.has_value()) {
     if (c.rtc.mode == RtcConfig::Mode::kKernel) {
       absl::StrAppend(&out, "rtc kernel\n");

@@ -14,7 +14,8 @@
 // newest kKeptMasterKeys keys, so a cookie stays valid for at least
 // (kKeptMasterKeys - 1) intervals.
 //
-// Key file (written by the executor, mode 0600, atomically; see
+// Key file (written by its owner, the daemon's tools/nts_service.h, mode
+// 0600, atomically; see
 // SerializeKeyFile): lines "ID HEX", oldest first, the last one current;
 // '#' starts a comment. Parsed here with file:line errors.
 #ifndef NTP_NTS_COOKIE_H_

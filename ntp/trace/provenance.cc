@@ -17,7 +17,7 @@ struct Group {
 
 // The groups of `c`, in the order RecordProvenance writes them.
 std::vector<Group> Groups(NtpConfig& c) {
-  std::vector<Group> groups(9);
+  std::vector<Group> groups(10);
   for (ServerConfig& s : c.servers) groups[0].locations.push_back(&s.location);
   for (auto& [refclock, f] : c.fudges) groups[1].locations.push_back(&f.location);
   for (RestrictRule& r : c.restricts) groups[2].locations.push_back(&r.location);
@@ -37,6 +37,14 @@ std::vector<Group> Groups(NtpConfig& c) {
   if (c.controlkey) groups[7].locations.push_back(&c.controlkey->location);
   // Added after the first format: a trace without it has 8 groups.
   if (c.trace) groups[8].locations.push_back(&c.trace->path.location);
+  // NTS (added later still: a trace without it has 9 groups).
+  groups[9].optional.push_back(&c.nts.location);
+  for (std::optional<ConfigPath>* p : {&c.nts.key, &c.nts.cert, &c.nts.ca, &c.nts.cookie}) {
+    if (p->has_value()) groups[9].locations.push_back(&(*p)->location);
+  }
+  for (ServerConfig& s : c.servers) {
+    if (s.nts_ca.has_value()) groups[9].locations.push_back(&s.nts_ca->location);
+  }
   return groups;
 }
 
