@@ -380,6 +380,9 @@ absl::StatusOr<WhatIfResult> WhatIf(absl::string_view trace_bytes, const WhatIfO
   std::map<uint64_t, size_t> pending;
   std::map<uint64_t, SocketResultInput> bound;  // socket -> recorded bind result
   std::map<std::string, ClockResultInput> recorded_results;  // OpKey -> answer
+  // NTS-KE results in the order recorded: the what-if host's n-th key
+  // exchange gets the n-th (its id rewritten), later ones a failure.
+  std::vector<KeyExchangeResultInput> recorded_key_exchanges;
   std::map<uint64_t, std::pair<std::string, size_t>> last_sent;  // socket -> exchange
   double slew_rate_ppm = 500;  // until the start input says
   CorrectionModel original_clock(slew_rate_ppm);
@@ -411,6 +414,9 @@ absl::StatusOr<WhatIfResult> WhatIf(absl::string_view trace_bytes, const WhatIfO
       if (op != original_ops.end()) {
         recorded_results[OpKey(op->second.second, op->second.first)] = r;
       }
+    }
+    if (input.has_key_exchange_result()) {
+      recorded_key_exchanges.push_back(input.key_exchange_result());
     }
     if (input.has_socket_result()) bound.emplace(input.socket_result().socket(), input.socket_result());
     if (input.has_send_result()) {
@@ -499,6 +505,7 @@ absl::StatusOr<WhatIfResult> WhatIf(absl::string_view trace_bytes, const WhatIfO
     std::optional<ClockOperation> apply;
   };
   std::vector<Immediate> immediate;
+  size_t key_exchanges_answered = 0;
   std::function<void(Input&)> handle = [&](Input& in) {
     readings(now, &in);
     DecodedInput decoded;
@@ -603,6 +610,16 @@ absl::StatusOr<WhatIfResult> WhatIf(absl::string_view trace_bytes, const WhatIfO
         immediate.push_back({next, apply});
       } else if (a.has_write_drift()) {
         next.mutable_drift_write_result()->set_frequency_ppm(a.write_drift().frequency_ppm());
+        immediate.push_back({next, std::nullopt});
+      } else if (a.has_run_key_exchange()) {
+        KeyExchangeResultInput* r = next.mutable_key_exchange_result();
+        if (key_exchanges_answered < recorded_key_exchanges.size()) {
+          *r = recorded_key_exchanges[key_exchanges_answered++];
+        } else {
+          r->mutable_status()->set_code(static_cast<int32_t>(absl::StatusCode::kUnavailable));
+          r->mutable_status()->set_message("no further NTS-KE result in the trace");
+        }
+        r->set_id(a.run_key_exchange().id());
         immediate.push_back({next, std::nullopt});
       } else if (a.has_write_rtc()) {
         EncodeTime(base_at(now) + clock.At(now), next.mutable_rtc_write_result()->mutable_written());

@@ -70,6 +70,82 @@ make_certificates() {
   chmod 0600 "$WORK/server.key"
 }
 
+# chronyd_nts_server ADDRESS PORT KE_PORT: chronyd 4.3 as NTS server
+# (local stratum 8) with the certificate from make_certificates.
+chronyd_nts_server() {
+  cat >"$WORK/chrony.conf" <<CONF
+port $2
+bindaddress $1
+local stratum 8
+allow 127.0.0.0/8
+cmdport 0
+pidfile $WORK/chronyd.pid
+ntsserverkey $WORK/server.key
+ntsservercert $WORK/server.pem
+ntsport $3
+ntsdumpdir $WORK
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
+    >"$WORK/chronyd.log" 2>&1 &
+  PIDS+=("$!")
+}
+
+# ntpsec_nts_server: ntpsec's ntpd as NTS server on 127.0.0.1 (orphan
+# stratum 8 after 1 s), inside the private network namespace.
+ntpsec_nts_server() {
+  cat >"$WORK/ntpsec.conf" <<CONF
+disable ntp
+disable kernel
+interface ignore wildcard
+interface listen 127.0.0.1
+tos orphan 8 orphanwait 1
+restrict default
+restrict 127.0.0.0 mask 255.0.0.0
+nts enable
+nts key $WORK/server.key
+nts cert $WORK/server.pem
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
+    >"$WORK/ntpsec.log" 2>&1 &
+  PIDS+=("$!")
+}
+
+# chronyd_nts_client ADDRESS "SERVER OPTIONS": chronyd 4.3 as NTS client
+# of ADDRESS (polling every 0.25 s), trusting the test CA.
+chronyd_nts_client() {
+  mkdir -p "$WORK/dump"
+  cat >"$WORK/chrony.conf" <<CONF
+server $1 iburst $2 minpoll -2 maxpoll -2
+ntstrustedcerts $WORK/ca.pem
+bindacqaddress 127.0.15.4
+port 0
+cmdport 0
+pidfile $WORK/chronyd.pid
+ntsdumpdir $WORK/dump
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
+    >"$WORK/chronyd.log" 2>&1 &
+  PIDS+=("$!")
+}
+
+# ntpsec_nts_client "EXTRA LINE": ntpsec's ntpd as NTS client of
+# 127.0.0.1 (the NTP port from the server's NTS-KE), trusting the test CA.
+ntpsec_nts_client() {
+  cat >"$WORK/ntpsec.conf" <<CONF
+$1
+disable ntp
+disable kernel
+interface ignore wildcard
+interface listen 127.0.0.1
+server 127.0.0.1 nts ca $WORK/ca.pem minpoll 1 maxpoll 1 iburst
+logfile $WORK/ntpsec.log
+logconfig =allall
+CONF
+  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
+    >"$WORK/ntpsec.out" 2>&1 &
+  PIDS+=("$!")
+}
+
 # probe_until ARGS...: runs nts_probe until it passes (the server may still
 # be starting), at most 10 times.
 probe_until() {
@@ -86,21 +162,7 @@ case_client_chronyd() {
   port=$(free_port $address udp)
   ke_port=$(free_port $address tcp)
   make_certificates $address
-  cat >"$WORK/chrony.conf" <<CONF
-port $port
-bindaddress $address
-local stratum 8
-allow 127.0.0.0/8
-cmdport 0
-pidfile $WORK/chronyd.pid
-ntsserverkey $WORK/server.key
-ntsservercert $WORK/server.pem
-ntsport $ke_port
-ntsdumpdir $WORK
-CONF
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
-    >"$WORK/chronyd.log" 2>&1 &
-  PIDS+=("$!")
+  chronyd_nts_server $address "$port" "$ke_port"
   probe_until --server ntp.test --address $address --ke_port "$ke_port" --ca "$WORK/ca.pem" ||
     fail "no authenticated reply from chronyd: $(cat "$WORK/probe.log")"
   log "$(cat "$WORK/probe.log")"
@@ -116,21 +178,7 @@ CONF
 case_client_ntpsec() {
   private_netns "ntpsec serves only on port 123" "$CASE"
   make_certificates 127.0.0.1
-  cat >"$WORK/ntpsec.conf" <<CONF
-disable ntp
-disable kernel
-interface ignore wildcard
-interface listen 127.0.0.1
-tos orphan 8 orphanwait 1
-restrict default
-restrict 127.0.0.0 mask 255.0.0.0
-nts enable
-nts key $WORK/server.key
-nts cert $WORK/server.pem
-CONF
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
-    >"$WORK/ntpsec.log" 2>&1 &
-  PIDS+=("$!")
+  ntpsec_nts_server
   probe_until --server ntp.test --address 127.0.0.1 --ke_port 4460 --ca "$WORK/ca.pem" ||
     fail "no authenticated reply from ntpsec: $(cat "$WORK/probe.log")"
   log "$(cat "$WORK/probe.log")"
@@ -166,19 +214,7 @@ case_server_chronyd() {
   # Master keys rotate every 2 s: chronyd, polling every 0.25 s, keeps
   # getting fresh cookies and never sees a NAK.
   start_serve $address "$port" "$ke_port" 8 2
-  mkdir -p "$WORK/dump"
-  cat >"$WORK/chrony.conf" <<CONF
-server $address iburst nts port $port ntsport $ke_port minpoll -2 maxpoll -2
-ntstrustedcerts $WORK/ca.pem
-bindacqaddress 127.0.15.4
-port 0
-cmdport 0
-pidfile $WORK/chronyd.pid
-ntsdumpdir $WORK/dump
-CONF
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
-    >"$WORK/chronyd.log" 2>&1 &
-  PIDS+=("$!")
+  chronyd_nts_client "$address" "nts port $port ntsport $ke_port"
   wait_for "$WORK/chronyd.log" "Selected source $address" 8 ||
     fail "chronyd did not select our NTS server"
   serve_counters
@@ -190,18 +226,7 @@ case_server_ntpsec() {
   private_netns "ntpsec accepts only 127.0.0.1 as a loopback server" "$CASE"
   make_certificates 127.0.0.1
   start_serve 127.0.0.1 10123 4460 12
-  cat >"$WORK/ntpsec.conf" <<CONF
-disable ntp
-disable kernel
-interface ignore wildcard
-interface listen 127.0.0.1
-server 127.0.0.1 nts ca $WORK/ca.pem minpoll 1 maxpoll 1 iburst
-logfile $WORK/ntpsec.log
-logconfig =allall
-CONF
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
-    >"$WORK/ntpsec.out" 2>&1 &
-  PIDS+=("$!")
+  ntpsec_nts_client ""
   wait_for "$WORK/ntpsec.log" "sys_peer" 12 || fail "ntpsec did not make our NTS server its peer"
   grep -q "NTSc: Got 8 cookies" "$WORK/ntpsec.log" || fail "ntpsec got no cookies"
   serve_counters
@@ -239,21 +264,7 @@ case_ntpd_client_chronyd() {
   port=$(free_port $address udp)
   ke_port=$(free_port $address tcp)
   make_certificates $address
-  cat >"$WORK/chrony.conf" <<CONF
-port $port
-bindaddress $address
-local stratum 8
-allow 127.0.0.0/8
-cmdport 0
-pidfile $WORK/chronyd.pid
-ntsserverkey $WORK/server.key
-ntsservercert $WORK/server.pem
-ntsport $ke_port
-ntsdumpdir $WORK
-CONF
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
-    >"$WORK/chronyd.log" 2>&1 &
-  PIDS+=("$!")
+  chronyd_nts_server $address "$port" "$ke_port"
   wait_for "$WORK/chronyd.log" "chronyd version" 5 || fail "chronyd did not start"
   echo "server $address nts ca $WORK/ca.pem ntsport $ke_port iburst" >"$WORK/client.conf"
   start_ntpd client -c "$WORK/client.conf" --listen 127.0.15.5 --port "$(free_port 127.0.15.5 udp)"
@@ -266,21 +277,7 @@ CONF
 case_ntpd_client_ntpsec() {
   private_netns "ntpsec serves only on port 123" "$CASE"
   make_certificates 127.0.0.1
-  cat >"$WORK/ntpsec.conf" <<CONF
-disable ntp
-disable kernel
-interface ignore wildcard
-interface listen 127.0.0.1
-tos orphan 8 orphanwait 1
-restrict default
-restrict 127.0.0.0 mask 255.0.0.0
-nts enable
-nts key $WORK/server.key
-nts cert $WORK/server.pem
-CONF
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
-    >"$WORK/ntpsec.log" 2>&1 &
-  PIDS+=("$!")
+  ntpsec_nts_server
   # ntpsec leaves its 1 s orphan wait at its next once-a-second tick; its
   # orphan refid is 127.0.0.1, so our client must not own that address.
   sleep 2.5
@@ -332,20 +329,9 @@ case_ntpd_server_chronyd() {
   ke_port=$(free_port $address tcp)
   make_certificates $address
   ntpd_server $address "$port" "$ke_port" 2
-  mkdir -p "$WORK/dump"
-  cat >"$WORK/chrony.conf" <<CONF
-server $address iburst nts ntsport $ke_port minpoll -2 maxpoll -2
-ntstrustedcerts $WORK/ca.pem
-bindacqaddress 127.0.15.4
-port 0
-cmdport 0
-pidfile $WORK/chronyd.pid
-ntsdumpdir $WORK/dump
-CONF
   t0=$SECONDS
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/chronyd" -x -d -u root -f "$WORK/chrony.conf" \
-    >"$WORK/chronyd.log" 2>&1 &
-  PIDS+=("$!")
+  # The NTP port comes from our NTS-KE (Port Negotiation record).
+  chronyd_nts_client "$address" "nts ntsport $ke_port"
   wait_for "$WORK/chronyd.log" "Selected source $address" 15 ||
     fail "chronyd did not select our NTS server"
   log "chronyd selected our server $((SECONDS - t0)) s after its start"
@@ -360,21 +346,9 @@ case_ntpd_server_ntpsec() {
   local t0
   make_certificates 127.0.0.1
   ntpd_server 127.0.0.1 10123 4460 86400 local
-  # The LOCAL clock's root dispersion starts large: ntpsec must accept it.
-  cat >"$WORK/ntpsec.conf" <<CONF
-tos maxdist 16
-disable ntp
-disable kernel
-interface ignore wildcard
-interface listen 127.0.0.1
-server 127.0.0.1 nts ca $WORK/ca.pem minpoll 1 maxpoll 1 iburst
-logfile $WORK/ntpsec.log
-logconfig =allall
-CONF
   t0=$SECONDS
-  "${NOCLOCK[@]}" "$ROOTFS/usr/sbin/ntpd" -n -c "$WORK/ntpsec.conf" -p "$WORK/ntpsec.pid" \
-    >"$WORK/ntpsec.out" 2>&1 &
-  PIDS+=("$!")
+  # The LOCAL clock's root dispersion starts large: ntpsec must accept it.
+  ntpsec_nts_client "tos maxdist 16"
   wait_for "$WORK/ntpsec.log" "sys_peer" 40 || fail "ntpsec did not make our NTS server its peer"
   log "ntpsec chose our server $((SECONDS - t0)) s after its start"
   grep -q "NTSc: Got 8 cookies" "$WORK/ntpsec.log" || fail "ntpsec got no cookies"
