@@ -10,6 +10,7 @@
 // /iterations:10000 runs do a fixed amount of work, for callgrind.
 //   bazel run -c opt //ntp/nts:aead_benchmark
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -116,6 +117,8 @@ BENCHMARK(BM_EvpSivSealOpen)->Arg(104)->Arg(832)->Iterations(10000);
 // The console output, then ours / EVP per plaintext size (CPU time).
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  // Colors only on a terminal.
+  RatioReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_None) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
