@@ -166,25 +166,47 @@ CONF
       ;;
     *) die "unknown server $server" ;;
   esac
-  taskset -c "$SERVER_CPU" "${NOCLOCK[@]}" "${cmd[@]}" >>"$WORK/$server.log" 2>&1 &
+  launch "$server" "$WORK/$server.log" "${cmd[@]}" &&
+    await_server "$server" "$WORK/$server.log" "$BIN/ntp_loadgen" --query 127.0.0.1:123
+}
+
+# launch NAME LOG CMD...: starts CMD pinned to SERVER_CPU without clock
+# rights, output appended to LOG; sets SERVER_PID.
+launch() {
+  local log_file=$2
+  shift 2
+  taskset -c "$SERVER_CPU" "${NOCLOCK[@]}" "$@" >>"$log_file" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
-  local i
+}
+
+# await_server NAME LOG PROBE...: returns 0 once PROBE succeeds (at most
+# 100 tries, about 20 s); otherwise prints LOG, stops SERVER_PID, returns 1.
+await_server() {
+  local server=$1 log_file=$2 i
+  shift 2
   for i in $(seq 100); do
-    "$BIN/ntp_loadgen" --query 127.0.0.1:123 >/dev/null 2>&1 && return 0
+    "$@" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.2
   done
   log "$server did not answer:"
-  cat "$WORK/$server.log" >&2
+  cat "$log_file" >&2
   stop_pid "$SERVER_PID"
   return 1
 }
 
-# Runs inside the network namespace from here on.
-inner() {
+# In the fresh network namespace: loopback up, a work directory removed
+# (and every server stopped) on exit.
+enter_namespace() {
   ip link set lo up
   WORK=$(mktemp -d /tmp/bench_server.XXXXXX)
   trap 'cleanup; rm -rf "$WORK"' EXIT
+}
+
+# Runs inside the network namespace from here on.
+inner() {
+  enter_namespace
   local results="$WORK/results" server round line rate
   : >"$results"
   local available=()
@@ -333,25 +355,12 @@ CONF
       ;;
     *) die "unknown NTS server $server" ;;
   esac
-  taskset -c "$SERVER_CPU" "${NOCLOCK[@]}" "${cmd[@]}" >>"$WORK/$server-nts.log" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  local i
-  for i in $(seq 40); do
-    nts_load "$server" 1 0.1 >/dev/null 2>&1 && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.5
-  done
-  log "$server (NTS) did not answer:"
-  cat "$WORK/$server-nts.log" >&2
-  stop_pid "$SERVER_PID"
-  return 1
+  launch "$server" "$WORK/$server-nts.log" "${cmd[@]}" &&
+    await_server "$server (NTS)" "$WORK/$server-nts.log" nts_load "$server" 1 0.1
 }
 
 inner_nts() {
-  ip link set lo up
-  WORK=$(mktemp -d /tmp/bench_server.XXXXXX)
-  trap 'cleanup; rm -rf "$WORK"' EXIT
+  enter_namespace
   make_certs
   local results="$WORK/results" server round cookies line order=()
   : >"$results"
