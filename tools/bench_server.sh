@@ -347,7 +347,7 @@ nts key $WORK/server.key
 nts cookie $WORK/nts.keys
 CONF
           cmd=("$BIN/ntpd" --no_clock_adjust -n -c "$WORK/ours-nts.conf"
-            --listen "$address" --port 123)
+            --listen "$address" --port 123 --nts_ke_port "$NTS_KE_PORT")
           LABEL_OF[$server]="ours (//tools:ntpd -c opt)"
           ;;
         *) die "OURS_NTS must be nts_serve or ntpd, not $OURS_NTS" ;;
