@@ -1,7 +1,7 @@
 // AEAD_AES_SIV_CMAC_256 (RFC 5297 §5.1, numbered 15 in the IANA AEAD
 // registry), the one AEAD algorithm NTS requires (RFC 8915 §5.1), through
-// OpenSSL's EVP (CMAC and AES-128-CTR; see aead.cc for why not EVP's
-// "AES-128-SIV"): a 32-octet key (a CMAC key and a CTR key), any number of
+// OpenSSL's EVP AES-128 (CMAC over CBC, CTR over ECB; see aead.cc for why
+// not EVP's "AES-128-SIV"): a 32-octet key (a CMAC key and a CTR key), any number of
 // associated-data components, and output laid out as RFC 5297 §2.6 has it:
 // the 16-octet synthetic IV, then the ciphertext.
 //
@@ -30,15 +30,17 @@ inline constexpr size_t kAesSivTagOctets = 16;
 inline constexpr size_t kMaxAssociatedDataComponents = 126;
 
 // One key, ready for any number of Seal/Open calls. Not thread-safe (it
-// keeps one OpenSSL cipher context); movable, not copyable.
+// keeps two OpenSSL cipher contexts and scratch space); movable, not
+// copyable.
 class AesSivCmac256 {
  public:
   // InvalidArgument unless `key` has 32 octets; Internal if OpenSSL has no
   // AES-128-SIV.
   static absl::StatusOr<AesSivCmac256> Create(absl::Span<const uint8_t> key);
 
-  // Replaces the key, keeping the fetched algorithms: for a server that
-  // switches keys on every request. InvalidArgument unless 32 octets.
+  // Replaces the key in place (two AES key schedules and two blocks): for
+  // a server that switches keys on every request. InvalidArgument unless
+  // 32 octets.
   absl::Status Rekey(absl::Span<const uint8_t> key);
 
   AesSivCmac256(AesSivCmac256&&) noexcept;

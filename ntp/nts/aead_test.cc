@@ -187,6 +187,43 @@ TEST(AesSivCmac256Test, RekeyMatchesCreate) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A server re-keys one object per message: every message under a new key,
+// interleaved with messages under an old one, still matches EVP's SIV.
+TEST(AesSivCmac256Test, RekeyedPerMessageMatchesOpenSslSivCipher) {
+  std::vector<uint8_t> fixed(32, 0x42);
+  ASSERT_OK_AND_ASSIGN(AesSivCmac256 aead, AesSivCmac256::Create(fixed));
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-128-SIV", nullptr);
+  ASSERT_NE(cipher, nullptr);
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  for (size_t n = 1; n <= 64; ++n) {
+    std::vector<uint8_t> key = n % 3 == 0 ? fixed : std::vector<uint8_t>(32);
+    if (n % 3 != 0) {
+      for (size_t i = 0; i < 32; ++i) key[i] = static_cast<uint8_t>(n * 31 + i);
+    }
+    ASSERT_THAT(aead.Rekey(key), IsOk());
+    std::vector<uint8_t> ad(84, static_cast<uint8_t>(n)), nonce(16, 7);
+    std::vector<uint8_t> plain(n * 13, static_cast<uint8_t>(n + 1));
+    std::vector<uint8_t> ours(plain.size() + 16), theirs(plain.size() + 16);
+    // Twice under the same key: the second message starts where the first
+    // left the cipher state.
+    for (int again = 0; again < 2; ++again) {
+      ASSERT_THAT(aead.Seal(ad, nonce, plain, absl::MakeSpan(ours)), IsOk());
+      int len = 0;
+      ASSERT_EQ(EVP_EncryptInit_ex2(ctx, cipher, key.data(), nullptr, nullptr), 1);
+      ASSERT_EQ(EVP_EncryptUpdate(ctx, nullptr, &len, ad.data(), ad.size()), 1);
+      ASSERT_EQ(EVP_EncryptUpdate(ctx, nullptr, &len, nonce.data(), nonce.size()), 1);
+      ASSERT_EQ(EVP_EncryptUpdate(ctx, theirs.data() + 16, &len, plain.data(),
+                                  plain.size()),
+                1);
+      ASSERT_EQ(EVP_EncryptFinal_ex(ctx, theirs.data() + 16 + len, &len), 1);
+      ASSERT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, theirs.data()), 1);
+      EXPECT_EQ(ours, theirs) << n;
+    }
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  EVP_CIPHER_free(cipher);
+}
+
 TEST(AesSivCmac256Test, BadSizes) {
   EXPECT_THAT(AesSivCmac256::Create(std::vector<uint8_t>(16)),
               StatusIs(absl::StatusCode::kInvalidArgument));

@@ -5,7 +5,7 @@
 // clock as a local reference at --stratum; reads the clock, never sets it.
 // IPv4 only. Cookie master keys live in --key_file (created 0600 and
 // rewritten atomically on each rotation, every --rotate_s seconds).
-//   nts_serve --address 127.0.15.3 --ntp_port 12123 --ke_port 14460 \
+//   nts_serve --address 127.0.15.3 --ntp_port 12123 --ke_port 14460
 //     --cert server.pem --key server.key --key_file nts.keys
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -156,10 +157,18 @@ int main(int argc, char** argv) {
             << ", NTS-KE on " << absl::GetFlag(FLAGS_ke_port) << std::endl;
 
   std::map<int, uint64_t> connections;  // fd -> KeServer id
-  // Datagram buffers, reused: the request, the responder's header, the reply.
-  std::vector<uint8_t> buffer(4096);
+  // Datagrams move in batches, as the daemon's sockets move them
+  // (net/udp_socket.h): one recvmmsg reads up to kBatch requests, one
+  // sendmmsg sends their replies. Buffers are allocated once.
+  constexpr int kBatch = 64;
+  constexpr size_t kDatagramOctets = 4096;
+  std::vector<uint8_t> requests(kBatch * kDatagramOctets);
+  std::vector<uint8_t> replies(kBatch * kDatagramOctets);
   std::vector<uint8_t> header(ntp::Responder::kMaxReplyOctets);
-  std::vector<uint8_t> out(4096);
+  std::vector<mmsghdr> rx(kBatch), tx(kBatch);
+  std::vector<iovec> rx_iov(kBatch), tx_iov(kBatch);
+  std::vector<sockaddr_in> from(kBatch);
+  std::vector<pollfd> fds;
   uint64_t next_id = 1;
   const absl::Time start = absl::Now();
   absl::Time next_rotation = start + absl::Seconds(absl::GetFlag(FLAGS_rotate_s));
@@ -185,7 +194,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    std::vector<pollfd> fds = {{udp, POLLIN, 0}, {tcp, POLLIN, 0}};
+    fds.assign({{udp, POLLIN, 0}, {tcp, POLLIN, 0}});
     for (const auto& [fd, id] : connections) fds.push_back({fd, POLLIN, 0});
     if (poll(fds.data(), fds.size(), 200) <= 0) continue;
 
@@ -220,18 +229,27 @@ int main(int argc, char** argv) {
       }
     }
 
-    // Up to 64 datagrams per wakeup, so NTS-KE connections still get turns.
-    for (int burst = 0; (fds[0].revents & POLLIN) && burst < 64; ++burst) {
-      sockaddr_in from{};
-      socklen_t from_len = sizeof(from);
-      const ssize_t n = recvfrom(udp, buffer.data(), buffer.size(), MSG_DONTWAIT,
-                                 reinterpret_cast<sockaddr*>(&from), &from_len);
-      if (n <= 0) break;
-      const absl::Span<const uint8_t> request(buffer.data(), static_cast<size_t>(n));
+    // One batch per wakeup, so NTS-KE connections still get turns.
+    if (!(fds[0].revents & POLLIN)) continue;
+    for (int i = 0; i < kBatch; ++i) {
+      rx_iov[i] = {requests.data() + i * kDatagramOctets, kDatagramOctets};
+      rx[i].msg_hdr = {};
+      rx[i].msg_hdr.msg_name = &from[i];
+      rx[i].msg_hdr.msg_namelen = sizeof(from[i]);
+      rx[i].msg_hdr.msg_iov = &rx_iov[i];
+      rx[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int received = recvmmsg(udp, rx.data(), kBatch, MSG_DONTWAIT, nullptr);
+    int replying = 0;
+    for (int i = 0; i < received; ++i) {
+      const absl::Span<const uint8_t> request(requests.data() + i * kDatagramOctets,
+                                              rx[i].msg_len);
+      uint8_t* const reply = replies.data() + replying * kDatagramOctets;
+      const absl::Span<uint8_t> out(reply, kDatagramOctets);
       ntp::ServerRequest in;
       in.payload = request;
-      in.source = net::SocketAddress(net::IpAddress::V4(ntohl(from.sin_addr.s_addr)),
-                                     ntohs(from.sin_port));
+      in.source = net::SocketAddress(net::IpAddress::V4(ntohl(from[i].sin_addr.s_addr)),
+                                     ntohs(from[i].sin_port));
       const absl::Time arrival = absl::Now();
       in.receive_time = ntp::NtpTimestamp::FromTime(arrival);
       in.monotonic_now = arrival;
@@ -249,8 +267,7 @@ int main(int argc, char** argv) {
           kod.extension_fields = {};
           if (!ntp::SerializePacket(kod, absl::MakeSpan(header)).ok()) continue;
           auto nak = ntp::nts::NtsServer::EncodeNak(check.request.unique_identifier,
-                                                    absl::MakeSpan(header).first(48),
-                                                    absl::MakeSpan(out));
+                                                    absl::MakeSpan(header).first(48), out);
           if (!nak.ok()) continue;
           out_octets = *nak;
         } else {
@@ -263,18 +280,30 @@ int main(int argc, char** argv) {
             continue;
           }
           auto sealed = nts->SealReply(check.request, absl::MakeSpan(header).first(48),
-                                       gen, absl::MakeSpan(out));
+                                       gen, out);
           if (!sealed.ok()) continue;
           out_octets = *sealed;
         }
       } else {
         in.transmit_time = NowNtp();
-        ntp::ServerOutcome outcome = responder.Handle(in, system, absl::MakeSpan(out));
+        ntp::ServerOutcome outcome = responder.Handle(in, system, out);
         if (outcome.action != ntp::ServerAction::kReply) continue;
         out_octets = outcome.reply_octets;
         ++plain;
       }
-      sendto(udp, out.data(), out_octets, 0, reinterpret_cast<sockaddr*>(&from), from_len);
+      tx_iov[replying] = {reply, out_octets};
+      tx[replying].msg_hdr = {};
+      tx[replying].msg_hdr.msg_name = &from[i];
+      tx[replying].msg_hdr.msg_namelen = rx[i].msg_hdr.msg_namelen;
+      tx[replying].msg_hdr.msg_iov = &tx_iov[replying];
+      tx[replying].msg_hdr.msg_iovlen = 1;
+      ++replying;
+    }
+    // A failed send loses the rest of the batch: the clients retry.
+    for (int sent = 0; sent < replying;) {
+      const int n = sendmmsg(udp, tx.data() + sent, replying - sent, 0);
+      if (n <= 0) break;
+      sent += n;
     }
   }
   const auto& c = nts->counters();
