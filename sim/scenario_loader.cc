@@ -281,6 +281,7 @@ std::string DefaultCheckName(const scenario::Check& c, const std::string& host) 
     case scenario::Check::kLeapAnnounced: kind = "leap_announced"; break;
     case scenario::Check::kLeaps: kind = "leaps"; break;
     case scenario::Check::kPoll: kind = "poll"; break;
+    case scenario::Check::kNoStepAfterFirstUpdate: kind = "no_step_after_first_update"; break;
     case scenario::Check::KIND_NOT_SET: kind = "check"; break;
   }
   return host.empty() ? kind : absl::StrCat(kind, "/", host);
@@ -895,6 +896,11 @@ void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double durat
       break;
     case scenario::Check::kLeaps:
       if (c.leaps() < 0) errors.Add(wc.Field(c, "leaps"), "must be >= 0");
+      break;
+    case scenario::Check::kNoStepAfterFirstUpdate:
+      if (!c.no_step_after_first_update()) {
+        errors.Add(wc.Field(c, "no_step_after_first_update"), "must be true");
+      }
       break;
     case scenario::Check::kSelects:
       in_run(c.selects().after_s(), wc.Field(c, "selects").Field(c.selects(), "after_s"));

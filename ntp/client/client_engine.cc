@@ -541,8 +541,11 @@ void ClientEngine::RecordPeerStats(const Association& association,
 
 void ClientEngine::OnAssociationState(Association& association) {
   if (exit_ != ClientExit::kRunning) return;
-  SelectAndUpdate(/*update=*/false);
-  if (options_.set_once_and_exit) CheckNoServers();
+  // Before the first update every poll may complete the quorum (a silent
+  // server drops out of it), so the first update is tried again with the
+  // samples already held instead of waiting for the next one to arrive.
+  SelectAndUpdate(/*update=*/!ever_synced_);
+  if (options_.set_once_and_exit && exit_ == ClientExit::kRunning) CheckNoServers();
 }
 
 void ClientEngine::CheckNoServers() {
@@ -821,8 +824,11 @@ void ClientEngine::CollectCandidates(double now) {
     // rate its offset drifts away by the oscillator's whole frequency
     // error, so it is extrapolated at the rate in use.
     const OscillatorEstimator& t = a.tracker();
+    const double age = now - t.last_update_seconds();
+    double rate_sigma = t.rate_sigma();
     if (t.rate_sigma() > kUncertainRate && applied_rate_sigma_ * 4 < t.rate_sigma()) {
-      *offset += (applied_rate_ - t.rate()) * (now - t.last_update_seconds());
+      *offset += (applied_rate_ - t.rate()) * age;
+      rate_sigma = applied_rate_sigma_;
     }
     const Association::Header& h = *a.header();
     const ClockFilter& f = a.filter();
@@ -834,7 +840,12 @@ void ClientEngine::CollectCandidates(double now) {
     d.root_dispersion_seconds = h.root_dispersion_seconds;
     d.jitter_seconds = f.jitter_seconds();
     d.age_seconds = now - f.update_seconds();
-    lambda_[i] = RootDistance(d, options_.mindist_seconds);
+    // The distance grows by PHI per second of age; a rate known worse than
+    // that (a server with a sample or two, heavy loss) widens it by the
+    // rest of its uncertainty, so an old sample extrapolated at a vague
+    // rate cannot fall out of the intersection with a fresh one.
+    lambda_[i] = RootDistance(d, options_.mindist_seconds) +
+                 std::max(0.0, rate_sigma - options_.phi) * std::max(0.0, age);
     theta_[i] = *offset;
     FitnessInput fit;
     fit.phi = options_.phi;

@@ -607,6 +607,61 @@ TEST_F(ClientEngineTest, SynchronisesToTheServerAndTellsTheKernel) {
   EXPECT_TRUE(status.back().sync.synchronized);
 }
 
+// ---- The first update under loss ----------------------------------------
+
+TEST_F(ClientEngineTest, OneServerSynchronisesAfterOneSample) {
+  ScriptedServer& server = AddServer();
+  Start(ServerLines(), ClockOff(0.01));
+  RunFor(absl::Seconds(3));  // the first poll goes out after 1 to 1.5 s
+  EXPECT_EQ(server.replies.size(), 1u);
+  EXPECT_EQ(engine().updates(), 1);
+  EXPECT_EQ(driver_->Count(EventKind::kSync), 1);
+}
+
+TEST_F(ClientEngineTest, FirstUpdateComesWithThePollThatEndsTheWaitNotTheNextSample) {
+  // Of three servers only the first answers, and only once. The first
+  // update waits until the silent ones have missed their first polls (a
+  // majority of three would otherwise be needed), and then comes at once,
+  // from the sample already held: no further sample ever arrives.
+  ScriptedServer& answering = AddServer();
+  AddServer().silent = true;
+  AddServer().silent = true;
+  Start(ServerLines(" iburst"), ClockOff(0.01));
+  RunFor(absl::Seconds(2));  // the first server's first poll: 1 to 1.5 s
+  ASSERT_EQ(answering.replies.size(), 1u);
+  answering.silent = true;
+  RunFor(absl::Seconds(60));
+  EXPECT_EQ(engine().updates(), 0);  // two servers may still answer
+  RunFor(absl::Seconds(240));
+  EXPECT_EQ(answering.replies.size(), 1u);
+  EXPECT_EQ(engine().updates(), 1);
+  EXPECT_TRUE(driver_->steps.empty());
+  EXPECT_EQ(driver_->Count(EventKind::kSync), 1);
+}
+
+TEST_F(ClientEngineTest, AnOldSampleAtAVagueRateStillAgreesWithAFreshOne) {
+  // The oscillator is 100 ppm fast and no frequency is known. The first
+  // server answers once at about 1 s, the second only its second request
+  // at about 65 s: by then the first server's sample, extrapolated at a
+  // rate it cannot know yet, is 6 ms off. Its interval widens with the
+  // rate's uncertainty times the sample's age, so the two still intersect
+  // and the client synchronises to the pair.
+  ScriptedServer& first = AddServer();
+  ScriptedServer& second = AddServer();
+  second.silent = true;
+  Start(ServerLines(), ClockOff(0.05, 100));
+  RunFor(absl::Seconds(2));
+  ASSERT_EQ(first.replies.size(), 1u);
+  first.silent = true;
+  RunFor(absl::Seconds(50));
+  second.silent = false;
+  RunFor(absl::Seconds(30));
+  ASSERT_EQ(second.replies.size(), 1u);
+  EXPECT_EQ(engine().updates(), 1);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning), Not(Contains(HasSubstr("no majority"))));
+  EXPECT_TRUE(driver_->steps.empty());
+}
+
 // ntpd's peerstats and loopstats records: the peer status word carries
 // configured and reachable, and the select code of the last selection.
 TEST_F(ClientEngineTest, StatisticsRecordsCarryThePeerStatusWordAndWander) {
