@@ -153,16 +153,5 @@ TEST(NtpdRoleTest, NoStepAfterFirstUpdateFailsOnALaterStepOnly) {
   }
 }
 
-TEST(NtpdRoleTest, NoStepAfterFirstUpdateMustBeTrue) {
-  EXPECT_THAT(ParseScenario(R"pb(
-                duration_s: 10
-                hosts { name: "client" role: NTPD }
-                checks { host: "client" no_step_after_first_update: false }
-              )pb",
-                            "false.textproto")
-                  .status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be true")));
-}
-
 }  // namespace
 }  // namespace sim

@@ -466,6 +466,13 @@ void ValidateHost(const scenario::Host& h, double duration_s, const Where& wh, E
   if (h.has_drift_file_ppm() && !Finite(h.drift_file_ppm())) {
     errors.Add(wh.Field(h, "drift_file_ppm"), "must be finite");
   }
+  if (h.has_drift_file_age_s()) {
+    if (!h.has_drift_file_ppm()) {
+      errors.Add(wh.Field(h, "drift_file_age_s"), "needs drift_file_ppm");
+    } else if (!(Finite(h.drift_file_age_s()) && h.drift_file_age_s() >= 0)) {
+      errors.Add(wh.Field(h, "drift_file_age_s"), "must be finite and >= 0");
+    }
+  }
   if (h.role() == scenario::PROBER) {
     const scenario::ProberOptions& p = h.prober();
     if (p.servers_size() == 0) {

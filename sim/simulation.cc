@@ -312,6 +312,15 @@ absl::Status Simulation::Setup() {
     h->drift_store = spec.spec.has_drift_file_ppm()
                          ? std::make_unique<clocks::MemoryDriftStore>(spec.spec.drift_file_ppm())
                          : std::make_unique<clocks::MemoryDriftStore>();
+    if (spec.spec.has_drift_file_age_s()) {
+      h->drift_store->set_last_written(scenario_.start -
+                                       absl::Seconds(spec.spec.drift_file_age_s()));
+    }
+    // A write records the host's clock (its modification time), read
+    // without the read jitter so that writing draws no random numbers.
+    h->drift_store->set_time_source([this, runtime = h.get()] {
+      return scenario_.start + absl::Seconds(now_s() + runtime->clock->TrueOffsetSeconds());
+    });
     absl::StatusOr<HostIndex> index =
         network_.AddHost(name, h->domain, spec.addresses, h->clock.get());
     if (!index.ok()) return index.status();

@@ -1288,6 +1288,88 @@ TEST_F(ClientEngineTest, APlausibleRtcIsTheEraPivot) {
   EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
 }
 
+HostDriver::Options WithDriftWritten(double clock_offset_seconds, absl::Time written) {
+  HostDriver::Options o = ClockOff(clock_offset_seconds);
+  o.drift.state = DriftReading::State::kValue;
+  o.drift.where = "test drift";
+  o.drift.last_written = written;
+  return o;
+}
+
+TEST_F(ClientEngineTest, WithoutAnRtcTheDriftFilesTimeIsTheEraPivot) {
+  // True time 2100-01-01 (NTP era 1), the clock reads 2024, no RTC; the
+  // drift file was written a day ago. Against the 2026 pivot the era would
+  // come out 136 years early (1964); against the file's time the step
+  // lands on 2100.
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  HostDriver::Options o =
+      WithDriftWritten(-2398377600.0, absl::FromUnixSeconds(4102444800) - absl::Hours(24));
+  o.true_start = absl::FromUnixSeconds(4102444800);
+  Start(ServerLines(), o, flags);
+  RunFor(absl::Seconds(120));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Contains(HasSubstr("pivot 2099-12-31 (drift file)")));
+}
+
+TEST_F(ClientEngineTest, APlausibleRtcOutranksTheDriftFile) {
+  // The same, but the RTC kept true time and the drift file's time is
+  // 136 years off (copied from elsewhere): the RTC decides.
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  HostDriver::Options o = WithDriftWritten(-2398377600.0, absl::FromUnixSeconds(1704067200));
+  o.true_start = absl::FromUnixSeconds(4102444800);
+  o.rtc_time = absl::FromUnixSeconds(4102444800);
+  Start(ServerLines(), o, flags);
+  RunFor(absl::Seconds(120));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
+}
+
+// The clock and the drift file agree on a time `ahead` seconds ahead of
+// what the servers say; the daemon runs with -g.
+HostDriver::Options AheadOfTheServersWithTheDriftFile(double ahead) {
+  const absl::Time true_start = absl::FromUnixSeconds(1767225600 + 86400 * 30);
+  HostDriver::Options o = WithDriftWritten(ahead, true_start + absl::Seconds(ahead));
+  o.true_start = true_start;
+  return o;
+}
+
+TEST_F(ClientEngineTest, ACorrectionToBeforeTheDriftFileWasWrittenIsAPanic) {
+  // Stepping back an hour would put the clock before a file this daemon
+  // wrote while synchronised.
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  Start(ServerLines(), AheadOfTheServersWithTheDriftFile(3600), flags);
+  RunFor(absl::Seconds(120));
+  EXPECT_EQ(host_->exit_state(), HostExit::kPanic);
+  EXPECT_TRUE(driver_->steps.empty());
+  ASSERT_EQ(driver_->Count(EventKind::kPanic), 1);
+  EXPECT_THAT(driver_->Texts(EventKind::kPanic)[0],
+              HasSubstr("time correction of -3600 s would set the clock"));
+  EXPECT_THAT(driver_->Texts(EventKind::kPanic)[0], HasSubstr("before test drift was written"));
+}
+
+TEST_F(ClientEngineTest, ACorrectionToJustBeforeTheDriftFileWasWrittenIsTaken) {
+  // 500 s is within the slack (the file's time came from a clock that was
+  // itself within a step of true time).
+  AddServer();
+  HostOptions flags;
+  flags.allow_big_first_step = true;
+  Start(ServerLines(), AheadOfTheServersWithTheDriftFile(500), flags);
+  RunFor(absl::Seconds(120));
+  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+  ASSERT_EQ(driver_->steps.size(), 1u);
+  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), -500, 0.01);
+}
+
 TEST_F(ClientEngineTest, AnRtcFromBeforeThisSoftwareIsNotUsed) {
   AddServer();
   HostOptions flags;
