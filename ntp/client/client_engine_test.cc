@@ -142,6 +142,21 @@ class ClientEngineTest : public ::testing::Test {
     driver_->Start();
   }
   void RunFor(absl::Duration d) { driver_->AdvanceBy(d); }
+  // One server and -g (one big first correction allowed), the clock as
+  // `options` say; runs for two minutes.
+  void RunOneServerWithMinusG(const HostDriver::Options& options) {
+    AddServer();
+    HostOptions flags;
+    flags.allow_big_first_step = true;
+    Start(ServerLines(), options, flags);
+    RunFor(absl::Seconds(120));
+  }
+  // Still running after exactly one step, of `seconds` (to 10 ms).
+  void ExpectRunningAfterOneStepOf(double seconds) {
+    EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+    ASSERT_EQ(driver_->steps.size(), 1u);
+    EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), seconds, 0.01);
+  }
 
   const ClientEngine& engine() const { return *host_->client(); }
   const Association& association(int i) const { return *engine().associations()[i]; }
@@ -1256,14 +1271,9 @@ TEST_F(ClientEngineTest, MinusGStepThatAgreesWithTheRtcIsTaken) {
 }
 
 TEST_F(ClientEngineTest, MinusGStepThatDisagreesWithTheRtcIsAPanic) {
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
   // The clock is 2000 s behind and the RTC says the same: a server that
   // claims otherwise (or an era error) must not step the clock.
-  Start(ServerLines(),
-        WithRtc(-2000, absl::FromUnixSeconds(kRtcEra) - absl::Seconds(2000)), flags);
-  RunFor(absl::Seconds(120));
+  RunOneServerWithMinusG(WithRtc(-2000, absl::FromUnixSeconds(kRtcEra) - absl::Seconds(2000)));
   EXPECT_EQ(host_->exit_state(), HostExit::kPanic);
   EXPECT_TRUE(driver_->steps.empty());
   ASSERT_EQ(driver_->Count(EventKind::kPanic), 1);
@@ -1275,17 +1285,11 @@ TEST_F(ClientEngineTest, APlausibleRtcIsTheEraPivot) {
   // True time 2100-01-01 (NTP era 1); the clock reads 2024; the RTC kept
   // true time. Against the 2026 pivot the era would come out 136 years
   // early (1964); against the RTC the step lands on 2100.
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
   HostDriver::Options o = ClockOff(-2398377600.0);
   o.true_start = absl::FromUnixSeconds(4102444800);
   o.rtc_time = absl::FromUnixSeconds(4102444800);
-  Start(ServerLines(), o, flags);
-  RunFor(absl::Seconds(120));
-  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
-  ASSERT_EQ(driver_->steps.size(), 1u);
-  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
+  RunOneServerWithMinusG(o);
+  ExpectRunningAfterOneStepOf(2398377600.0);
 }
 
 HostDriver::Options WithDriftWritten(double clock_offset_seconds, absl::Time written) {
@@ -1301,17 +1305,11 @@ TEST_F(ClientEngineTest, WithoutAnRtcTheDriftFilesTimeIsTheEraPivot) {
   // drift file was written a day ago. Against the 2026 pivot the era would
   // come out 136 years early (1964); against the file's time the step
   // lands on 2100.
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
   HostDriver::Options o =
       WithDriftWritten(-2398377600.0, absl::FromUnixSeconds(4102444800) - absl::Hours(24));
   o.true_start = absl::FromUnixSeconds(4102444800);
-  Start(ServerLines(), o, flags);
-  RunFor(absl::Seconds(120));
-  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
-  ASSERT_EQ(driver_->steps.size(), 1u);
-  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
+  RunOneServerWithMinusG(o);
+  ExpectRunningAfterOneStepOf(2398377600.0);
   EXPECT_THAT(driver_->Texts(EventKind::kWarning),
               Contains(HasSubstr("pivot 2099-12-31 (drift file)")));
 }
@@ -1319,17 +1317,11 @@ TEST_F(ClientEngineTest, WithoutAnRtcTheDriftFilesTimeIsTheEraPivot) {
 TEST_F(ClientEngineTest, APlausibleRtcOutranksTheDriftFile) {
   // The same, but the RTC kept true time and the drift file's time is
   // 136 years off (copied from elsewhere): the RTC decides.
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
   HostDriver::Options o = WithDriftWritten(-2398377600.0, absl::FromUnixSeconds(1704067200));
   o.true_start = absl::FromUnixSeconds(4102444800);
   o.rtc_time = absl::FromUnixSeconds(4102444800);
-  Start(ServerLines(), o, flags);
-  RunFor(absl::Seconds(120));
-  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
-  ASSERT_EQ(driver_->steps.size(), 1u);
-  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
+  RunOneServerWithMinusG(o);
+  ExpectRunningAfterOneStepOf(2398377600.0);
 }
 
 // The clock and the drift file agree on a time `ahead` seconds ahead of
@@ -1344,11 +1336,7 @@ HostDriver::Options AheadOfTheServersWithTheDriftFile(double ahead) {
 TEST_F(ClientEngineTest, ACorrectionToBeforeTheDriftFileWasWrittenIsAPanic) {
   // Stepping back an hour would put the clock before a file this daemon
   // wrote while synchronised.
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
-  Start(ServerLines(), AheadOfTheServersWithTheDriftFile(3600), flags);
-  RunFor(absl::Seconds(120));
+  RunOneServerWithMinusG(AheadOfTheServersWithTheDriftFile(3600));
   EXPECT_EQ(host_->exit_state(), HostExit::kPanic);
   EXPECT_TRUE(driver_->steps.empty());
   ASSERT_EQ(driver_->Count(EventKind::kPanic), 1);
@@ -1360,14 +1348,8 @@ TEST_F(ClientEngineTest, ACorrectionToBeforeTheDriftFileWasWrittenIsAPanic) {
 TEST_F(ClientEngineTest, ACorrectionToJustBeforeTheDriftFileWasWrittenIsTaken) {
   // 500 s is within the slack (the file's time came from a clock that was
   // itself within a step of true time).
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
-  Start(ServerLines(), AheadOfTheServersWithTheDriftFile(500), flags);
-  RunFor(absl::Seconds(120));
-  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
-  ASSERT_EQ(driver_->steps.size(), 1u);
-  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), -500, 0.01);
+  RunOneServerWithMinusG(AheadOfTheServersWithTheDriftFile(500));
+  ExpectRunningAfterOneStepOf(-500);
 }
 
 TEST_F(ClientEngineTest, AnRtcFromBeforeThisSoftwareIsNotUsed) {
