@@ -121,6 +121,18 @@ absl::StatusOr<std::optional<double>> DriftFile::Read() {
   return std::optional<double>(*value);
 }
 
+absl::StatusOr<std::optional<absl::Time>> DriftFile::LastWritten() {
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<absl::Time>();
+    return PosixError(absl::StrCat("stat ", path_), errno);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return NotRegularFileError(absl::StrCat("frequency file ", path_), st.st_mode);
+  }
+  return absl::TimeFromTimespec(st.st_mtim);
+}
+
 absl::Status DriftFile::Write(double frequency_ppm) {
   if (!std::isfinite(frequency_ppm)) {
     return absl::InvalidArgumentError("drift value is not finite");

@@ -43,6 +43,9 @@ class DriftFile final : public DriftStore {
   // directory. On error the temporary file is removed and <path> is left as
   // it was. InvalidArgument for a non-finite value.
   absl::Status Write(double frequency_ppm) override;
+  // The file's modification time; nullopt if it does not exist;
+  // FailedPrecondition if it is not a regular file; errors name the path.
+  absl::StatusOr<std::optional<absl::Time>> LastWritten() override;
   std::string Describe() const override { return path_; }
 
  private:

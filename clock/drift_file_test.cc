@@ -105,6 +105,24 @@ TEST(DriftFileTest, WriteThenReadRoundTripsToThreeDecimals) {
   EXPECT_EQ(ReadText(path), "1.500\n");
 }
 
+TEST(DriftFileTest, LastWrittenIsTheFilesModificationTime) {
+  const std::string path = FreshPath("mtime_drift");
+  DriftFile file(path);
+  absl::StatusOr<std::optional<absl::Time>> none = file.LastWritten();
+  ASSERT_THAT(none, IsOk());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_THAT(file.Write(4.25), IsOk());
+  // 2025-06-01T00:00:00.5Z, set by hand.
+  const struct timespec times[2] = {{1748736000, 500000000}, {1748736000, 500000000}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  absl::StatusOr<std::optional<absl::Time>> when = file.LastWritten();
+  ASSERT_THAT(when, IsOk());
+  ASSERT_TRUE(when->has_value());
+  EXPECT_EQ(**when, absl::FromUnixMillis(1748736000500));
+  EXPECT_THAT(DriftFile(TestDir()).LastWritten(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST(DriftFileTest, CorruptFileIsDataLossNamingThePath) {
   const std::string path = FreshPath("corrupt_drift");
   WriteText(path, "twelve\n");

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace clocks {
 
@@ -35,6 +36,13 @@ class DriftStore {
   // new value is read back, never a mix. InvalidArgument for a non-finite
   // value; I/O errors as the implementation reports them.
   virtual absl::Status Write(double frequency_ppm) = 0;
+
+  // When the stored value was last written, on the system clock's UTC
+  // scale at that time (the file's modification time), or nullopt when
+  // nothing is stored or the store keeps no time. The daemon writes only
+  // while synchronised, so this is a lower bound on the time now that the
+  // client may use to resolve the NTP era (RFC 5905 §6). Errors as Read().
+  virtual absl::StatusOr<std::optional<absl::Time>> LastWritten() = 0;
 
   // Where the value lives, for log lines ("/var/lib/ntp/drift", "memory").
   virtual std::string Describe() const = 0;

@@ -17,7 +17,14 @@ absl::Status MemoryDriftStore::Write(double frequency_ppm) {
   value_ = frequency_ppm;
   corrupt_ = false;
   writes_.push_back(frequency_ppm);
+  if (now_) last_written_ = now_();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<absl::Time>> MemoryDriftStore::LastWritten() {
+  if (corrupt_) return absl::DataLossError("memory drift store marked corrupt");
+  if (!value_.has_value()) return std::optional<absl::Time>();
+  return last_written_;
 }
 
 }  // namespace clocks

@@ -23,6 +23,27 @@ TEST(MemoryDriftStoreTest, EmptyThenWritten) {
   EXPECT_EQ(store.writes().size(), 1u);
 }
 
+TEST(MemoryDriftStoreTest, WritesRecordTheTimeSourcesTime) {
+  MemoryDriftStore store;
+  ASSERT_THAT(store.LastWritten(), IsOk());
+  EXPECT_FALSE(store.LastWritten()->has_value());
+  ASSERT_THAT(store.Write(1.0), IsOk());
+  EXPECT_FALSE(store.LastWritten()->has_value());  // no time source: no time
+  const absl::Time t0 = absl::FromUnixSeconds(4102444800);
+  store.set_last_written(t0);
+  EXPECT_EQ(*store.LastWritten(), t0);
+  absl::Time now = t0 + absl::Hours(1);
+  store.set_time_source([&now] { return now; });
+  ASSERT_THAT(store.Write(2.0), IsOk());
+  EXPECT_EQ(*store.LastWritten(), t0 + absl::Hours(1));
+  store.set_write_error(absl::PermissionDeniedError("read-only"));
+  now += absl::Hours(1);
+  EXPECT_FALSE(store.Write(3.0).ok());
+  EXPECT_EQ(*store.LastWritten(), t0 + absl::Hours(1));  // a failed write records nothing
+  store.set_corrupt(true);
+  EXPECT_THAT(store.LastWritten(), StatusIs(absl::StatusCode::kDataLoss));
+}
+
 TEST(MemoryDriftStoreTest, CorruptAndFailing) {
   MemoryDriftStore store(1.0);
   store.set_corrupt(true);

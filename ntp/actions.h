@@ -60,6 +60,9 @@ struct DriftReading {
   double frequency_ppm = 0;  // kValue
   std::string where;         // the store's name for log lines
   std::string error;         // kUnreadable: why
+  // kValue: when the value was written (the file's modification time), if
+  // the store knows; the client's era pivot after a plausible RTC.
+  std::optional<absl::Time> last_written;
 };
 
 // ---- Inputs -----------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "sim/ntp_host_adapter.h"
 
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -182,6 +183,35 @@ TEST(NtpdRoleTest, NtsClientTrustsTheRunsCaOnly) {
   EXPECT_GT(bad.hosts[1].nts.ke_failed, 0u);
   EXPECT_EQ(bad.hosts[1].nts.authenticated, 0u);
   EXPECT_EQ(bad.hosts[0].nts.requests_served, 0u);
+}
+
+TEST(NtpdRoleTest, NoStepAfterFirstUpdateFailsOnALaterStepOnly) {
+  // The first update slews (10 ms); another process then steps the clock
+  // by 1 s, which the daemon steps back: a step after the first update.
+  constexpr char kScenario[] = R"pb(
+    duration_s: 1200
+    hosts { name: "server" role: RESPONDER }
+    hosts {
+      name: "client"
+      role: NTPD
+      ntp_conf: "server ${host:server} iburst\n"
+      clock { offset_s: 0.01 }
+    }
+    checks { host: "client" no_step_after_first_update: true }
+  )pb";
+  for (bool stepped : {false, true}) {
+    absl::StatusOr<LoadedScenario> s = ParseScenario(
+        std::string(kScenario) +
+            (stepped ? "faults { at_s: 600 clock_step { host: \"client\" offset_s: 1 } }" : ""),
+        "first_update.textproto");
+    ASSERT_THAT(s.status(), IsOk());
+    ASSERT_OK_AND_ASSIGN(RunResult run, RunScenario(*s, DefaultHostFactories(), RunOptions{}));
+    ASSERT_EQ(run.checks.size(), 1u);
+    EXPECT_EQ(run.checks[0].name, "no_step_after_first_update/client");
+    EXPECT_EQ(run.checks[0].passed, !stepped) << run.checks[0].detail;
+    EXPECT_THAT(run.checks[0].detail,
+                HasSubstr(stepped ? "stepped at t=" : "no step after the first update"));
+  }
 }
 
 }  // namespace

@@ -283,6 +283,7 @@ std::string DefaultCheckName(const scenario::Check& c, const std::string& host) 
     case scenario::Check::kLeaps: kind = "leaps"; break;
     case scenario::Check::kPoll: kind = "poll"; break;
     case scenario::Check::kNts: kind = absl::StrCat("nts_", c.nts().counter()); break;
+    case scenario::Check::kNoStepAfterFirstUpdate: kind = "no_step_after_first_update"; break;
     case scenario::Check::KIND_NOT_SET: kind = "check"; break;
   }
   return host.empty() ? kind : absl::StrCat(kind, "/", host);
@@ -466,6 +467,13 @@ void ValidateHost(const scenario::Host& h, double duration_s, const Where& wh, E
   ValidateClock(h.clock(), wh.Field(h, "clock"), errors);
   if (h.has_drift_file_ppm() && !Finite(h.drift_file_ppm())) {
     errors.Add(wh.Field(h, "drift_file_ppm"), "must be finite");
+  }
+  if (h.has_drift_file_age_s()) {
+    if (!h.has_drift_file_ppm()) {
+      errors.Add(wh.Field(h, "drift_file_age_s"), "needs drift_file_ppm");
+    } else if (!(Finite(h.drift_file_age_s()) && h.drift_file_age_s() >= 0)) {
+      errors.Add(wh.Field(h, "drift_file_age_s"), "must be finite and >= 0");
+    }
   }
   if (h.role() == scenario::PROBER) {
     const scenario::ProberOptions& p = h.prober();
@@ -914,6 +922,11 @@ void ValidateCheckBounds(const scenario::Check& c, const Where& wc, double durat
       break;
     case scenario::Check::kLeaps:
       if (c.leaps() < 0) errors.Add(wc.Field(c, "leaps"), "must be >= 0");
+      break;
+    case scenario::Check::kNoStepAfterFirstUpdate:
+      if (!c.no_step_after_first_update()) {
+        errors.Add(wc.Field(c, "no_step_after_first_update"), "must be true");
+      }
       break;
     case scenario::Check::kSelects:
       in_run(c.selects().after_s(), wc.Field(c, "selects").Field(c.selects(), "after_s"));

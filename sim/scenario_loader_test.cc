@@ -149,6 +149,20 @@ checks { host: "c" max_steps: 0 never_selects_after_s: 5 }
   EXPECT_THAT(m, HasSubstr("checks[4].never_selects_after_s: only for never_selects"));
 }
 
+TEST(ScenarioLoaderTest, DriftFileAgeAndNoStepAfterFirstUpdateAreChecked) {
+  constexpr char kText[] = R"pb(
+duration_s: 100
+hosts { name: "a" role: NTPD drift_file_age_s: 10 }
+hosts { name: "b" role: NTPD drift_file_ppm: 1 drift_file_age_s: -1 }
+checks { host: "a" no_step_after_first_update: false }
+)pb";
+  const absl::Status status = ParseScenario(kText, "d.textproto").status();
+  const std::string m(status.message());
+  EXPECT_THAT(m, HasSubstr("hosts[0].drift_file_age_s: needs drift_file_ppm"));
+  EXPECT_THAT(m, HasSubstr("hosts[1].drift_file_age_s: must be finite and >= 0"));
+  EXPECT_THAT(m, HasSubstr("checks[0].no_step_after_first_update: must be true"));
+}
+
 TEST(ScenarioLoaderTest, CountsAddressesAndPatterns) {
   constexpr char kText[] = R"pb(
     duration_s: 10

@@ -62,6 +62,11 @@ struct HostRuntime final : ntp::EventSink, ClockObserver {
   std::optional<double> exit_s;
   std::vector<double> step_times_s;
   std::vector<double> leap_times_s;  // kernel leap seconds executed
+  // The running daemon's first clock update (a step, or the slew its
+  // "synchronized" event announces), and the first step any daemon of
+  // this host made after its own first update: (first update, step).
+  std::optional<double> first_update_s;
+  std::optional<std::pair<double, double>> step_after_first_update_s;
   HostSeries* series = nullptr;
   // Requests sent by daemons of this host that were replaced (restarts).
   uint64_t requests_retired = 0;
@@ -184,6 +189,9 @@ void HostRuntime::OnEvent(const ntp::Event& event) {
   d.AddU64(static_cast<uint64_t>(event.kind));
   d.AddString(event.text);
   sim->RecordEvent(*this, ntp::EventKindName(event.kind), event.text);
+  if (event.kind == ntp::EventKind::kSync && !first_update_s.has_value()) {
+    first_update_s = sim->now_s();
+  }
   if (event.kind == ntp::EventKind::kPanic || event.kind == ntp::EventKind::kExit) {
     sim->ScheduleReap(*this);
   }
@@ -199,6 +207,11 @@ void HostRuntime::OnClockOperation(const ClockOperation& op) {
   switch (op.kind) {
     case ClockOperation::Kind::kStep:
       step_times_s.push_back(sim->now_s());
+      if (!first_update_s.has_value()) {
+        first_update_s = sim->now_s();
+      } else if (!step_after_first_update_s.has_value()) {
+        step_after_first_update_s = std::make_pair(*first_update_s, sim->now_s());
+      }
       sim->RecordEvent(*this, "clock_step", absl::StrFormat("%+.9f s", op.value));
       break;
     case ClockOperation::Kind::kLeap:
@@ -321,6 +334,15 @@ absl::Status Simulation::Setup() {
     h->drift_store = spec.spec.has_drift_file_ppm()
                          ? std::make_unique<clocks::MemoryDriftStore>(spec.spec.drift_file_ppm())
                          : std::make_unique<clocks::MemoryDriftStore>();
+    if (spec.spec.has_drift_file_age_s()) {
+      h->drift_store->set_last_written(scenario_.start -
+                                       absl::Seconds(spec.spec.drift_file_age_s()));
+    }
+    // A write records the host's clock (its modification time), read
+    // without the read jitter so that writing draws no random numbers.
+    h->drift_store->set_time_source([this, runtime = h.get()] {
+      return scenario_.start + absl::Seconds(now_s() + runtime->clock->TrueOffsetSeconds());
+    });
     absl::StatusOr<HostIndex> index =
         network_.AddHost(name, h->domain, spec.addresses, h->clock.get());
     if (!index.ok()) return index.status();
@@ -416,6 +438,7 @@ void Simulation::StartHost(HostRuntime& h) {
   h.running = true;
   h.exit = HostExit::kRunning;
   h.exit_s.reset();
+  h.first_update_s.reset();
   RecordEvent(h, "start", "");
 }
 
@@ -799,6 +822,17 @@ std::vector<CheckResult> Simulation::EvaluateChecks() {
                                          check.selects().server(), check.selects().after_s())
                        : absl::StrFormat("system peer %s from %gs on", check.selects().server(),
                                          check.selects().after_s());
+        break;
+      case scenario::Check::kNoStepAfterFirstUpdate:
+        r.passed = !h.step_after_first_update_s.has_value();
+        r.detail = h.step_after_first_update_s.has_value()
+                       ? absl::StrFormat("stepped at t=%gs after the first update at t=%gs",
+                                         h.step_after_first_update_s->second,
+                                         h.step_after_first_update_s->first)
+                   : h.first_update_s.has_value()
+                       ? absl::StrFormat("no step after the first update at t=%gs",
+                                         *h.first_update_s)
+                       : std::string("no clock update");
         break;
       case scenario::Check::kLeaps:
         r.passed = static_cast<int>(h.leap_times_s.size()) == check.leaps();

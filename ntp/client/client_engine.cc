@@ -56,6 +56,10 @@ constexpr size_t kPooledSamples = 16;
 constexpr double kPooledMinSpan = 256;
 constexpr double kPooledNoiseFloor = 1e-3;
 constexpr double kPooledMaxResidual = 5e-3;
+// How far before the drift file's modification time a correction may set
+// the clock (the file's time comes from a clock that was itself within a
+// step of true time) before it is refused as an era or server error.
+constexpr double kDriftWrittenSlackSeconds = 1000;
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
@@ -178,6 +182,7 @@ void ClientEngine::OnClockResult(const ClockResultInput& result) {
 void ClientEngine::StartDrift(const DriftReading& drift, std::optional<double>* initial) {
   has_drift_store_ = drift.state != DriftReading::State::kNoStore;
   drift_where_ = drift.where;
+  if (drift.state == DriftReading::State::kValue) drift_written_ = drift.last_written;
   // Initial frequency: `tinker freq`, else the drift store (ntpd 4.2.8:
   // present -> FSET, absent or unreadable -> NSET, never a crash).
   if (initial->has_value()) return;
@@ -547,8 +552,11 @@ void ClientEngine::RecordPeerStats(const Association& association,
 
 void ClientEngine::OnAssociationState(Association& association) {
   if (exit_ != ClientExit::kRunning) return;
-  SelectAndUpdate(/*update=*/false);
-  if (options_.set_once_and_exit) CheckNoServers();
+  // Before the first update every poll may complete the quorum (a silent
+  // server drops out of it), so the first update is tried again with the
+  // samples already held instead of waiting for the next one to arrive.
+  SelectAndUpdate(/*update=*/!ever_synced_);
+  if (options_.set_once_and_exit && exit_ == ClientExit::kRunning) CheckNoServers();
 }
 
 void ClientEngine::CheckNoServers() {
@@ -689,11 +697,22 @@ std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
   constexpr double kEra = 4294967296.0;  // 2^32 s
   const double clock = absl::ToDoubleSeconds(env_.dispatch->now.clock - absl::UnixEpoch());
   // The pivot: a plausible RTC's time now (read at start, advanced on the
-  // monotonic timeline: steps do not move it), else this software's date.
-  const double pivot =
-      rtc_at_start_.has_value()
-          ? absl::ToDoubleSeconds(*rtc_at_start_ - absl::UnixEpoch()) + Now()
-          : static_cast<double>(kEraPivotUnixSeconds);
+  // monotonic timeline: steps do not move it), else the time the drift
+  // file was last written (only ever while synchronised), else this
+  // software's date.
+  std::optional<double> written;
+  if (drift_written_.has_value()) {
+    written = absl::ToDoubleSeconds(*drift_written_ - absl::UnixEpoch());
+  }
+  double pivot = static_cast<double>(kEraPivotUnixSeconds);
+  const char* pivot_source = "";
+  if (rtc_at_start_.has_value()) {
+    pivot = absl::ToDoubleSeconds(*rtc_at_start_ - absl::UnixEpoch()) + Now();
+    pivot_source = " (RTC)";
+  } else if (written.has_value()) {
+    pivot = *written;
+    pivot_source = " (drift file)";
+  }
   const double landing = clock + offset_seconds;
   const double eras = std::round((pivot - landing) / kEra);
   const double resolved = offset_seconds + eras * kEra;
@@ -704,6 +723,16 @@ std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
            absl::StrFormat("time correction of %.0f s cannot be placed within 68 years of "
                            "the era pivot; set clock manually to the correct UTC time.",
                            offset_seconds));
+    return std::nullopt;
+  }
+  // Time does not go back past a file this daemon wrote while synchronised.
+  if (written.has_value() && resolved_landing < *written - kDriftWrittenSlackSeconds) {
+    Report(EventKind::kPanic,
+           absl::StrFormat("time correction of %.0f s would set the clock %.0f s before %s "
+                           "was written (%s); set clock manually to the correct UTC time.",
+                           resolved, *written - resolved_landing, drift_where_,
+                           absl::FormatTime("%Y-%m-%d %H:%M:%S", *drift_written_,
+                                            absl::UTCTimeZone())));
     return std::nullopt;
   }
   if (eras != 0) {
@@ -718,8 +747,7 @@ std::optional<double> ClientEngine::ResolveEra(double offset_seconds) {
                            "(RFC 5905 section 6)",
                            absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(static_cast<int64_t>(pivot)),
                                             absl::UTCTimeZone()),
-                           rtc_at_start_.has_value() ? " (RTC)" : "",
-                           offset_seconds, resolved));
+                           pivot_source, offset_seconds, resolved));
   }
   return resolved;
 }
@@ -827,8 +855,11 @@ void ClientEngine::CollectCandidates(double now) {
     // rate its offset drifts away by the oscillator's whole frequency
     // error, so it is extrapolated at the rate in use.
     const OscillatorEstimator& t = a.tracker();
+    const double age = now - t.last_update_seconds();
+    double rate_sigma = t.rate_sigma();
     if (t.rate_sigma() > kUncertainRate && applied_rate_sigma_ * 4 < t.rate_sigma()) {
-      *offset += (applied_rate_ - t.rate()) * (now - t.last_update_seconds());
+      *offset += (applied_rate_ - t.rate()) * age;
+      rate_sigma = applied_rate_sigma_;
     }
     const Association::Header& h = *a.header();
     const ClockFilter& f = a.filter();
@@ -840,7 +871,12 @@ void ClientEngine::CollectCandidates(double now) {
     d.root_dispersion_seconds = h.root_dispersion_seconds;
     d.jitter_seconds = f.jitter_seconds();
     d.age_seconds = now - f.update_seconds();
-    lambda_[i] = RootDistance(d, options_.mindist_seconds);
+    // The distance grows by PHI per second of age; a rate known worse than
+    // that (a server with a sample or two, heavy loss) widens it by the
+    // rest of its uncertainty, so an old sample extrapolated at a vague
+    // rate cannot fall out of the intersection with a fresh one.
+    lambda_[i] = RootDistance(d, options_.mindist_seconds) +
+                 std::max(0.0, rate_sigma - options_.phi) * std::max(0.0, age);
     theta_[i] = *offset;
     FitnessInput fit;
     fit.phi = options_.phi;

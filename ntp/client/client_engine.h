@@ -219,9 +219,10 @@ class ClientEngine {
   bool FirstCorrectionAgreesWithRtc(double offset_seconds);
   // RFC 5905 §6: the offset is known modulo 2^32 s; returns the one that
   // lands the clock within 68 years of the pivot (a plausible RTC's time,
-  // else kEraPivotUnixSeconds), moving the
-  // trackers when that is another era), or nullopt (panic reported) when
-  // none can.
+  // else the drift file's last write, else kEraPivotUnixSeconds), moving
+  // the trackers when that is another era), or nullopt (panic reported)
+  // when none can, or when it would land more than 1000 s before the
+  // drift file was written.
   std::optional<double> ResolveEra(double offset_seconds);
   void LoseSystemPeer();
   void UpdateSystemVariables(const Association& peer, double offset,
@@ -331,6 +332,8 @@ class ClientEngine {
   std::optional<absl::Time> rtc_at_start_;
   bool has_drift_store_ = false;
   std::string drift_where_;
+  // When the drift value read at start was written (an era pivot).
+  std::optional<absl::Time> drift_written_;
   bool drift_timer_armed_ = false;
   std::optional<double> drift_written_ppm_;
   double drift_threshold_ppm_ = 0.1;

@@ -142,6 +142,21 @@ class ClientEngineTest : public ::testing::Test {
     driver_->Start();
   }
   void RunFor(absl::Duration d) { driver_->AdvanceBy(d); }
+  // One server and -g (one big first correction allowed), the clock as
+  // `options` say; runs for two minutes.
+  void RunOneServerWithMinusG(const HostDriver::Options& options) {
+    AddServer();
+    HostOptions flags;
+    flags.allow_big_first_step = true;
+    Start(ServerLines(), options, flags);
+    RunFor(absl::Seconds(120));
+  }
+  // Still running after exactly one step, of `seconds` (to 10 ms).
+  void ExpectRunningAfterOneStepOf(double seconds) {
+    EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
+    ASSERT_EQ(driver_->steps.size(), 1u);
+    EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), seconds, 0.01);
+  }
 
   const ClientEngine& engine() const { return *host_->client(); }
   const Association& association(int i) const { return *engine().associations()[i]; }
@@ -605,6 +620,61 @@ TEST_F(ClientEngineTest, SynchronisesToTheServerAndTellsTheKernel) {
   const std::vector<ClockOperation> status = Operations(ClockOpKind::kSyncStatus);
   ASSERT_FALSE(status.empty());
   EXPECT_TRUE(status.back().sync.synchronized);
+}
+
+// ---- The first update under loss ----------------------------------------
+
+TEST_F(ClientEngineTest, OneServerSynchronisesAfterOneSample) {
+  ScriptedServer& server = AddServer();
+  Start(ServerLines(), ClockOff(0.01));
+  RunFor(absl::Seconds(3));  // the first poll goes out after 1 to 1.5 s
+  EXPECT_EQ(server.replies.size(), 1u);
+  EXPECT_EQ(engine().updates(), 1);
+  EXPECT_EQ(driver_->Count(EventKind::kSync), 1);
+}
+
+TEST_F(ClientEngineTest, FirstUpdateComesWithThePollThatEndsTheWaitNotTheNextSample) {
+  // Of three servers only the first answers, and only once. The first
+  // update waits until the silent ones have missed their first polls (a
+  // majority of three would otherwise be needed), and then comes at once,
+  // from the sample already held: no further sample ever arrives.
+  ScriptedServer& answering = AddServer();
+  AddServer().silent = true;
+  AddServer().silent = true;
+  Start(ServerLines(" iburst"), ClockOff(0.01));
+  RunFor(absl::Seconds(2));  // the first server's first poll: 1 to 1.5 s
+  ASSERT_EQ(answering.replies.size(), 1u);
+  answering.silent = true;
+  RunFor(absl::Seconds(60));
+  EXPECT_EQ(engine().updates(), 0);  // two servers may still answer
+  RunFor(absl::Seconds(240));
+  EXPECT_EQ(answering.replies.size(), 1u);
+  EXPECT_EQ(engine().updates(), 1);
+  EXPECT_TRUE(driver_->steps.empty());
+  EXPECT_EQ(driver_->Count(EventKind::kSync), 1);
+}
+
+TEST_F(ClientEngineTest, AnOldSampleAtAVagueRateStillAgreesWithAFreshOne) {
+  // The oscillator is 100 ppm fast and no frequency is known. The first
+  // server answers once at about 1 s, the second only its second request
+  // at about 65 s: by then the first server's sample, extrapolated at a
+  // rate it cannot know yet, is 6 ms off. Its interval widens with the
+  // rate's uncertainty times the sample's age, so the two still intersect
+  // and the client synchronises to the pair.
+  ScriptedServer& first = AddServer();
+  ScriptedServer& second = AddServer();
+  second.silent = true;
+  Start(ServerLines(), ClockOff(0.05, 100));
+  RunFor(absl::Seconds(2));
+  ASSERT_EQ(first.replies.size(), 1u);
+  first.silent = true;
+  RunFor(absl::Seconds(50));
+  second.silent = false;
+  RunFor(absl::Seconds(30));
+  ASSERT_EQ(second.replies.size(), 1u);
+  EXPECT_EQ(engine().updates(), 1);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning), Not(Contains(HasSubstr("no majority"))));
+  EXPECT_TRUE(driver_->steps.empty());
 }
 
 // ntpd's peerstats and loopstats records: the peer status word carries
@@ -1201,14 +1271,9 @@ TEST_F(ClientEngineTest, MinusGStepThatAgreesWithTheRtcIsTaken) {
 }
 
 TEST_F(ClientEngineTest, MinusGStepThatDisagreesWithTheRtcIsAPanic) {
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
   // The clock is 2000 s behind and the RTC says the same: a server that
   // claims otherwise (or an era error) must not step the clock.
-  Start(ServerLines(),
-        WithRtc(-2000, absl::FromUnixSeconds(kRtcEra) - absl::Seconds(2000)), flags);
-  RunFor(absl::Seconds(120));
+  RunOneServerWithMinusG(WithRtc(-2000, absl::FromUnixSeconds(kRtcEra) - absl::Seconds(2000)));
   EXPECT_EQ(host_->exit_state(), HostExit::kPanic);
   EXPECT_TRUE(driver_->steps.empty());
   ASSERT_EQ(driver_->Count(EventKind::kPanic), 1);
@@ -1220,17 +1285,71 @@ TEST_F(ClientEngineTest, APlausibleRtcIsTheEraPivot) {
   // True time 2100-01-01 (NTP era 1); the clock reads 2024; the RTC kept
   // true time. Against the 2026 pivot the era would come out 136 years
   // early (1964); against the RTC the step lands on 2100.
-  AddServer();
-  HostOptions flags;
-  flags.allow_big_first_step = true;
   HostDriver::Options o = ClockOff(-2398377600.0);
   o.true_start = absl::FromUnixSeconds(4102444800);
   o.rtc_time = absl::FromUnixSeconds(4102444800);
-  Start(ServerLines(), o, flags);
-  RunFor(absl::Seconds(120));
-  EXPECT_EQ(host_->exit_state(), HostExit::kRunning);
-  ASSERT_EQ(driver_->steps.size(), 1u);
-  EXPECT_NEAR(absl::ToDoubleSeconds(driver_->steps[0]), 2398377600.0, 0.01);
+  RunOneServerWithMinusG(o);
+  ExpectRunningAfterOneStepOf(2398377600.0);
+}
+
+HostDriver::Options WithDriftWritten(double clock_offset_seconds, absl::Time written) {
+  HostDriver::Options o = ClockOff(clock_offset_seconds);
+  o.drift.state = DriftReading::State::kValue;
+  o.drift.where = "test drift";
+  o.drift.last_written = written;
+  return o;
+}
+
+TEST_F(ClientEngineTest, WithoutAnRtcTheDriftFilesTimeIsTheEraPivot) {
+  // True time 2100-01-01 (NTP era 1), the clock reads 2024, no RTC; the
+  // drift file was written a day ago. Against the 2026 pivot the era would
+  // come out 136 years early (1964); against the file's time the step
+  // lands on 2100.
+  HostDriver::Options o =
+      WithDriftWritten(-2398377600.0, absl::FromUnixSeconds(4102444800) - absl::Hours(24));
+  o.true_start = absl::FromUnixSeconds(4102444800);
+  RunOneServerWithMinusG(o);
+  ExpectRunningAfterOneStepOf(2398377600.0);
+  EXPECT_THAT(driver_->Texts(EventKind::kWarning),
+              Contains(HasSubstr("pivot 2099-12-31 (drift file)")));
+}
+
+TEST_F(ClientEngineTest, APlausibleRtcOutranksTheDriftFile) {
+  // The same, but the RTC kept true time and the drift file's time is
+  // 136 years off (copied from elsewhere): the RTC decides.
+  HostDriver::Options o = WithDriftWritten(-2398377600.0, absl::FromUnixSeconds(1704067200));
+  o.true_start = absl::FromUnixSeconds(4102444800);
+  o.rtc_time = absl::FromUnixSeconds(4102444800);
+  RunOneServerWithMinusG(o);
+  ExpectRunningAfterOneStepOf(2398377600.0);
+}
+
+// The clock and the drift file agree on a time `ahead` seconds ahead of
+// what the servers say; the daemon runs with -g.
+HostDriver::Options AheadOfTheServersWithTheDriftFile(double ahead) {
+  const absl::Time true_start = absl::FromUnixSeconds(1767225600 + 86400 * 30);
+  HostDriver::Options o = WithDriftWritten(ahead, true_start + absl::Seconds(ahead));
+  o.true_start = true_start;
+  return o;
+}
+
+TEST_F(ClientEngineTest, ACorrectionToBeforeTheDriftFileWasWrittenIsAPanic) {
+  // Stepping back an hour would put the clock before a file this daemon
+  // wrote while synchronised.
+  RunOneServerWithMinusG(AheadOfTheServersWithTheDriftFile(3600));
+  EXPECT_EQ(host_->exit_state(), HostExit::kPanic);
+  EXPECT_TRUE(driver_->steps.empty());
+  ASSERT_EQ(driver_->Count(EventKind::kPanic), 1);
+  EXPECT_THAT(driver_->Texts(EventKind::kPanic)[0],
+              HasSubstr("time correction of -3600 s would set the clock"));
+  EXPECT_THAT(driver_->Texts(EventKind::kPanic)[0], HasSubstr("before test drift was written"));
+}
+
+TEST_F(ClientEngineTest, ACorrectionToJustBeforeTheDriftFileWasWrittenIsTaken) {
+  // 500 s is within the slack (the file's time came from a clock that was
+  // itself within a step of true time).
+  RunOneServerWithMinusG(AheadOfTheServersWithTheDriftFile(500));
+  ExpectRunningAfterOneStepOf(-500);
 }
 
 TEST_F(ClientEngineTest, AnRtcFromBeforeThisSoftwareIsNotUsed) {

@@ -93,6 +93,9 @@ DriftReading ReadDrift(clocks::DriftStore* store) {
   } else {
     reading.state = DriftReading::State::kValue;
     reading.frequency_ppm = **value;
+    // No time (or an error reading it) only means no drift-file era pivot.
+    absl::StatusOr<std::optional<absl::Time>> written = store->LastWritten();
+    if (written.ok()) reading.last_written = *written;
   }
   return reading;
 }

@@ -630,6 +630,18 @@ TEST_F(ExecutorTest, DriftStoreStatesReachTheStartInput) {
     ASSERT_THAT(instance->Start(), IsOk());
     EXPECT_EQ(observer_.start_input->drift.state, DriftReading::State::kUnreadable);
     EXPECT_FALSE(observer_.start_input->drift.error.empty());
+    EXPECT_FALSE(observer_.start_input->drift.last_written.has_value());
+  }
+  // A value carries the time it was written (the client's era pivot).
+  store.set_corrupt(false);
+  ASSERT_THAT(store.Write(-7.5), IsOk());
+  store.set_last_written(absl::FromUnixSeconds(4102444800));
+  {
+    auto instance = Make(kLocalAndOrphan, Options(), seams);
+    ASSERT_THAT(instance->Start(), IsOk());
+    EXPECT_EQ(observer_.start_input->drift.state, DriftReading::State::kValue);
+    EXPECT_EQ(observer_.start_input->drift.frequency_ppm, -7.5);
+    EXPECT_EQ(observer_.start_input->drift.last_written, absl::FromUnixSeconds(4102444800));
   }
 }
 

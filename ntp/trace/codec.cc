@@ -170,6 +170,9 @@ void EncodeInput(const ntp::Input& input, Input* out) {
     s->mutable_drift()->set_frequency_ppm(in->drift.frequency_ppm);
     s->mutable_drift()->set_where(in->drift.where);
     s->mutable_drift()->set_error(in->drift.error);
+    if (in->drift.last_written.has_value()) {
+      Put(*in->drift.last_written, s->mutable_drift()->mutable_last_written());
+    }
     if (in->rtc_time.has_value()) Put(*in->rtc_time, s->mutable_rtc_time());
     s->set_rtc_where(in->rtc_where);
   } else if (const auto* in = std::get_if<ntp::DatagramInput>(&input)) {
@@ -258,6 +261,7 @@ absl::Status DecodeInput(const Input& in, DecodedInput* out) {
       start.drift.frequency_ppm = s.drift().frequency_ppm();
       start.drift.where = s.drift().where();
       start.drift.error = s.drift().error();
+      if (s.drift().has_last_written()) start.drift.last_written = GetTime(s.drift().last_written());
       if (s.has_rtc_time()) start.rtc_time = GetTime(s.rtc_time());
       start.rtc_where = s.rtc_where();
       out->input = std::move(start);

@@ -402,7 +402,7 @@ TEST(TraceTest, EveryInputAlternativeRoundTrips) {
   const std::vector<uint8_t> bytes = {1, 2, 3};
   net::ReceivedDatagram datagram{bytes, Addr("192.0.2.1:123"), Addr("[::1]:40000"),
                                  absl::FromUnixNanos(99), net::RxTimestampSource::kKernelTimestampNs};
-  ntp::StartInput start{now, {absl::Nanoseconds(100), 400, 300}, {ntp::DriftReading::State::kValue, 12.5, "d", ""},
+  ntp::StartInput start{now, {absl::Nanoseconds(100), 400, 300}, {ntp::DriftReading::State::kValue, 12.5, "d", "", absl::FromUnixSeconds(7)},
                    absl::FromUnixSeconds(5), "rtc0"};
   const std::vector<ntp::Input> inputs = {
       start,
@@ -432,6 +432,11 @@ TEST(TraceTest, EveryInputAlternativeRoundTrips) {
     EncodeInput(decoded.input, &second);
     EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString()) << first.ShortDebugString();
   }
+  Input encoded;
+  EncodeInput(start, &encoded);
+  DecodedInput decoded;
+  ASSERT_THAT(DecodeInput(encoded, &decoded), IsOk());
+  EXPECT_EQ(std::get<ntp::StartInput>(decoded.input).drift.last_written, absl::FromUnixSeconds(7));
 }
 
 }  // namespace
